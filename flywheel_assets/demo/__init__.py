@@ -1,0 +1,1 @@
+"""flywheel demo stage."""

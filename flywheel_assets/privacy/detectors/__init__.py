@@ -1,0 +1,1 @@
+"""flywheel privacy/detectors stage."""
