@@ -1,0 +1,146 @@
+"""`flywheel` command line: run, demo, ingest, pii scan, train, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def _env_defaults() -> None:
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def cmd_run(args) -> int:
+    from flywheel_assets.runner import run_pipeline
+
+    summary = run_pipeline(args.logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config,
+                           demo=args.demo_key, partitions=args.partition or None)
+    return 0 if summary.ok else 1
+
+
+def cmd_demo(args) -> int:
+    from flywheel_assets.demo.generator import generate_demo
+    from flywheel_assets.runner import run_pipeline
+
+    logs = Path(args.logs)
+    if not args.skip_generate:
+        print(f"flywheel demo: generating {args.sessions} sessions (seed {args.seed}) into {logs}")
+        generate_demo(logs, seed=args.seed, sessions=args.sessions)
+    os.environ.setdefault("FLYWHEEL_DEMO", "1")
+    summary = run_pipeline(logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config, demo=True)
+    print(f"exports in {args.out}; warehouse {args.warehouse}; open the UI with: dagster dev")
+    return 0 if summary.ok else 1
+
+
+def cmd_ingest(args) -> int:
+    from flywheel_assets.ingest.context import IngestContext
+    from flywheel_assets.ingest.pipeline import ingest_paths
+    from flywheel_assets.keys import load_key
+
+    res = ingest_paths(Path(args.logs), IngestContext(key=load_key(demo=args.demo_key)), fmt=args.format)
+    print(json.dumps(res.summary(), indent=2, default=str))
+    if args.quarantine:
+        for row in res.quarantined.select("source_file", "source_line", "reason", "detail").iter_rows():
+            print("\t".join(str(x) for x in row))
+    return 0 if res.reconciles() else 1
+
+
+def cmd_pii(args) -> int:
+    from flywheel_assets.config import FlywheelConfig
+    from flywheel_assets.privacy.audit import scan_path
+
+    cfg = FlywheelConfig.load(args.config).stage("privacy")
+    report = scan_path(Path(args.path), cfg)
+    print(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+def cmd_train(args) -> int:
+    if args.task == "sft":
+        from flywheel_assets.train.sft_runner import train_sft as fn
+    else:
+        from flywheel_assets.train.dpo_runner import train_dpo as fn
+    metrics = fn(Path(args.data), model=args.model, max_steps=args.max_steps,
+                 out_dir=Path(args.output) if args.output else None)
+    print(json.dumps(metrics, indent=2, default=str))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from flywheel_assets.train.evaluate import main as eval_main
+
+    return eval_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="flywheel", description=__doc__)
+    p.add_argument("--config", default=None, help="flywheel.yaml (default: ./flywheel.yaml or FLYWHEEL_CONFIG)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    r = sub.add_parser("run", help="materialise the whole asset graph over every partition found in --logs")
+    r.add_argument("--logs", required=True, help="log drop directory (or one file)")
+    r.add_argument("--warehouse", default=None, help="DuckDB path (default data/warehouse.duckdb)")
+    r.add_argument("--out", default=None, help="export directory (default data/out)")
+    r.add_argument("--partition", action="append", help="only this event date (repeatable)")
+    r.add_argument("--demo-key", action="store_true", help="allow the built-in demo HMAC key")
+    r.set_defaults(fn=cmd_run)
+
+    d = sub.add_parser("demo", help="generate the seeded demo drop and run the pipeline on it")
+    d.add_argument("--logs", default="data/demo_logs")
+    d.add_argument("--warehouse", default="data/warehouse.duckdb")
+    d.add_argument("--out", default="data/out")
+    d.add_argument("--sessions", type=int, default=2400)
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--skip-generate", action="store_true")
+    d.set_defaults(fn=cmd_demo)
+
+    i = sub.add_parser("ingest", help="parse a drop and print counts (no warehouse)")
+    i.add_argument("--logs", required=True)
+    i.add_argument("--format", default=None, help="force a format instead of detection")
+    i.add_argument("--quarantine", action="store_true", help="list quarantined records")
+    i.add_argument("--demo-key", action="store_true")
+    i.set_defaults(fn=cmd_ingest)
+
+    pii = sub.add_parser("pii", help="privacy tools")
+    pii_sub = pii.add_subparsers(dest="pii_cmd", required=True)
+    scan = pii_sub.add_parser("scan", help="scan a file or directory for PII and secrets (redacted report)")
+    scan.add_argument("path")
+    scan.set_defaults(fn=cmd_pii)
+
+    t = sub.add_parser("train", help="LoRA SFT or DPO with TRL + PEFT on an export directory")
+    t.add_argument("task", choices=["sft", "dpo"])
+    t.add_argument("--data", required=True, help="export directory (flywheel run --out)")
+    t.add_argument("--model", default=None, help="local model directory (default: build a tiny model)")
+    t.add_argument("--max-steps", type=int, default=10)
+    t.add_argument("--output", default=None)
+    t.set_defaults(fn=cmd_train)
+
+    e = sub.add_parser("eval", help="student vs teacher parity report on the eval set")
+    e.add_argument("--data", required=True)
+    e.add_argument("--student", default=None, help="local student model directory (default: tiny model)")
+    e.add_argument("--out", default=None)
+    e.add_argument("--max-rows", type=int, default=50)
+    e.set_defaults(fn=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _env_defaults()
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if getattr(args, "config", None):
+        os.environ["FLYWHEEL_CONFIG"] = args.config
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""One typed configuration for a run, loaded from YAML (``flywheel.yaml`` by default; see docs/configuration.md).
+
+Each stage owns its pydantic model (``<stage>/config.py``); this module composes them. Secrets never live here:
+the HMAC key comes from ``FLYWHEEL_PII_KEY`` only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_CONFIG = "FLYWHEEL_CONFIG"
+DEFAULT_CONFIG = Path("flywheel.yaml")
+
+STAGES = {
+    "privacy": ("flywheel_assets.privacy.config", "PrivacyConfig"),
+    "curate": ("flywheel_assets.curate.config", "CurateConfig"),
+    "feedback": ("flywheel_assets.feedback.config", "FeedbackConfig"),
+    "export": ("flywheel_assets.export.config", "ExportConfig"),
+    "train": ("flywheel_assets.train.config", "TrainConfig"),
+}
+
+
+class PathsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    logs_dir: str = Field("data/landing", description="landing directory of log drops (env FLYWHEEL_LOG_DIR)")
+    warehouse: str = Field("data/warehouse.duckdb", description="DuckDB file (env FLYWHEEL_WAREHOUSE)")
+    out_dir: str = Field("data/out", description="export directory (env FLYWHEEL_OUT_DIR)")
+
+
+class IngestConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format_overrides: dict[str, str] = Field(default_factory=dict, description="glob on relative path -> format")
+    session_gap_minutes: float = Field(30.0, description="gap that splits a stitched session (no session id)")
+
+
+class ChecksConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_quarantine_share: float = Field(0.05, description="warn when more than this share of records is quarantined")
+    min_units_per_partition: int = Field(1, description="a partition with fewer units fails the count check")
+
+
+class FlywheelConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    privacy: dict[str, Any] = Field(default_factory=dict)
+    curate: dict[str, Any] = Field(default_factory=dict)
+    feedback: dict[str, Any] = Field(default_factory=dict)
+    export: dict[str, Any] = Field(default_factory=dict)
+    train: dict[str, Any] = Field(default_factory=dict)
+
+    def stage(self, name: str):
+        """The stage's own typed config (validated), e.g. ``cfg.stage("privacy") -> PrivacyConfig``."""
+        mod, cls = STAGES[name]
+        model = getattr(importlib.import_module(mod), cls)
+        return model(**getattr(self, name))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "FlywheelConfig":
+        path = Path(path or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+        data = yaml.safe_load(path.read_text()) if path.exists() else {}
+        cfg = cls(**(data or {}))
+        env = {"logs_dir": "FLYWHEEL_LOG_DIR", "warehouse": "FLYWHEEL_WAREHOUSE", "out_dir": "FLYWHEEL_OUT_DIR"}
+        for field, var in env.items():
+            if os.environ.get(var):
+                setattr(cfg.paths, field, os.environ[var])
+        return cfg

@@ -1,0 +1,51 @@
+"""Dagster resources: the run configuration, warehouse path, landing and export directories, HMAC key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from flywheel_assets.config import FlywheelConfig
+from flywheel_assets.keys import load_key
+
+
+class FlywheelResource(dg.ConfigurableResource):
+    """Where things live. Empty fields fall back to flywheel.yaml (FLYWHEEL_CONFIG) and then the env vars
+    FLYWHEEL_LOG_DIR / FLYWHEEL_WAREHOUSE / FLYWHEEL_OUT_DIR."""
+
+    config_path: str = ""
+    logs_dir: str = ""
+    warehouse: str = ""
+    out_dir: str = ""
+    demo: bool = False
+
+    def cfg(self) -> FlywheelConfig:
+        cfg = FlywheelConfig.load(self.config_path or None)
+        if self.logs_dir:
+            cfg.paths.logs_dir = self.logs_dir
+        if self.warehouse:
+            cfg.paths.warehouse = self.warehouse
+        if self.out_dir:
+            cfg.paths.out_dir = self.out_dir
+        return cfg
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.cfg().paths.warehouse)
+
+    @property
+    def logs_path(self) -> Path:
+        return Path(self.cfg().paths.logs_dir)
+
+    @property
+    def out_path(self) -> Path:
+        return Path(self.cfg().paths.out_dir)
+
+    @property
+    def index_path(self) -> Path:
+        return self.warehouse_path.with_name("landing_index.json")
+
+    def key(self) -> bytes:
+        return load_key(demo=self.demo or os.environ.get("FLYWHEEL_DEMO") == "1")

@@ -1,0 +1,96 @@
+"""Run the whole asset graph in-process (what `flywheel run` does): every partition found in the landing
+directory, then the global assets once. Uses the persistent Dagster instance when DAGSTER_HOME is set (so runs
+show up in the UI), else an ephemeral one."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSummary:
+    partitions: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.checks_failed
+
+
+def _check_failures(result) -> list[str]:
+    out = []
+    for ev in result.get_asset_check_evaluations():
+        if not ev.passed:
+            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
+    return out
+
+
+def run_pipeline(
+    logs_dir: str | Path,
+    *,
+    warehouse: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    config_path: str | Path | None = None,
+    demo: bool = False,
+    partitions: list[str] | None = None,
+    include_global: bool = True,
+    echo=print,
+) -> RunSummary:
+    import dagster as dg
+
+    from flywheel_assets.defs import all_assets, all_checks
+    from flywheel_assets.defs.resources import FlywheelResource
+    from flywheel_assets.ingest import landing
+    from flywheel_assets.ingest.context import IngestContext
+
+    resource = FlywheelResource(
+        config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
+        out_dir=str(out_dir or ""), demo=demo,
+    )
+    t0 = time.monotonic()
+    infos = landing.scan(resource.logs_path, IngestContext(key=resource.key()), resource.index_path,
+                         resource.cfg().ingest.format_overrides)
+    days = partitions or landing.all_dates(infos)
+    echo(f"flywheel: {len(infos)} files in {resource.logs_path}, {len(days)} partitions, "
+         f"warehouse {resource.warehouse_path}")
+    assets = all_assets()
+    checks = all_checks()
+    part_keys = [k for a in assets if a.partitions_def is not None for k in a.keys]
+    glob_keys = [k for a in assets if a.partitions_def is None for k in a.keys]
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    summary = RunSummary(partitions=list(days))
+    resources = {"flywheel": resource}
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
+    for i, day in enumerate(days, 1):
+        t = time.monotonic()
+        res = dg.materialize([*assets, *checks], selection=part_keys, partition_key=day, resources=resources,
+                             instance=instance, raise_on_error=False, tags={"flywheel/trigger": "cli"},
+                             run_config=quiet)
+        failed = _check_failures(res)
+        summary.checks_failed += [f"{day}:{c}" for c in failed]
+        if not res.success:
+            summary.failed.append(day)
+        echo(f"  [{i}/{len(days)}] partition {day}: {'ok' if res.success else 'FAILED'} "
+             f"({time.monotonic() - t:.1f}s){' checks failed: ' + ', '.join(failed) if failed else ''}")
+    if include_global and glob_keys:
+        t = time.monotonic()
+        res = dg.materialize([*assets, *checks], selection=glob_keys, resources=resources, instance=instance,
+                             raise_on_error=False, tags={"flywheel/trigger": "cli"}, run_config=quiet)
+        failed = _check_failures(res)
+        summary.checks_failed += failed
+        if not res.success:
+            summary.failed.append("global")
+        echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)"
+             f"{' checks failed: ' + ', '.join(failed) if failed else ''}")
+    summary.seconds = time.monotonic() - t0
+    echo(f"flywheel: done in {summary.seconds:.1f}s -> {'OK' if summary.ok else 'FAILED'}")
+    return summary
