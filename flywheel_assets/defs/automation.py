@@ -3,7 +3,7 @@
 
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -31,10 +31,14 @@ def build_jobs(partitioned_keys: list, global_keys: list):
 
 
 def build_schedules(daily_job, global_job):
-    nightly = dg.build_schedule_from_partitioned_job(
-        daily_job, hour_of_day=2, minute_of_hour=0, name="nightly_partition_schedule",
-        description="02:00 UTC: materialise yesterday's partition (and what depends on it within the day)."
-    )
+    @dg.schedule(job=daily_job, cron_schedule="0 2 * * *", execution_timezone="UTC",
+                 name="nightly_partition_schedule", default_status=dg.DefaultScheduleStatus.RUNNING,
+                 description="02:00 UTC: materialise yesterday's partition; the global assets follow "
+                             "(global_after_partition sensor).")
+    def nightly(context: dg.ScheduleEvaluationContext):
+        day = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
+        return dg.RunRequest(partition_key=day, run_key=f"nightly:{day}", tags={"flywheel/trigger": "nightly"})
+
     return [nightly]
 
 
