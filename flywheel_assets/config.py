@@ -35,6 +35,8 @@ class PathsConfig(BaseModel):
 
 class IngestConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    api_records: dict[str, Any] = Field(default_factory=dict, description="ApiRecordsConfig options "
+                                        "(dedupe_history, mark_retries, max_text_chars)")
     format_overrides: dict[str, str] = Field(default_factory=dict, description="glob on relative path -> format")
     session_gap_minutes: float = Field(30.0, description="gap that splits a stitched session (no session id)")
 

@@ -50,14 +50,13 @@ def run_pipeline(
     from flywheel_assets.defs import all_assets, all_checks
     from flywheel_assets.defs.resources import FlywheelResource
     from flywheel_assets.ingest import landing
-    from flywheel_assets.ingest.context import IngestContext
 
     resource = FlywheelResource(
         config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
         out_dir=str(out_dir or ""), demo=demo,
     )
     t0 = time.monotonic()
-    infos = landing.scan(resource.logs_path, IngestContext(key=resource.key()), resource.index_path,
+    infos = landing.scan(resource.logs_path, resource.ingest_context(), resource.index_path,
                          resource.cfg().ingest.format_overrides)
     days = partitions or landing.all_dates(infos)
     echo(f"flywheel: {len(infos)} files in {resource.logs_path}, {len(days)} partitions, "

@@ -11,7 +11,6 @@ import dagster as dg
 from flywheel_assets.defs.partitions import daily_partitions
 from flywheel_assets.defs.resources import FlywheelResource
 from flywheel_assets.ingest import landing
-from flywheel_assets.ingest.context import IngestContext
 
 
 
@@ -88,7 +87,7 @@ def build_sensors(daily_job, global_job):
         root = flywheel.logs_path
         if not root.exists():
             return dg.SkipReason(f"landing directory {root} does not exist")
-        ctx = IngestContext(key=flywheel.key())
+        ctx = flywheel.ingest_context()
         infos = landing.scan(root, ctx, flywheel.index_path, flywheel.cfg().ingest.format_overrides)
         requests, new_cursor, skipped = landing_run_requests(infos, _cursor(context))
         if skipped:

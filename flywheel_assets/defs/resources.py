@@ -47,5 +47,10 @@ class FlywheelResource(dg.ConfigurableResource):
     def index_path(self) -> Path:
         return self.warehouse_path.with_name("landing_index.json")
 
+    def ingest_context(self):
+        from flywheel_assets.ingest.context import IngestContext
+
+        return IngestContext(key=self.key(), options={"api_records": self.cfg().ingest.api_records})
+
     def key(self) -> bytes:
         return load_key(demo=self.demo or os.environ.get("FLYWHEEL_DEMO") == "1")

@@ -47,17 +47,23 @@ def events_to_messages(events: list[dict]) -> SessionSummary:
     msgs = out.messages
     last_assistant_record: tuple | None = None
     call_names: dict[str, str] = {}
+    retried_records: set[tuple] = set()
     for e in events:
         kind = e["kind"]
         rec = (e["source_file"], e["source_line"])
         attrs = _attrs(e)
+        if kind in ("assistant", "tool_call") and attrs.get("retry_of") and rec not in retried_records:
+            # first event of a retried attempt: it replaces the previous attempt's reply (if that is the last
+            # message), and counts as one retry either way
+            retried_records.add(rec)
+            out.retries += 1
+            if msgs and msgs[-1]["role"] == "assistant" and last_assistant_record != rec:
+                msgs.pop()
+                last_assistant_record = None
         if kind in ("system", "user"):
             msgs.append(message(kind, e["content"] or "", event_ids=[e["event_id"]]))
             last_assistant_record = None
         elif kind == "assistant":
-            if attrs.get("retry_of") and msgs and msgs[-1]["role"] == "assistant" and not msgs[-1]["tool_calls"]:
-                msgs.pop()
-                out.retries += 1
             prev = msgs[-1] if msgs else None
             if prev is not None and prev["role"] == "assistant" and last_assistant_record == rec and not prev["tool_calls"]:
                 prev["content"] = (prev["content"] + "\n" + (e["content"] or "")).strip("\n")

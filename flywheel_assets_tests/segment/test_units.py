@@ -81,6 +81,7 @@ def test_retry_replaces_failed_attempt_and_api_error_counts():
     u = segment_events(events_frame(rows)).row(0, named=True)
     assert [m["role"] for m in json.loads(u["messages"])] == ["user", "assistant"]
     assert u["n_errors"] == 1 and u["outcome"] == "unknown"
+    assert json.loads(u["attributes"])["retries"] == 1
 
 
 def test_segmentation_is_deterministic_under_row_order():

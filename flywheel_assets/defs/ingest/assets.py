@@ -12,7 +12,6 @@ from flywheel_assets.defs.metadata import scalar_metadata, table_md
 from flywheel_assets.defs.partitions import WAREHOUSE_POOL, daily_partitions
 from flywheel_assets.defs.resources import FlywheelResource
 from flywheel_assets.ingest import landing
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.pipeline import ingest_paths
 from flywheel_assets.schema import EVENT_SCHEMA, KINDS
 
@@ -20,7 +19,7 @@ from flywheel_assets.schema import EVENT_SCHEMA, KINDS
 def ingest_day(flywheel: FlywheelResource, day: date):
     """Parse every landing file that touches ``day``; keep that day's rows. Returns (result, events, quarantined)."""
     cfg = flywheel.cfg()
-    ctx = IngestContext(key=flywheel.key())
+    ctx = flywheel.ingest_context()
     root = Path(cfg.paths.logs_dir)
     infos = landing.scan(root, ctx, flywheel.index_path, cfg.ingest.format_overrides)
     files = [root / f.rel for f in landing.files_for(infos, day)]
