@@ -193,6 +193,8 @@ def ingest_file(src: SourceFile, ctx: IngestContext, fmt: str | None = None, ove
         stats.records_in += 1
         quarantine(Outcome.bad(last_line + 1, 0, "parser_error", f"{type(exc).__name__}: {exc}"))
     _assign_dates(events, file_date)
+    if events:  # a module may serve several formats (spans: otlp + langfuse): report what the events say
+        stats.source_format = events[0]["source_format"]
     return events, bad, stats
 
 

@@ -52,12 +52,14 @@ def events_to_messages(events: list[dict]) -> SessionSummary:
         kind = e["kind"]
         rec = (e["source_file"], e["source_line"])
         attrs = _attrs(e)
+        # events of one message share a group: their record, plus the message index when the parser gives one
+        grp = rec + (attrs.get("msg"),)
         if kind in ("assistant", "tool_call") and attrs.get("retry_of") and rec not in retried_records:
             # first event of a retried attempt: it replaces the previous attempt's reply (if that is the last
             # message), and counts as one retry either way
             retried_records.add(rec)
             out.retries += 1
-            if msgs and msgs[-1]["role"] == "assistant" and last_assistant_record != rec:
+            if msgs and msgs[-1]["role"] == "assistant" and (last_assistant_record or (None, None))[:2] != rec:
                 msgs.pop()
                 last_assistant_record = None
         if kind in ("system", "user"):
@@ -65,23 +67,23 @@ def events_to_messages(events: list[dict]) -> SessionSummary:
             last_assistant_record = None
         elif kind == "assistant":
             prev = msgs[-1] if msgs else None
-            if prev is not None and prev["role"] == "assistant" and last_assistant_record == rec and not prev["tool_calls"]:
+            if prev is not None and prev["role"] == "assistant" and last_assistant_record == grp and not prev["tool_calls"]:
                 prev["content"] = (prev["content"] + "\n" + (e["content"] or "")).strip("\n")
                 prev["event_ids"].append(e["event_id"])
             else:
                 msgs.append(message("assistant", e["content"] or "", event_ids=[e["event_id"]]))
-            last_assistant_record = rec
+            last_assistant_record = grp
         elif kind == "tool_call":
             cid = e["tool_call_id"] or f"call_{e['event_id'][:8]}"
             call = tool_call(cid, e["tool_name"] or "unknown", e["tool_arguments"] or "{}")
             call_names[cid] = e["tool_name"] or "unknown"
             prev = msgs[-1] if msgs else None
-            if prev is not None and prev["role"] == "assistant" and last_assistant_record == rec:
+            if prev is not None and prev["role"] == "assistant" and last_assistant_record == grp:
                 prev["tool_calls"] = (prev["tool_calls"] or []) + [call]
                 prev["event_ids"].append(e["event_id"])
             else:
                 msgs.append(message("assistant", "", tool_calls=[call], event_ids=[e["event_id"]]))
-            last_assistant_record = rec
+            last_assistant_record = grp
         elif kind == "tool_result" or (kind == "error" and e.get("tool_call_id")):
             content = e["content"] or ""
             if (kind == "error" or e.get("status") == "error") and not content.upper().startswith("ERROR"):
