@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     if getattr(args, "config", None):
         os.environ["FLYWHEEL_CONFIG"] = args.config

@@ -45,6 +45,11 @@ class ChecksConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_quarantine_share: float = Field(0.05, description="warn when more than this share of records is quarantined")
     min_units_per_partition: int = Field(1, description="a partition with fewer units fails the count check")
+    canary_file: str | None = Field(None, description="JSON file of planted canary values that must never reach "
+                                    "the clean zone: a list of strings, or {\"canaries\": [{\"value\": ...}]} "
+                                    "(the demo manifest); env FLYWHEEL_CANARY_FILE")
+    canary_probe_units: int = Field(40, description="units copied, seeded with synthetic canaries and redacted "
+                                    "again per partition to estimate the leak rate")
 
 
 class FlywheelConfig(BaseModel):
@@ -58,6 +63,17 @@ class FlywheelConfig(BaseModel):
     export: dict[str, Any] = Field(default_factory=dict)
     train: dict[str, Any] = Field(default_factory=dict)
 
+    def planted_canaries(self) -> list[str]:
+        """Canary values from ``checks.canary_file`` (empty when unset or missing)."""
+        import json
+
+        path = self.checks.canary_file
+        if not path or not Path(path).exists():
+            return []
+        data = json.loads(Path(path).read_text())
+        items = data.get("canaries", []) if isinstance(data, dict) else data
+        return sorted({(c["value"] if isinstance(c, dict) else str(c)) for c in items})
+
     def stage(self, name: str):
         """The stage's own typed config (validated), e.g. ``cfg.stage("privacy") -> PrivacyConfig``."""
         mod, cls = STAGES[name]
@@ -69,6 +85,8 @@ class FlywheelConfig(BaseModel):
         path = Path(path or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
         data = yaml.safe_load(path.read_text()) if path.exists() else {}
         cfg = cls(**(data or {}))
+        if os.environ.get("FLYWHEEL_CANARY_FILE"):
+            cfg.checks.canary_file = os.environ["FLYWHEEL_CANARY_FILE"]
         env = {"logs_dir": "FLYWHEEL_LOG_DIR", "warehouse": "FLYWHEEL_WAREHOUSE", "out_dir": "FLYWHEEL_OUT_DIR"}
         for field, var in env.items():
             if os.environ.get(var):
