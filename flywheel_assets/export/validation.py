@@ -1,0 +1,181 @@
+"""Export validation with Great Expectations (GX Core 1.x, called directly; no dagster-ge).
+
+Each dataset (sft, dpo) is flattened to one pandas row per exported row with derived columns (all text, role-order
+problem, tool-call problem, message-key problem) and validated with GX expectations:
+
+schema (exact column set), unique ids, split values, uniform message keys, roles alternate correctly, tool-call
+arguments are valid JSON objects matching the declared tool schema, no raw-PII patterns (emails, phones, cards,
+SSNs, API keys/private keys), no malformed placeholders (only ``<TYPE_N>`` is allowed).
+
+Results carry counts and offending row ids only, never the offending text (it may be PII).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from flywheel_assets.export.dpo import DPO_SCHEMA
+from flywheel_assets.export.sft import (  # noqa: F401  (tool_call_problem is part of this API)
+    EXPORT_MESSAGE_KEYS, SFT_SCHEMA, _tool_index, role_order_problem, tool_call_problem)
+
+PII_PATTERNS: dict[str, str] = {
+    "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    # 3-5 digit groups joined by space/dot/dash/parentheses (US, EU, intl, extensions); ISO dates excluded
+    "phone": r"(?<![\w<>.:/-])(?!\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d))(?:(?:\+|00)\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)\s?|\d{2,4}[\s.-])"
+    r"\d{2,4}[\s.-]?\d{2,4}(?:[\s.-]\d{2,4})?(?:\s?x\d{1,6})?(?![\w>])",
+    "credit_card": r"(?<!\d)(?:\d{4}[ -]){3}\d{1,4}(?!\d)|(?<!\d)\d{15,16}(?!\d)",
+    "us_ssn": r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)",
+    "api_key": r"\bsk-[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{36}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----",
+}
+# anything shaped like a placeholder (<UPPER...>) that is not exactly <TYPE_N>
+MALFORMED_PLACEHOLDER = r"<(?![A-Z][A-Z_]*[A-Z]_[0-9]+>)[A-Z][A-Z0-9_]*>"
+SPLIT_VALUES = ["train", "validation", "test"]
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------ derived checks
+def _texts(messages: list[dict]) -> list[str]:
+    out = []
+    for m in messages:
+        out.append(m.get("content") or "")
+        for tc in m.get("tool_calls") or []:
+            out.append((tc.get("function") or {}).get("arguments") or "")
+    return out
+
+
+def _flatten(kind: str, rows: list[dict]) -> "Any":
+    import pandas as pd
+
+    recs = []
+    for i, r in enumerate(rows):
+        if kind == "sft":
+            convs = [r.get("messages") or []]
+            rid = r.get("unit_id") or str(i)
+        else:
+            p = r.get("prompt") or []
+            convs = [p + (r.get("chosen") or []), p + (r.get("rejected") or [])]
+            rid = r.get("pair_id") or str(i)
+        role = next((pr for c in convs if (pr := role_order_problem(c))), "")
+        tool = next((tp for c in convs if (tp := tool_call_problem(c, r.get("tools")))), "")
+        keys_ok = all(isinstance(m, dict) and tuple(sorted(m)) == tuple(sorted(EXPORT_MESSAGE_KEYS))
+                      for c in convs for m in c)
+        seen = set()
+        text = "\n".join(t for c in convs for t in _texts(c) if not (t in seen or seen.add(t)))
+        recs.append({"row_id": str(rid), "split": r.get("split"), "text": text, "role_problem": role,
+                     "tool_problem": tool, "message_keys_ok": keys_ok, "tools_json_ok": _tool_index(r.get("tools"))[1] == ""})
+    cols = ["row_id", "split", "text", "role_problem", "tool_problem", "message_keys_ok", "tools_json_ok"]
+    return pd.DataFrame(recs, columns=cols)
+
+
+# ------------------------------------------------------------------------------------------ loading
+def _read_jsonl_dir(d: Path) -> list[dict]:
+    rows = []
+    for s in SPLIT_VALUES:
+        p = d / f"{s}.jsonl"
+        if p.exists():
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except ValueError:
+                        rows.append({"_invalid_json_line": f"{p.name}:{n}"})
+    return rows
+
+
+def _as_rows(x: Any) -> list[dict]:
+    if x is None:
+        return []
+    if isinstance(x, pl.DataFrame):
+        return x.to_dicts()
+    return list(x)
+
+
+def _load(source: Any) -> dict[str, list[dict]]:
+    if isinstance(source, (str, Path)):
+        root = Path(source)
+        return {k: _read_jsonl_dir(root / k) for k in ("sft", "dpo") if (root / k).is_dir()}
+    if isinstance(source, dict):
+        return {k: _as_rows(v) for k, v in source.items() if k in ("sft", "dpo") and v is not None}
+    raise TypeError("validate_exports takes an export directory or {'sft': frame, 'dpo': frame}")
+
+
+# ------------------------------------------------------------------------------------------ GX
+def _gx_context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    ctx = gx.get_context(mode="ephemeral")
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:  # pragma: no cover - cosmetic only
+        pass
+    return ctx
+
+
+def validate_exports(source: Any) -> list[dict]:
+    """Validate an export directory (``DIR/sft/*.jsonl``, ``DIR/dpo/*.jsonl``) or ``{"sft": rows, "dpo": rows}``.
+
+    Returns one dict per (dataset, check): ``dataset, check, expectation, success, element_count,
+    unexpected_count, unexpected_ids`` (first 20 row ids). ``all(r["success"] for r in results)`` = export is valid.
+    """
+    import great_expectations.expectations as gxe
+
+    data = _load(source)
+    ctx = _gx_context()
+    ds = ctx.data_sources.add_pandas("flywheel_exports")
+    results: list[dict] = []
+    for kind in sorted(data):
+        rows = data[kind]
+        expected_cols = sorted(SFT_SCHEMA if kind == "sft" else DPO_SCHEMA)
+        bad_lines = [r["_invalid_json_line"] for r in rows if "_invalid_json_line" in r]
+        rows = [r for r in rows if "_invalid_json_line" not in r]
+        flat = _flatten(kind, rows)
+        col_sets = sorted({tuple(sorted(r)) for r in rows})
+        schema_df = __import__("pandas").DataFrame({"columns_ok": [list(c) == expected_cols for c in col_sets] or [True]})
+        checks = [
+            ("schema", schema_df, gxe.ExpectColumnValuesToBeInSet(column="columns_ok", value_set=[True])),
+            ("unique_ids", flat, gxe.ExpectColumnValuesToBeUnique(column="row_id")),
+            ("split_values", flat, gxe.ExpectColumnValuesToBeInSet(column="split", value_set=SPLIT_VALUES)),
+            ("message_keys", flat, gxe.ExpectColumnValuesToBeInSet(column="message_keys_ok", value_set=[True])),
+            ("tools_json", flat, gxe.ExpectColumnValuesToBeInSet(column="tools_json_ok", value_set=[True])),
+            ("role_order", flat, gxe.ExpectColumnValuesToBeInSet(column="role_problem", value_set=[""])),
+            ("tool_calls", flat, gxe.ExpectColumnValuesToBeInSet(column="tool_problem", value_set=[""])),
+            ("no_raw_pii", flat, gxe.ExpectColumnValuesToNotMatchRegexList(
+                column="text", regex_list=list(PII_PATTERNS.values()))),
+            ("placeholders", flat, gxe.ExpectColumnValuesToNotMatchRegex(column="text", regex=MALFORMED_PLACEHOLDER)),
+        ]
+        batches: dict[int, Any] = {}
+        for name, frame, exp in checks:
+            key = id(frame)
+            if key not in batches:
+                asset = ds.add_dataframe_asset(f"{kind}_{len(batches)}")
+                bd = asset.add_batch_definition_whole_dataframe("all")
+                batches[key] = bd.get_batch(batch_parameters={"dataframe": frame})
+            res = batches[key].validate(exp, result_format={"result_format": "COMPLETE"})
+            idx = res.result.get("unexpected_index_list") or []
+            ids = []
+            if frame is flat:
+                for ix in idx[:20]:
+                    ix = ix.get("index", ix) if isinstance(ix, dict) else ix
+                    try:
+                        ids.append(str(flat.iloc[int(ix)]["row_id"]))
+                    except (ValueError, TypeError, IndexError):
+                        pass
+            results.append({
+                "dataset": kind, "check": name, "expectation": type(exp).__name__, "success": bool(res.success),
+                "element_count": int(res.result.get("element_count") or len(frame)),
+                "unexpected_count": int(res.result.get("unexpected_count") or 0), "unexpected_ids": sorted(ids),
+            })
+        results.append({"dataset": kind, "check": "jsonl_lines", "expectation": "python:json.loads",
+                        "success": not bad_lines, "element_count": len(rows) + len(bad_lines),
+                        "unexpected_count": len(bad_lines), "unexpected_ids": bad_lines[:20]})
+    return results

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from flywheel_assets.export.dpo import build_dpo
+from flywheel_assets.export.sft import EXPORT_MESSAGE_KEYS, build_sft
+from flywheel_assets.schema import message, new_unit, to_json, tool_call
+from flywheel_assets_tests.export._data import ORDER_TOOL, agent_unit, curated_frame, pairs_frame, qa_unit
+
+
+def test_sft_trajectory_is_one_row_with_uniform_keys_and_string_arguments():
+    units = pl.DataFrame([agent_unit(0, with_refund=True), qa_unit(1)], infer_schema_length=None)
+    sft, rejects = build_sft(units)
+    assert sft.height == 2 and rejects.height == 0
+    row = sft.filter(pl.col("session_id") == "agent-0").to_dicts()[0]
+    roles = [m["role"] for m in row["messages"]]
+    assert roles == ["system", "user", "assistant", "tool", "assistant", "user", "assistant", "tool", "assistant"]
+    assert all(tuple(m) == EXPORT_MESSAGE_KEYS for r in sft.to_dicts() for m in r["messages"])
+    call = row["messages"][6]["tool_calls"][0]
+    assert call["type"] == "function" and json.loads(call["function"]["arguments"]) == {"amount": 4.99, "order_id": "A1000"}
+    assert call["function"]["arguments"] == '{"amount":4.99,"order_id":"A1000"}'  # canonical string
+    tool_msg = row["messages"][3]
+    assert tool_msg["name"] == "get_order" and tool_msg["tool_call_id"] == "c0a"
+    assert row["messages"][0]["content"].startswith("You are the Acme")  # system prompt as logged
+    assert json.loads(row["tools"])[0]["function"]["name"] == "get_order"
+    assert row["tool_mix"] == "get_order+refund"
+
+
+def test_sft_rejects_bad_input_with_reasons_instead_of_crashing():
+    ok = qa_unit(0)
+    broken = dict(qa_unit(1), messages="{not json")
+    no_answer = new_unit([message("user", "hello?")], session_id="x")
+    tool_first = new_unit([message("tool", "x", name="t", tool_call_id="z"), message("assistant", "y")], session_id="y")
+    negative = dict(qa_unit(2), feedback_thumbs="down")
+    edited = dict(qa_unit(3), feedback_thumbs="down", edited_response="Corrected answer.")
+    units = pl.DataFrame([ok, broken, no_answer, tool_first, negative, edited], infer_schema_length=None)
+    sft, rejects = build_sft(units)
+    reasons = dict(zip(rejects["unit_id"], rejects["reason"]))
+    assert reasons[broken["unit_id"]] == "bad_messages"
+    assert reasons[no_answer["unit_id"]] == "empty"
+    assert reasons[tool_first["unit_id"]] == "first_turn_not_user"
+    assert reasons[negative["unit_id"]] == "negative_feedback"
+    assert sft.height + rejects.height == units.height
+    fixed = sft.filter(pl.col("unit_id") == edited["unit_id"]).to_dicts()[0]
+    assert fixed["messages"][-1]["content"] == "Corrected answer."
+
+
+def test_dpo_rows_format_and_rejects():
+    cur = curated_frame()
+    pairs = pairs_frame(cur)
+    bad = pairs.head(1).with_columns(pl.lit("bad").alias("pair_id"), pl.col("prompt").str.replace('"user"', '"assistant"'))
+    same = pairs.head(1).with_columns(pl.lit("same").alias("pair_id"), pl.col("chosen").alias("rejected"))
+    dpo, rejects = build_dpo(pl.concat([pairs, bad, same]))
+    assert dpo.height == pairs.height
+    assert dict(zip(rejects["pair_id"], rejects["reason"])) == {
+        "bad": "prompt_not_ending_on_user", "same": "identical_completions"}
+    r = dpo.to_dicts()[0]
+    assert r["prompt"][-1]["role"] == "user" and r["chosen"][0]["role"] == "assistant"
+    assert r["chosen"] != r["rejected"] and r["pair_source"] in {"thumbs", "edit", "rank"}
+    assert all(tuple(m) == EXPORT_MESSAGE_KEYS for k in ("prompt", "chosen", "rejected") for m in r[k])
+
+
+def test_arguments_given_as_objects_are_canonicalised():
+    u = new_unit([message("user", "find A1"),
+                  message("assistant", "", tool_calls=[{"id": "c", "type": "function",
+                                                        "function": {"name": "get_order",
+                                                                     "arguments": '{ "order_id" : "A1" }'}}]),
+                  message("tool", "ok", name="get_order", tool_call_id="c"), message("assistant", "done")],
+                 session_id="s", tools=[ORDER_TOOL])
+    sft, _ = build_sft(pl.DataFrame([u]))
+    assert sft["messages"][0][1]["tool_calls"][0]["function"]["arguments"] == '{"order_id":"A1"}'
+    assert to_json(tool_call("c", "get_order", {"order_id": "A1"})["function"]["arguments"]) == '"{\\"order_id\\":\\"A1\\"}"'
