@@ -203,8 +203,10 @@ class GatewayWriter(_JsonlWriter):
             steps.append(len(msgs))
         first_line = None
         n_retries = 0
+        shift = timedelta(0)  # retries push every later call back, so calls stay in order
         for j, i in enumerate(steps):
             ts = s["start"] + timedelta(seconds=meta[i - 1]["t"] + 0.01 if i == len(msgs) else meta[i]["t"] - (meta[i].get("latency_ms", 0) / 1000.0))
+            ts = ts + shift
             history = [_openai_message(m) for m in msgs[:i]]
             req = {"model": s["model"], "messages": history}
             if s["tools"]:
@@ -230,7 +232,9 @@ class GatewayWriter(_JsonlWriter):
                                          status, s["naive"])
                 line = self._line(rel, dumps(rec))
                 first_line = first_line or line
-                ts = ts + timedelta(seconds=self.rng.uniform(0.5, 4.0))
+                delay = timedelta(seconds=self.rng.uniform(0.5, 4.0))
+                ts = ts + delay
+                shift += delay
                 md = {**md, "attempt": 2}
                 n_retries += 1
             m = msgs[i]

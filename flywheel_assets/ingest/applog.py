@@ -20,7 +20,11 @@ id is never stored), ``text``/``content``/``prompt``/``response``/``message``, `
 ``latency_ms``, ``model``, ``thumbs``, ``rating``, ``status``, ``outcome``, ``reward``, ``consent``; anything
 else -> attributes. Tool results link to the latest unanswered call of the same session (by ``call_id`` when
 given, else by tool name); feedback links to the session's latest assistant event in the same file.
-A session id may be missing (segmentation stitches by user + time gap).
+A session id may be missing (segmentation stitches by user + time gap). ``event=error`` lines naming a ``tool`` /
+``call_id`` are that call's failed result (``tool_call_id`` + ``parent_event_id`` set, text from ``message=``);
+feedback lines may carry the corrected answer as ``edited=``/``edited_response=``. The lines of one assistant
+message (its text, then the tool calls logged right after it, e.g. parallel calls one per line) share
+``attributes.turn``.
 
 Lines that are not LLM events (``server started``) are quarantined with reason ``non_llm_line`` so they are
 counted, never silently dropped; unparseable lines -> ``unparseable_line``. Indented continuation lines
@@ -48,6 +52,7 @@ from flywheel_assets.ingest._common import (
 )
 from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile, decode, loads
+from flywheel_assets.schema import stable_id
 from flywheel_assets.timeutil import parse_timestamp
 
 FORMAT = "applog"
@@ -76,7 +81,8 @@ TEXT_KEYS = ("text", "content", "message_text", "output", "input")
 _CONSUMED = set(SESSION_KEYS) | set(USER_KEYS) | set(TEXT_KEYS) | {
     "event", "type", "kind", "prompt", "response", "tool", "tool_name", "args", "arguments", "call_id",
     "tool_call_id", "latency_ms", "model", "thumbs", "rating", "status", "outcome", "reward", "consent", "level",
-    "msg", "message", "ts", "time", "timestamp", "@timestamp", "prompt_tokens", "completion_tokens", "edited_response",
+    "msg", "message", "result", "ts", "time", "timestamp", "@timestamp", "prompt_tokens", "completion_tokens",
+    "edited_response", "edited", "correction", "corrected_response",
 }
 
 
@@ -155,6 +161,29 @@ class _State:
     def __init__(self) -> None:
         self.calls: dict[str | None, list[dict]] = {}  # session -> unanswered tool_call events
         self.last_assistant: dict[str | None, dict] = {}
+        self.turn: dict[str, tuple[str, object]] = {}  # session -> (open assistant turn id, its last timestamp)
+
+
+TURN_WINDOW_S = 2.0  # a tool_call line this close after an assistant/tool_call line of its session joins that turn
+
+
+def _turn(state: _State, session: str | None, kind: str, ts, src: SourceFile, line: int) -> str | None:
+    """``attributes.turn``: the id shared by the log lines of ONE assistant message (its text line and the tool
+    calls that follow it with no other event of the session in between, e.g. parallel calls logged one per line).
+    Any other event of the session closes the turn. None without a session id."""
+    if session is None:
+        return None
+    if kind not in ("assistant", "tool_call"):
+        state.turn.pop(session, None)
+        return None
+    prev = state.turn.get(session)
+    if kind == "tool_call" and prev is not None and (
+            ts is None or prev[1] is None or 0 <= (ts - prev[1]).total_seconds() <= TURN_WINDOW_S):
+        tid = prev[0]
+    else:
+        tid = "turn_" + stable_id("turn", src.rel, line, length=16)
+    state.turn[session] = (tid, ts)
+    return tid
 
 
 def _record(rec, src: SourceFile, ctx: IngestContext, state: _State) -> Outcome:
@@ -167,9 +196,31 @@ def _record(rec, src: SourceFile, ctx: IngestContext, state: _State) -> Outcome:
         return Outcome.bad(line, offset, "parser_error", f"{type(exc).__name__}: {exc}"[:300], raw)
 
 
+_SQ_ESC = re.compile(r"(?<!\\)((?:\\\\)*)\\u0027")
+
+
 def _unquote(v: str) -> str:
+    """A key=value value without its quotes. ``"..."`` that is a JSON string literal is decoded as JSON (so
+    ``\\uXXXX``, ``\\"`` and ``\\\\`` come out right); ``'...'`` holding JSON with ``'`` written ``\\u0027`` keeps
+    the JSON text (only that escape undone). Anything else: backslash escapes are dropped (``\\n``/``\\t`` kept)."""
     if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
         inner = v[1:-1]
+        if v[0] == '"':
+            try:
+                out = json.loads(v)
+            except ValueError:
+                out = None
+            if isinstance(out, str):
+                return out
+        elif inner[:1] in "{[" and "\\" in inner:
+            cand = _SQ_ESC.sub(lambda m: m.group(1) + "'", inner)
+            try:
+                json.loads(cand)
+                return cand
+            except ValueError:
+                pass
+        elif inner[:1] in "{[":
+            return inner
         return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), inner)
     return v
 
@@ -247,6 +298,10 @@ def _parse_line(texts, src, ctx, state: _State, line: int, offset: int) -> Outco
     text = text if isinstance(text, str) else (None if text is None else json.dumps(text, ensure_ascii=False))
     perf = dict(latency_ms=to_float(fields.get("latency_ms")), prompt_tokens=to_int(fields.get("prompt_tokens")),
                 completion_tokens=to_int(fields.get("completion_tokens")))
+    turn = _turn(state, session, "tool_call" if kind == "tool_call" else (
+        "assistant" if kind in ("assistant", "exchange") else kind), em.defaults.get("timestamp"), src, line)
+    if turn is not None and kind in ("assistant", "tool_call"):
+        attrs["turn"] = turn
     status_raw = fields.get("status")
     tool = fields.get("tool", fields.get("tool_name"))
     tool = str(tool) if tool is not None else None
@@ -289,14 +344,29 @@ def _parse_line(texts, src, ctx, state: _State, line: int, offset: int) -> Outco
                 parent_event_id=call["event_id"] if call else None, status="error" if bad else "ok",
                 attributes=attrs or None, **perf)
     elif kind == "error":
-        content = text or msg or ""
+        message = fields.get("message")
+        content = text or (message if isinstance(message, str) and message else None) or msg or ""
         if fields.get("continuation"):
             content = (content + "\n" + fields["continuation"]).strip()
             attrs.pop("continuation", None)
-        em.emit("error", content=content, tool_name=tool, status="error", attributes=attrs or None, **perf)
+        # a failed tool call (``tool=`` + ``call_id=``, or a tool with an open call): its result is this error
+        cid = fields.get("call_id", fields.get("tool_call_id"))
+        call = None
+        if tool is not None or cid is not None:
+            calls = state.calls.get(session, [])
+            if cid is not None:
+                call = next((c for c in calls if c["tool_call_id"] == str(cid)), None)
+            elif tool is not None:
+                call = next((c for c in reversed(calls) if c["tool_name"] == tool), None)
+            if call is not None:
+                calls.remove(call)
+        em.emit("error", content=content, tool_name=tool or (call["tool_name"] if call else None),
+                tool_call_id=str(cid) if cid is not None else (call["tool_call_id"] if call else None),
+                parent_event_id=call["event_id"] if call else None, status="error", attributes=attrs or None,
+                **perf)
     elif kind == "feedback":
         target = state.last_assistant.get(session)
-        edited = fields.get("edited_response")
+        _, edited = first_key(fields, ("edited_response", "edited", "correction", "corrected_response"))
         em.emit("feedback", content=edited if isinstance(edited, str) and edited else None,
                 feedback_thumbs=norm_thumbs(fields.get("thumbs")), feedback_rating=to_float(fields.get("rating")),
                 outcome=norm_outcome(fields.get("outcome")), reward=to_float(fields.get("reward")),

@@ -107,9 +107,13 @@ def merge_observations(observations: list[Obs], conv: list[dict] | None = None) 
     "obs": Obs}`` in conversation order. Each observation's messages are aligned left-to-right against the
     conversation so far (a message matches the next equal message after the previous match); unmatched ones are
     inserted right after the previous match, or appended at the end when the observation has no match yet.
+    A tool result with a call id is one message wherever it sits (parallel results listed in another order are not
+    copied; new ones go after their call's earlier-listed results); assistant renderings whose call ids differ are
+    different messages (a retried call with the same tool and arguments); a tool span that starts before the
+    generation producing its call is merged after that generation (:func:`_calls_before_tools`).
     """
     conv = [] if conv is None else conv
-    for o in observations:
+    for o in _calls_before_tools(observations):
         pos: int | None = None
         seq = [("input", i, m, o.start) for i, m in enumerate(o.inputs)]
         seq += [("output", i, m, o.end or o.start) for i, m in enumerate(o.outputs)]
@@ -120,9 +124,13 @@ def merge_observations(observations: list[Obs], conv: list[dict] | None = None) 
             found = None
             for j in range(0 if pos is None else pos + 1, len(conv)):
                 e = conv[j]
-                if e["key"] == key and o.id not in e["seen"]:
+                if e["key"] == key and o.id not in e["seen"] and _same_call_ids(e["msg"], m):
                     found = j
                     break
+            if found is None and m["role"] == "tool" and m.get("tool_call_id"):
+                # a call id names one result: it may sit before ``pos`` when parallel results arrived in another
+                # order than this observation lists them (never copy it twice)
+                found = next((j for j, e in enumerate(conv) if e["key"] == key and o.id not in e["seen"]), None)
             if found is None and o.kind == "tool" and m["role"] == "tool" and not m.get("tool_call_id"):
                 # a tool span without a call id restating a result the conversation already holds
                 for j, e in enumerate(conv):
@@ -139,6 +147,8 @@ def merge_observations(observations: list[Obs], conv: list[dict] | None = None) 
                         break
             if found is None:
                 found = len(conv) if pos is None else pos + 1
+                if m["role"] == "tool" and m.get("tool_call_id"):
+                    found = _result_slot(conv, m["tool_call_id"], found)
                 conv.insert(found, {"uid": len(conv), "msg": m, "key": key, "where": [], "seen": set(), "ts": ts,
                                     "obs": o, "side": side})
             else:
@@ -155,6 +165,58 @@ def merge_observations(observations: list[Obs], conv: list[dict] | None = None) 
             conv[found]["seen"].add(o.id)
             pos = found
     return conv
+
+
+def _same_call_ids(a: dict, b: dict) -> bool:
+    """Two renderings of an assistant message may be the same message unless both name their calls' ids and the
+    ids differ (a retried call with the same tool and arguments is a new message)."""
+    ia = [c["id"] for c in a.get("tool_calls") or [] if c.get("id")]
+    ib = [c["id"] for c in b.get("tool_calls") or [] if c.get("id")]
+    return not (ia and ib and ia != ib)
+
+
+def _calls_before_tools(observations: list[Obs]) -> list[Obs]:
+    """Observation order for merging: time order, except that a tool span whose call id(s) are first produced by a
+    later generation's output (clock skew: the tool span starts before the model call that requested it ends) is
+    merged right after that generation, so the call is not copied as a separate assistant turn."""
+    produced_at: dict[str, int] = {}
+    for k, o in enumerate(observations):
+        if o.kind == "generation":
+            for m in o.outputs:
+                for c in m.get("tool_calls") or []:
+                    if c.get("id"):
+                        produced_at.setdefault(c["id"], k)
+    moved: dict[int, list[Obs]] = {}
+    order: list[Obs] = []
+    for k, o in enumerate(observations):
+        ids = [c["id"] for m in o.inputs for c in m.get("tool_calls") or [] if c.get("id")] if o.kind == "tool" else []
+        later = max((produced_at.get(i, -1) for i in ids), default=-1)
+        if later > k:
+            moved.setdefault(later, []).append(o)
+            continue
+        order.append(o)
+        order.extend(moved.pop(k, []))
+    return order
+
+
+def _result_slot(conv: list[dict], call_id: str, default: int) -> int:
+    """Where a new tool result goes: after the assistant message that made the call and after the results of that
+    message's earlier calls (parallel results in call order, whatever order their tool spans started in)."""
+    for a, e in enumerate(conv):
+        calls = [c["id"] for c in e["msg"].get("tool_calls") or []]
+        if call_id not in calls:
+            continue
+        rank = calls.index(call_id)
+        j = a + 1
+        while j < len(conv) and conv[j]["msg"]["role"] == "tool" and conv[j]["msg"].get("tool_call_id") in calls \
+                and calls.index(conv[j]["msg"]["tool_call_id"]) < rank:
+            j += 1
+        between = conv[j:default]
+        if a < j <= default and all(e2["msg"]["role"] == "tool" and e2["msg"].get("tool_call_id") in calls
+                                    for e2 in between):
+            return j
+        return default
+    return default
 
 
 def _infer_call_id(m: dict, conv: list[dict]) -> dict:

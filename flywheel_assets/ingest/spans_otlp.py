@@ -10,7 +10,14 @@ leading system message. Tool execution spans (``gen_ai.operation.name=execute_to
 (``gen_ai.tool.call.arguments``) and its result (``gen_ai.tool.call.result``) unless the conversation already
 has them (OpenInference TOOL spans: ``tool.name``, ``input.value``, ``output.value``). Model / usage also from
 OpenInference ``llm.model_name`` / ``llm.token_count.{prompt,completion}``, tools from ``llm.tools.N.tool.json_schema``.
-A span with error status becomes an ``error`` event.
+A span with error status becomes an ``error`` event (except a root agent span whose bare ERROR status, without
+message or ``error.type``, only marks the session as failed).
+
+Session-level attributes (normally on the root ``invoke_agent`` span): ``user.feedback.thumbs|rating|edited_response``
+(also ``feedback.*``, ``gen_ai.feedback.*``, ``user_feedback.*``, ``langfuse.score.*``), ``session.outcome``,
+``session.reward``, ``*.consent.training`` / ``*.consent.purposes`` and ``*.intent_id`` give one ``feedback``
+event per trace, ``consent_training`` on the trace's events and ``attributes.intent_id`` (see
+:func:`session_signals`).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from flywheel_assets.ingest.source import Outcome
 from flywheel_assets.ingest.spans import Obs, conversation_events, merge_observations
 from flywheel_assets.ingest.spans_messages import (canonical_args, maybe_json, merge_tools, plain_message, to_messages,
                                                    to_tools)
+from flywheel_assets.schema import new_event
 from flywheel_assets.timeutil import parse_timestamp
 
 SESSION_KEYS = ("session.id", "gen_ai.conversation.id", "langfuse.session.id")
@@ -252,28 +260,155 @@ def _spans(doc: dict) -> Iterator[tuple[dict, dict]]:
                     yield sp, res_attrs
 
 
+# Session-level signals carried as span attributes (on the root agent span in practice; any span is read, root
+# spans first). No OTel semantic convention covers user feedback or consent yet, so the common spellings are read:
+# ``user.feedback.*`` (the demo), ``feedback.*``, ``gen_ai.feedback.*``, ``user_feedback.*``, ``langfuse.score.*``.
+FEEDBACK_PREFIXES = ("user.feedback.", "gen_ai.feedback.", "feedback.", "user_feedback.", "langfuse.score.")
+THUMBS_KEYS = ("thumbs", "thumb", "vote", "sentiment")
+RATING_KEYS = ("rating", "score", "stars")
+EDITED_KEYS = ("edited_response", "edited", "correction", "corrected_response")
+COMMENT_KEYS = ("comment", "text")
+OUTCOME_KEYS = ("session.outcome", "gen_ai.session.outcome", "task.outcome", "outcome", "user.feedback.outcome",
+                "feedback.outcome")
+REWARD_KEYS = ("session.reward", "task.reward", "reward", "user.feedback.reward", "feedback.reward")
+CONSENT_KEYS = ("consent.training", "user.consent.training", "session.consent.training")  # + any "*.consent.training"
+INTENT_KEYS = ("intent_id", "intent.id", "session.intent_id", "gen_ai.intent.id")  # + any "*.intent_id"
+
+
+def _suffixed(attrs: dict, exact: tuple[str, ...], suffix: str) -> Any:
+    v = _first(attrs, *exact)
+    if v is None:
+        v = next((attrs[k] for k in sorted(attrs) if k.endswith(suffix) and attrs[k] not in (None, "")), None)
+    return v
+
+
+def session_signals(span_attrs: list[tuple[bool, dict]]) -> dict:
+    """Feedback / outcome / consent / intent from span attributes; ``span_attrs`` = [(is_root, attrs)].
+
+    Returns only the keys found: ``thumbs, rating, edited, comment, outcome, reward, consent, purposes, intent_id,
+    feedback_keys`` (the attribute names read, for lineage) and ``failed_root`` (a root span with ERROR status)."""
+    from flywheel_assets.ingest._common import consent_of, norm_outcome, norm_thumbs, to_float
+
+    out: dict = {}
+    keys: list[str] = []
+    for _, attrs in sorted(span_attrs, key=lambda t: not t[0]):  # root spans first (stable)
+        for pre in FEEDBACK_PREFIXES:
+            for field, names in (("thumbs", THUMBS_KEYS), ("rating", RATING_KEYS), ("edited", EDITED_KEYS),
+                                 ("comment", COMMENT_KEYS)):
+                if field in out:
+                    continue
+                k = next((pre + n for n in names if attrs.get(pre + n) not in (None, "")), None)
+                if k is None:
+                    continue
+                v = attrs[k]
+                if field == "thumbs":
+                    v = norm_thumbs(v)
+                elif field == "rating":
+                    v = to_float(v)
+                elif not isinstance(v, str):
+                    v = None
+                if v is not None:
+                    out[field] = v
+                    keys.append(k)
+        if "outcome" not in out:
+            o = norm_outcome(_first(attrs, *OUTCOME_KEYS))
+            if o is not None:
+                out["outcome"] = o
+        if "reward" not in out:
+            r = to_float(_first(attrs, *REWARD_KEYS))
+            if r is not None:
+                out["reward"] = r
+        if "consent" not in out:
+            c, purposes = consent_of(_suffixed(attrs, CONSENT_KEYS, ".consent.training"))
+            if c is not None:
+                out["consent"] = c
+                pv = _suffixed(attrs, (), ".consent.purposes")
+                plist = sorted({str(x) for x in pv}) if isinstance(pv, list) else purposes
+                if plist:
+                    out["purposes"] = plist
+        if "intent_id" not in out:
+            i = _suffixed(attrs, INTENT_KEYS, ".intent_id")
+            if isinstance(i, (str, int)) and not isinstance(i, bool):
+                out["intent_id"] = str(i)
+    if keys:
+        out["feedback_keys"] = sorted(set(keys))
+    return out
+
+
+def _is_error_status(span: dict) -> bool:
+    status = span.get("status") if isinstance(span.get("status"), dict) else {}
+    return status.get("code") in (2, "2", "STATUS_CODE_ERROR", "ERROR")
+
+
 def _trace_events(spans: list[tuple[dict, dict]], trace_id: str, rel, line, offset, ctx,
                   seq0=0, tstate: dict | None = None) -> tuple[list[dict], int]:
     """(events, number of GenAI spans) for one trace. ``tstate`` carries the trace's conversation between the
-    records (lines) its spans arrive in; only messages new in this record are emitted."""
+    records (lines) its spans arrive in; only messages new in this record are emitted.
+
+    Session-level span attributes (feedback, outcome, consent, intent: :func:`session_signals`) give one
+    ``feedback`` event after the conversation (once per trace), ``consent_training`` on the record's events and
+    ``attributes.intent_id``. A root agent span whose ERROR status carries no message and no ``error.type`` is the
+    session's failure outcome, not an API error event."""
     tstate = {} if tstate is None else tstate
     obs: list[Obs] = []
     session, user = tstate.get("session"), tstate.get("user")
+    span_attrs: list[tuple[bool, dict]] = []
+    root_end = None
     for sp, res_attrs in spans:
         ob, attrs = span_obs(sp, res_attrs)
+        is_root = not sp.get("parentSpanId")
+        span_attrs.append((is_root, attrs))
         session = session or next((str(attrs[k]) for k in SESSION_KEYS if attrs.get(k) not in (None, "")), None)
         user = user or next((attrs[k] for k in USER_KEYS if attrs.get(k) not in (None, "")), None)
+        if is_root:
+            root_end = parse_timestamp(sp.get("endTimeUnixNano")) or root_end
         if ob is not None:
+            if ob.kind == "other" and ob.error == "error" and is_root and _is_error_status(sp) \
+                    and not attrs.get("error.type"):
+                ob.error = None  # bare failed status on the agent span: the session outcome, see above
+                span_attrs.append((True, {"_failed_root": True}))
             obs.append(ob)
     tstate["session"], tstate["user"] = session, user
     if not obs:
         return [], 0
+    sig = session_signals(span_attrs)
+    if "outcome" not in sig and any(a.get("_failed_root") for _, a in span_attrs):
+        sig["outcome"] = "failure"
+    extra = {"trace_id": trace_id}
+    if sig.get("intent_id"):
+        extra["intent_id"] = sig["intent_id"]
     obs.sort(key=lambda x: (x.start.isoformat() if x.start else "", x.id))
     conv = merge_observations([o for o in obs if o.kind in ("generation", "tool")], tstate.setdefault("conv", []))
+    sid = session or trace_id or None
+    uh = ctx.hash_user(user)
     events = conversation_events(conv, [o for o in obs if o.error], source_file=rel, source_line=line,
-                                 source_offset=offset, source_format="otlp", session_id=session or trace_id or None,
-                                 user_hash=ctx.hash_user(user), seq_start=seq0, extra_attrs={"trace_id": trace_id},
+                                 source_offset=offset, source_format="otlp", session_id=sid,
+                                 user_hash=uh, seq_start=seq0, extra_attrs=extra,
                                  state=tstate.setdefault("emit", {}))
+    if "consent" in sig:
+        for ev in events:
+            ev["consent_training"], ev["purposes"] = sig["consent"], sig.get("purposes")
+    fb_fields = [k for k in ("thumbs", "rating", "edited", "comment", "outcome", "reward") if k in sig]
+    if fb_fields and not tstate.get("feedback_done"):
+        tstate["feedback_done"] = True
+        target = tstate.get("last_reply")
+        last = next((e for e in reversed(events) if e["kind"] in ("assistant", "tool_call")), None)
+        target = last["event_id"] if last is not None else target
+        ts = max([t for t in [root_end, *(e["timestamp"] for e in events)] if t is not None], default=None)
+        attrs = {"trace_id": trace_id, "part": "feedback", "from": "span_attributes",
+                 "keys": sig.get("feedback_keys"), "comment": sig.get("comment")}
+        if sig.get("intent_id"):
+            attrs["intent_id"] = sig["intent_id"]
+        events.append(new_event(source_file=rel, source_line=line, source_offset=offset, source_format="otlp",
+                                session_id=sid, user_hash=uh, seq=seq0 + len(events), kind="feedback", timestamp=ts,
+                                content=sig.get("edited"), feedback_thumbs=sig.get("thumbs"),
+                                feedback_rating=sig.get("rating"), outcome=sig.get("outcome"),
+                                reward=sig.get("reward"), parent_event_id=target,
+                                consent_training=sig.get("consent"), purposes=sig.get("purposes"),
+                                attributes={k: v for k, v in attrs.items() if v is not None}))
+    last = next((e for e in reversed(events) if e["kind"] in ("assistant", "tool_call")), None)
+    if last is not None:
+        tstate["last_reply"] = last["event_id"]
     return events, len(obs)
 
 

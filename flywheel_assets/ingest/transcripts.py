@@ -7,7 +7,9 @@ Two shapes:
    header lines ``Session: <id>``, ``Conversation: <id>``, ``### conversation <id>``, ``Date: <iso>``,
    ``Model: <name>`` describe the conversation that follows. Conversations are separated by header lines when the
    file has any; otherwise by blank lines (a file with headers keeps blank lines inside turns).
-   One record = one conversation; its ``source_line`` is the conversation's first line.
+   One record = one conversation; its ``source_line`` is the conversation's first line. Tool turns may be explicit:
+   ``Assistant: [tool_call NAME id=ID] {json args}`` (one line per call; consecutive call lines are one assistant
+   message) and ``Tool: [NAME id=ID] result`` (matched to its call by id).
 2. **tau-bench JSONL** (``{"messages_display": "user: ...\\nassistant: ...\\ntool: ..."}``), one record per line.
    In that data an ``assistant: None`` line stands for an assistant turn whose only output was a tool call (the
    flattening dropped the call): it becomes a ``tool_call`` event whose name is ``"unknown"`` (arguments unknown,
@@ -48,6 +50,10 @@ _SNIFF_SPEAKER_RE = re.compile(r"^\s*(user|human|assistant|ai|system|tool)\s*:",
 _HEADER_RE = re.compile(r"^\s*(?:(session|conversation|date|timestamp|model)\s*(?:id)?\s*:\s*(.*?)\s*$"
                         r"|#{2,}\s*conversation\b[\s:#-]*(.*?)\s*$)", re.IGNORECASE)
 KNOWN_RESULTS = {"Transfer successful": "transfer_to_human_agents"}  # tau-bench tool whose result names it
+# explicit tool turns: ``Assistant: [tool_call NAME id=ID] {json args}`` and ``Tool: [NAME id=ID] result``
+_CALL_RE = re.compile(r"^\s*\[(?:tool_call|function_call|tool_use)\s+(?P<name>[A-Za-z_][\w.\-]*)"
+                      r"(?:\s+id=(?P<id>[^\s\]]+))?\]\s*(?P<args>.*)$", re.DOTALL)
+_RESULT_RE = re.compile(r"^\s*\[(?P<name>[A-Za-z_][\w.\-]*)\s+id=(?P<id>[^\s\]]+)\]\s?(?P<text>.*)$", re.DOTALL)
 
 
 def sniff(head: str, rel: str) -> float:
@@ -231,6 +237,26 @@ def _emit_turns(em: Emitter, turns: list[tuple[str, str, int]], attrs: dict | No
             ev = em.emit("tool_call", tool_name=name or "unknown", tool_call_id=derived_call_id(em.src, em.line, seq),
                          tool_arguments=None, attributes=a)
             pending.append(ev)
+            continue
+        if role == "assistant" and (cm := _CALL_RE.match(text)):
+            # one line per call; consecutive call lines (and the assistant text line before them) form one message
+            args = cm.group("args").strip()
+            ev = em.emit("tool_call", tool_name=cm.group("name"),
+                         tool_call_id=cm.group("id") or derived_call_id(em.src, em.line, len(em.events)),
+                         tool_arguments=args if args else None, attributes=a or None)
+            pending.append(ev)
+            continue
+        if role == "tool" and (rm := _RESULT_RE.match(text)):
+            cid, name, body = rm.group("id"), rm.group("name"), rm.group("text").strip("\n")
+            call = next((c for c in pending if c["tool_call_id"] == cid), None)
+            if call is None:  # the call line is missing: reconstruct it from the result's name and id
+                call = em.emit("tool_call", tool_name=name, tool_call_id=cid, tool_arguments=None,
+                               attributes={**a, "call_reconstructed": True, "tool_name_source": "result"})
+            else:
+                pending.remove(call)
+            em.emit("tool_result", content=body, tool_name=name or call["tool_name"], tool_call_id=cid,
+                    parent_event_id=call["event_id"], status="error" if is_error_result(body) else "ok",
+                    attributes=a or None)
             continue
         if role == "tool":
             if not pending:

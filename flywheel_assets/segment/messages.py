@@ -53,7 +53,7 @@ def events_to_messages(events: list[dict]) -> SessionSummary:
         rec = (e["source_file"], e["source_line"])
         attrs = _attrs(e)
         # events of one message share a group: their record, plus the message index when the parser gives one
-        grp = rec + (attrs.get("msg"),)
+        grp = ("turn", attrs["turn"]) if attrs.get("turn") else rec + (attrs.get("msg"),)
         if kind in ("assistant", "tool_call") and attrs.get("retry_of") and rec not in retried_records:
             # first event of a retried attempt: it replaces the previous attempt's reply (if that is the last
             # message), and counts as one retry either way

@@ -24,7 +24,8 @@ from flywheel_assets.defs.resources import FlywheelResource
 def complexity_tags(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
     day = date.fromisoformat(context.partition_key)
     units = warehouse.read_partition(flywheel.warehouse_path, "redacted_trajectories", day, order_by="unit_id")
-    tags = tag_units(units).with_columns(pl.lit(day).alias("event_date")) if units.height else \
+    thresholds = tuple(flywheel.cfg().stage("curate").complexity_thresholds)
+    tags = tag_units(units, thresholds).with_columns(pl.lit(day).alias("event_date")) if units.height else \
         pl.DataFrame({"unit_id": [], "event_date": []}, schema={"unit_id": pl.Utf8, "event_date": pl.Date})
     warehouse.replace_partition(flywheel.warehouse_path, "complexity_tags", tags, day)
     buckets = tags.group_by("complexity_bucket").len().sort("complexity_bucket") if tags.height else pl.DataFrame()
