@@ -74,9 +74,30 @@ def cmd_train(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from flywheel_assets.train.evaluate import main as eval_main
+    """Student vs teacher on the held-out SFT rows: the logged (teacher) final turn is the reference."""
+    from flywheel_assets.train._common import resolve_model
+    from flywheel_assets.train.config import TrainConfig
+    from flywheel_assets.train.evaluate import evaluate_student, generate_outputs
 
-    return eval_main(args)
+    def load(split):
+        p = Path(args.data) / "sft" / f"{split}.jsonl"
+        return [json.loads(x) for x in p.read_text().splitlines() if x.strip()] if p.exists() else []
+
+    rows = load("test") or load("validation")
+    rows = sorted(rows, key=lambda r: r["unit_id"])[: args.max_rows]
+    if not rows:
+        print("no eval rows in sft/test.jsonl or sft/validation.jsonl")
+        return 1
+    model, tok = resolve_model(args.student, rows, TrainConfig())
+    student = generate_outputs(model, tok, rows)
+    report = evaluate_student(rows, student)
+    out = Path(args.out or Path(args.data) / "eval")
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (out / "parity_report.md").write_text(report.markdown)
+    (out / "parity_summary.json").write_text(json.dumps(report.summary, indent=2, sort_keys=True, default=str))
+    print(json.dumps(report.summary, indent=2, default=str))
+    print(f"parity report: {out / 'parity_report.md'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -106,8 +106,9 @@ class BiasConfig(BaseModel):
             "female": ["she", "her", "hers", "woman", "women", "female", "girl", "mother", "wife", "mrs", "ms"],
         },
         "age": {
-            "young": ["young", "teen", "teenager", "youth", "child", "kid"],
-            "old": ["old", "elderly", "senior", "retired", "aged"],
+            # bare "old"/"senior" are left out: in product logs they mean old prices/policies and job levels
+            "young": ["young people", "young person", "teen", "teenager", "youth", "child", "kid"],
+            "old": ["elderly", "old people", "old person", "senior citizen", "retired", "pensioner", "aged"],
         },
     })
     max_group_ratio: float = 4.0
