@@ -100,6 +100,13 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_config(args) -> int:
+    from flywheel_assets.config import FlywheelConfig, effective_yaml
+
+    print(effective_yaml(FlywheelConfig.load(args.config)), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flywheel", description=__doc__)
     p.add_argument("--config", default=None, help="flywheel.yaml (default: ./flywheel.yaml or FLYWHEEL_CONFIG)")
@@ -142,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-steps", type=int, default=10)
     t.add_argument("--output", default=None)
     t.set_defaults(fn=cmd_train)
+
+    c = sub.add_parser("config", help="print the effective configuration (file + defaults) as YAML")
+    c.set_defaults(fn=cmd_config)
 
     e = sub.add_parser("eval", help="student vs teacher parity report on the eval set")
     e.add_argument("--data", required=True)

@@ -85,6 +85,8 @@ class FlywheelConfig(BaseModel):
         path = Path(path or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
         data = yaml.safe_load(path.read_text()) if path.exists() else {}
         cfg = cls(**(data or {}))
+        for name in STAGES:  # validate every stage section now, not when its asset runs
+            cfg.stage(name)
         if os.environ.get("FLYWHEEL_CANARY_FILE"):
             cfg.checks.canary_file = os.environ["FLYWHEEL_CANARY_FILE"]
         env = {"logs_dir": "FLYWHEEL_LOG_DIR", "warehouse": "FLYWHEEL_WAREHOUSE", "out_dir": "FLYWHEEL_OUT_DIR"}
@@ -92,3 +94,11 @@ class FlywheelConfig(BaseModel):
             if os.environ.get(var):
                 setattr(cfg.paths, field, os.environ[var])
         return cfg
+
+
+def effective_yaml(cfg: FlywheelConfig) -> str:
+    """The full configuration with every stage's defaults filled in, as YAML (``flywheel config``)."""
+    data = cfg.model_dump(mode="json")
+    for name in STAGES:
+        data[name] = cfg.stage(name).model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, width=110)
