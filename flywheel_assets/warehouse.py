@@ -37,7 +37,12 @@ def _ident(name: str) -> str:
 def connect(path: str | Path | None = None, *, read_only: bool = False, timeout_s: float = 600.0):
     """A DuckDB connection held under an exclusive inter-process lock for the duration of the block."""
     path = Path(path or default_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        old = os.umask(0o077)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        finally:
+            os.umask(old)
     lock_path = path.with_name(path.name + ".lock")
     old = os.umask(0o077)
     try:

@@ -50,7 +50,13 @@ class FlywheelResource(dg.ConfigurableResource):
     def ingest_context(self):
         from flywheel_assets.ingest.context import IngestContext
 
-        return IngestContext(key=self.key(), options={"api_records": self.cfg().ingest.api_records})
+        from datetime import datetime, timezone
+
+        from flywheel_assets.defs.partitions import daily_partitions
+
+        valid = (daily_partitions.start.date(), datetime.now(timezone.utc).date())
+        return IngestContext(key=self.key(), options={"api_records": self.cfg().ingest.api_records,
+                                                      "valid_dates": valid})
 
     def key(self) -> bytes:
         return load_key(demo=self.demo or os.environ.get("FLYWHEEL_DEMO") == "1")

@@ -106,7 +106,7 @@ def first_json_objects(head: str, limit: int = 5) -> list[Any]:
             break
         try:
             out.append(json.loads(s))
-        except ValueError:
+        except (ValueError, RecursionError):
             break
         if len(out) >= limit:
             break

@@ -193,9 +193,32 @@ def ingest_file(src: SourceFile, ctx: IngestContext, fmt: str | None = None, ove
         stats.records_in += 1
         quarantine(Outcome.bad(last_line + 1, 0, "parser_error", f"{type(exc).__name__}: {exc}"))
     _assign_dates(events, file_date)
+    valid = (ctx.options or {}).get("valid_dates")
+    if valid and events:
+        events = _quarantine_out_of_range(events, valid, src, fmt, file_date, stats, bad)
     if events:  # a module may serve several formats (spans: otlp + langfuse): report what the events say
         stats.source_format = events[0]["source_format"]
     return events, bad, stats
+
+
+def _quarantine_out_of_range(events, valid, src, fmt, file_date, stats, bad) -> list[dict]:
+    """Records with an event date outside ``valid`` = (first, last) partition day are quarantined as a whole
+    (``timestamp_out_of_range``), dated into the range, so no partition-less row exists and none disappears."""
+    lo, hi = valid
+    out_lines = {e["source_line"] for e in events if not (lo <= e["event_date"] <= hi)}
+    if not out_lines:
+        return events
+    home = min(max(file_date, lo), hi)
+    for line in sorted(out_lines):
+        rec_events = [e for e in events if e["source_line"] == line]
+        dates = sorted({e["event_date"].isoformat() for e in rec_events})
+        stats.records_accepted -= 1
+        stats.records_quarantined += 1
+        stats.events_out -= len(rec_events)
+        bad.append(new_quarantine(source_file=src.rel, source_line=line, source_offset=rec_events[0]["source_offset"],
+                                  source_format=fmt, reason="timestamp_out_of_range",
+                                  detail=f"event dates {dates[:3]} outside {lo}..{hi}", event_date=home))
+    return [e for e in events if e["source_line"] not in out_lines]
 
 
 def _mtime_date(path: Path) -> date:

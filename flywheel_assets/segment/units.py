@@ -72,6 +72,9 @@ def build_unit(session_id: str, events: list[dict]) -> dict:
         "feedback": summary.feedback,
         "n_events": len(events),
     }
+    purposes = sorted({p for e in events for p in (e.get("purposes") or [])})
+    if purposes:
+        attributes["purposes"] = purposes  # consent purposes, read by the privacy policy gate
     if intent is not None:
         attributes["intent_id"] = intent  # ground truth from demo logs only; never used for matching
     return new_unit(
@@ -116,7 +119,15 @@ def segment_events(events: pl.DataFrame, gap_minutes: float = 30.0) -> pl.DataFr
     if events.is_empty():
         return units_frame([])
     events = order_session_events(stitch_sessions(events, gap_minutes))
+    # The frame is sorted by session_id, so each session is one consecutive run of rows: convert to dicts once
+    # and cut at session changes (per-group frame slicing + to_dicts cost ~0.3 ms a session).
     rows = []
-    for (sid,), part in events.group_by(["session_id"], maintain_order=True):
-        rows.append(build_unit(sid, part.to_dicts()))
+    part: list[dict] = []
+    for e in events.iter_rows(named=True):
+        if part and e["session_id"] != part[0]["session_id"]:
+            rows.append(build_unit(part[0]["session_id"], part))
+            part = []
+        part.append(e)
+    if part:
+        rows.append(build_unit(part[0]["session_id"], part))
     return units_frame(rows).sort("unit_id")
