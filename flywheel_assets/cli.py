@@ -34,6 +34,11 @@ def cmd_demo(args) -> int:
         print(f"flywheel demo: generating {args.sessions} sessions (seed {args.seed}) into {logs}")
         generate_demo(logs, seed=args.seed, sessions=args.sessions)
     os.environ.setdefault("FLYWHEEL_DEMO", "1")
+    manifest = logs.parent / "demo_manifest.json"
+    if manifest.exists():  # the planted canaries must never reach the clean zone (blocking check)
+        os.environ.setdefault("FLYWHEEL_CANARY_FILE", str(manifest))
+    if args.config is None and Path("configs/demo.yaml").exists():
+        args.config = "configs/demo.yaml"
     summary = run_pipeline(logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config, demo=True)
     print(f"exports in {args.out}; warehouse {args.warehouse}; open the UI with: dagster dev")
     return 0 if summary.ok else 1
@@ -53,13 +58,9 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_pii(args) -> int:
-    from flywheel_assets.config import FlywheelConfig
-    from flywheel_assets.privacy.audit import scan_path
+    from flywheel_assets.privacy.audit import cli_main
 
-    cfg = FlywheelConfig.load(args.config).stage("privacy")
-    report = scan_path(Path(args.path), cfg)
-    print(json.dumps(report, indent=2, default=str))
-    return 0
+    return cli_main(args.rest)
 
 
 def cmd_train(args) -> int:
@@ -136,11 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--demo-key", action="store_true")
     i.set_defaults(fn=cmd_ingest)
 
-    pii = sub.add_parser("pii", help="privacy tools")
-    pii_sub = pii.add_subparsers(dest="pii_cmd", required=True)
-    scan = pii_sub.add_parser("scan", help="scan a file or directory for PII and secrets (redacted report)")
-    scan.add_argument("path")
-    scan.set_defaults(fn=cmd_pii)
+    pii = sub.add_parser("pii", help="privacy tools: `flywheel pii scan PATH [--field F --out O] [--no-ner]`",
+                         add_help=False)
+    pii.add_argument("rest", nargs=argparse.REMAINDER)
+    pii.set_defaults(fn=cmd_pii)
 
     t = sub.add_parser("train", help="LoRA SFT or DPO with TRL + PEFT on an export directory")
     t.add_argument("task", choices=["sft", "dpo"])

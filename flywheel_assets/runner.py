@@ -20,10 +20,29 @@ class RunSummary:
     failed: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    counts: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.failed and not self.checks_failed
+
+
+SUMMARY_TABLES = ("normalized_events", "quarantined_records", "training_units", "redacted_trajectories",
+                  "curated_units", "preference_pairs", "sft_dataset", "dpo_dataset")
+
+
+def warehouse_counts(path) -> dict:
+    """Row counts of the main tables (absent tables are skipped)."""
+    from flywheel_assets import warehouse
+
+    out = {}
+    with warehouse.connect(path, read_only=True) as con:
+        for t in SUMMARY_TABLES:
+            if warehouse.table_exists(con, t):
+                out[t] = con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+        if warehouse.table_exists(con, "curated_units"):
+            out["curated_kept"] = con.sql("SELECT count(*) FROM curated_units WHERE kept").fetchall()[0][0]
+    return out
 
 
 def _check_failures(result) -> list[str]:
@@ -90,6 +109,8 @@ def run_pipeline(
             summary.failed.append("global")
         echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)"
              f"{' checks failed: ' + ', '.join(failed) if failed else ''}")
+    summary.counts = warehouse_counts(resource.warehouse_path)
+    echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
     summary.seconds = time.monotonic() - t0
     echo(f"flywheel: done in {summary.seconds:.1f}s -> {'OK' if summary.ok else 'FAILED'}")
     return summary
