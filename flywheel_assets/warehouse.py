@@ -33,16 +33,23 @@ def _ident(name: str) -> str:
     return name
 
 
+def private_dir(path: Path) -> Path:
+    """Create a directory (and missing parents) readable by the owner only; existing directories are left as is."""
+    path = Path(path)
+    if not path.exists():
+        old = os.umask(0o077)
+        try:
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        finally:
+            os.umask(old)
+    return path
+
+
 @contextlib.contextmanager
 def connect(path: str | Path | None = None, *, read_only: bool = False, timeout_s: float = 600.0):
     """A DuckDB connection held under an exclusive inter-process lock for the duration of the block."""
     path = Path(path or default_path())
-    if not path.parent.exists():
-        old = os.umask(0o077)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        finally:
-            os.umask(old)
+    private_dir(path.parent)
     lock_path = path.with_name(path.name + ".lock")
     old = os.umask(0o077)
     try:

@@ -74,7 +74,9 @@ def scan(root: Path, ctx: IngestContext, index_path: Path | None = None, overrid
             info = FileInfo(rel, st.st_size, st.st_mtime_ns, digest, fmt, days)
         out.append(info)
     if index_path:
-        Path(index_path).parent.mkdir(parents=True, exist_ok=True)
+        from flywheel_assets.warehouse import private_dir
+
+        private_dir(Path(index_path).parent)
         tmp = Path(str(index_path) + ".tmp")
         tmp.write_text(json.dumps({f.rel: asdict(f) for f in out}, sort_keys=True, indent=0))
         os.chmod(tmp, 0o600)
