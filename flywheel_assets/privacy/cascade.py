@@ -1,4 +1,5 @@
-"""The detector cascade: rules + secrets -> org dictionary -> spaCy NER (via Presidio) -> GLiNER (optional),
+"""The detector cascade: rules + secrets -> lower-case name lexicon -> org dictionary -> spaCy NER (via Presidio,
+only on texts with a candidate word; long texts windowed) -> GLiNER (optional),
 then allow-list, type filter, overlap resolution, postal-address block bridging and name propagation.
 
 ``Cascade(cfg).scan_many(texts)`` is the batch entry point (one ``nlp.pipe`` call, cache by text hash so repeated
@@ -207,7 +208,14 @@ def _alternation(values: tuple[str, ...], ignore_case: bool) -> re.Pattern:
 
 
 _NAME_PART = r"[A-ZÀ-Þ][a-zà-ÿ'’]+(?:-[A-ZÀ-Þ]?[a-zà-ÿ'’]+)*"
+_POSTCODE_IN = re.compile(r"(?<![\w\-])\d{5}(?:-\d{4})?(?![\w\-])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _NAME_LIKE = re.compile(r"^" + _NAME_PART + r"(?:\s+" + _NAME_PART + r"){0,3}$")
+
+
+def _name_support(v: str) -> bool:
+    from .detectors.names_lexicon import name_support
+
+    return name_support(v)
 
 
 def known_values(text: str, spans: list[Span]) -> dict[str, str]:
@@ -219,7 +227,7 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
         v = text[s.start:s.end].strip()
         if s.entity_type == "PERSON":
             if s.source in _MODEL_SOURCES or s.source == "propagate":
-                if _NAME_LIKE.match(v):
+                if _NAME_LIKE.match(v) and _name_support(v):
                     known.setdefault(v, "PERSON")
                     if " " in v:  # a full name: its parts are later first-/last-name mentions
                         for p in name_parts(v):
@@ -230,6 +238,10 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
         if len(v) >= 4 and s.entity_type not in ("DATE_TIME", "LOCATION", "ORGANIZATION", "URL") and \
                 s.source not in _MODEL_SOURCES:
             known.setdefault(v, s.entity_type)
+            if s.entity_type == "STREET_ADDRESS" and v != v.strip("0123456789- "):
+                # the postcode of an address is repeated alone ("Sure, it's 78773"): propagate it too
+                for m in _POSTCODE_IN.finditer(v):
+                    known.setdefault(m.group(0), "STREET_ADDRESS")
     return known
 
 
@@ -244,6 +256,7 @@ class Cascade:
 
             self.gliner_model = load_gliner(self.cfg.gliner_model_dir)
         self._cache: dict[str, tuple[Span, ...]] = {}
+        self.stats: dict[str, int] = {}  # ner_chars_skipped / ner_texts_truncated (cumulative)
 
     # -- public ------------------------------------------------------------------------------------------------------
     def scan(self, text: str) -> list[Span]:
@@ -272,6 +285,12 @@ class Cascade:
             for i, t in enumerate(texts):
                 if t:
                     per[i].extend(detect_rules(t, mask_dates=cfg.mask_dates))
+        if cfg.name_lexicon:
+            from .detectors.names_lexicon import detect_lowercase_names
+
+            for i, t in enumerate(texts):
+                if t:
+                    per[i].extend(detect_lowercase_names(t, cfg.name_lexicon_max_last))
         if self.dictionary is not None:
             for i, t in enumerate(texts):
                 per[i].extend(self.dictionary.find(t))
@@ -280,7 +299,8 @@ class Cascade:
 
             for i, spans in enumerate(detect_ner_batch(texts, model_name=cfg.spacy_model, score=cfg.ner_min_score,
                                                        mask_dates=cfg.mask_dates,
-                                                       skip_lowercase=cfg.ner_skip_lowercase)):
+                                                       skip_lowercase=cfg.ner_skip_lowercase,
+                                                       max_chars=cfg.ner_max_chars, stats=self.stats)):
                 per[i].extend(spans)
         if self.gliner_model is not None:
             from .detectors.gliner_ner import detect_gliner_batch

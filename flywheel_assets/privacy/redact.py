@@ -3,7 +3,9 @@
 Every text field of a unit is redacted: message ``content`` (tool results that hold JSON are walked as JSON),
 ``tool_calls[].function.arguments`` (JSON string: keys kept, values redacted, still valid JSON), ``edited_response``
 and ``tools``. Values under sensitive JSON keys (``email``, ``phone``, ``password``, ``user_id`` ...) are
-replaced whole. Units of one session share one pseudonymizer, so the same entity gets the same placeholder in
+replaced whole; ``name`` too inside a person object (``ship_to``, ``customer``, or an object with email/phone/address
+fields). Redacted JSON tool results keep the serialisation style they were logged in (:func:`dumps_like`). Units of
+one session share one pseudonymizer, so the same entity gets the same placeholder in
 every turn, tool argument and tool result; detected values are propagated to their other mentions in the session.
 """
 
@@ -35,6 +37,7 @@ _KEY_TYPES = [
     ({"address", "street", "addr", "zip", "zipcode", "postcode", "postal"}, "STREET_ADDRESS"),
     ({"dob", "birthday", "birthdate", "birth"}, "DATE_TIME"),
     ({"ip", "ipaddress", "ipv4", "ipv6"}, "IP_ADDRESS"),
+    ({"city", "town", "hometown", "birthplace"}, "LOCATION"),
     ({"firstname", "lastname", "fullname", "surname", "username", "customername", "givenname", "familyname",
       "displayname", "contactname", "recipient", "sender", "author", "owner", "assignee"}, "PERSON"),
     ({"userid", "customerid", "accountid", "memberid", "patientid", "employeeid", "clientid", "uid", "sub"},
@@ -47,7 +50,28 @@ _NOT_SENSITIVE = {"count", "counts", "limit", "max", "min", "type", "types", "us
 
 def _key_tokens(key: str) -> list[str]:
     key = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key))
-    return [t for t in re.split(r"[_\-.\s]+", key.lower()) if t]
+    toks = [re.sub(r"(?<=[a-z])\d+$", "", t) for t in re.split(r"[_\-.\s]+", key.lower()) if t]
+    return [t for t in toks if t]  # address1 -> address, line2 -> line
+
+
+# an object under one of these keys (or holding email/phone/address fields) describes a person: its "name" is PII
+_PERSON_OBJECT_TOKENS = {"customer", "client", "contact", "recipient", "sender", "user", "owner", "patient", "employee",
+                         "member", "holder", "cardholder", "guest", "passenger", "buyer", "requester", "reporter",
+                         "assignee", "author", "person", "profile", "shipto", "billto", "ship", "bill", "billing",
+                         "shipping", "delivery", "beneficiary", "payee", "payer", "caller", "applicant", "tenant",
+                         "student", "driver", "traveler", "traveller", "consignee", "addressee", "emergency"}
+_PERSONAL_FIELD_TYPES = {"EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS", "US_SSN", "IBAN_CODE", "CREDIT_CARD"}
+_NAME_KEYS = {"name", "nm", "fullname", "displayname", "contact", "attention", "attn", "careof"}
+
+
+def person_object(parent_key: str | None, obj: dict) -> bool:
+    """True when a JSON object describes a person: its key says so (``ship_to``, ``customer``, ``billing``) or it
+    carries personal fields (email / phone / address / SSN ...)."""
+    if parent_key:
+        toks = _key_tokens(parent_key)
+        if "".join(toks) in _PERSON_OBJECT_TOKENS or any(t in _PERSON_OBJECT_TOKENS for t in toks):
+            return True
+    return any(key_entity_type(k) in _PERSONAL_FIELD_TYPES for k in obj if isinstance(k, str))
 
 
 def key_entity_type(key: str | None) -> str | None:
@@ -101,12 +125,20 @@ class _Holder:
         self.container, self.key, self.seg, self.numeric = container, key, seg, numeric
 
 
+def _forced_type(key, personal: bool) -> str | None:
+    et = key_entity_type(key)
+    if et is None and personal and isinstance(key, str) and "".join(_key_tokens(key)) in _NAME_KEYS:
+        return "PERSON"
+    return et
+
+
 def _walk_json(obj: Any, row: int, fld: str, segs: list, holders: list, parent_key: str | None = None) -> None:
     if isinstance(obj, dict):
+        personal = person_object(parent_key, obj)
         for k in list(obj.keys()):
             v = obj[k]
             if isinstance(v, str):
-                seg = _Seg(row, fld, v, forced=key_entity_type(k))
+                seg = _Seg(row, fld, v, forced=_forced_type(k, personal))
                 segs.append(seg)
                 holders.append(_Holder(obj, k, seg))
             elif isinstance(v, (int, float)) and not isinstance(v, bool) and key_entity_type(k) in (
@@ -124,6 +156,33 @@ def _walk_json(obj: Any, row: int, fld: str, segs: list, holders: list, parent_k
                 holders.append(_Holder(obj, i, seg))
             else:
                 _walk_json(v, row, fld, segs, holders, parent_key)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_style(text: str) -> dict:
+    """``json.dumps`` keyword arguments that reproduce how ``text`` (a JSON document) was serialised: compact
+    (``{"a":1}``), spaced (``{"a": 1}``) or indented, and whether non-ASCII was escaped."""
+    skeleton = _JSON_STRING.sub('""', text.strip())
+    ensure_ascii = "\\u" in text and not any(ord(c) > 127 for c in text)
+    if "\n" in skeleton:
+        m = re.search(r"\n([ \t]+)\S", skeleton)
+        indent = (m.group(1) if m.group(1).strip(" ") else len(m.group(1))) if m else 0
+        return {"indent": indent, "separators": (",", ": " if re.search(r":\s", skeleton) else ":"),
+                "ensure_ascii": ensure_ascii}
+    item = ", " if re.search(r",\s", skeleton) else ","
+    key = ": " if re.search(r":\s", skeleton) else ":"
+    return {"separators": (item, key), "ensure_ascii": ensure_ascii}
+
+
+def dumps_like(value: Any, original: str) -> str:
+    """Serialise ``value`` in the style of ``original`` (separators, indent, ASCII escaping, outer whitespace);
+    key order is the parsed order, so a redacted tool result looks like what was logged."""
+    body = json.dumps(value, **json_style(original))
+    lead = original[:len(original) - len(original.lstrip())]
+    trail = original[len(original.rstrip()):]
+    return lead + body + trail
 
 
 def _maybe_json(text: str):
@@ -170,8 +229,9 @@ class _UnitDoc:
                     fld = "tool_result" if role == "tool" else f"content:{role}"
                     if parsed is not None and isinstance(parsed, (dict, list)):
                         box = {"v": parsed}
+                        h0 = len(self.holders)
                         self._json_field(box, fld)
-                        self.rebuilds.append(("content_json", m, box))
+                        self.rebuilds.append(("content_json", m, (box, content, h0, len(self.holders))))
                     else:
                         seg = _Seg(row, fld, content)
                         self.segs.append(seg)
@@ -228,7 +288,11 @@ class _UnitDoc:
             if kind == "content":
                 obj["content"] = x.out
             elif kind == "content_json":
-                obj["content"] = json.dumps(x["v"], ensure_ascii=False)
+                box, original, h0, h1 = x
+                if all(h.seg.out is None or h.seg.out == h.seg.text for h in self.holders[h0:h1]):
+                    obj["content"] = original  # nothing redacted: byte-identical
+                else:
+                    obj["content"] = dumps_like(box["v"], original)
             elif kind == "content_list":
                 obj["content"] = x["v"]
             elif kind == "args_json":
@@ -282,7 +346,9 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
     recs = units.to_dicts()
     docs = [_UnitDoc(i, r) for i, r in enumerate(recs)]
     segs = [s for d in docs for s in d.segs]
+    stats0 = dict(cascade.stats)
     found = cascade.scan_many([s.text for s in segs])
+    ner_stats = {k: v - stats0.get(k, 0) for k, v in sorted(cascade.stats.items())}
     for s, spans in zip(segs, found):
         if s.forced and s.text.strip() and not PLACEHOLDER_RE.fullmatch(s.text.strip()):
             lead = len(s.text) - len(s.text.lstrip())
@@ -350,6 +416,8 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
         "by_type": dict(sorted(by_type.items())), "by_detector": dict(sorted(by_source.items())),
         "invalid_messages_json": int(sum(d.invalid_messages for d in docs)), "mode": cfg.mode,
         "chars_scanned": int(sum(len(s.text) for s in segs)),
+        "ner_chars_skipped": int(ner_stats.get("ner_chars_skipped", 0)),
+        "ner_texts_truncated": int(ner_stats.get("ner_texts_truncated", 0)),
     }
     viol = consistency_violations(out)
     summary["consistency_violations"] = len(viol)

@@ -263,9 +263,6 @@ def test_corpus_through_run_pipeline(corpus_run, ingested):
     assert units["unit_id"].n_unique() == units.height
 
 
-@pytest.mark.xfail(strict=True, reason="privacy stage crashes on the 5 MB tool result: spaCy E088 (text longer than "
-                   "nlp.max_length=2,000,000) escapes detectors/presidio_ner.detect_ner_batch; long texts must be "
-                   "chunked (or NER skipped with a flag) instead of failing the partition")
 def test_corpus_pipeline_no_failed_partition(corpus_run):
     summary, _ = corpus_run
     assert not summary.failed, summary

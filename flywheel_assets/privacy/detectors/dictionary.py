@@ -98,6 +98,8 @@ class AllowList:
             rest = [j for j in range(s.start, s.end) if text[j].isalnum() and not any(a <= j < b for a, b in inside)]
             if not rest:
                 continue
+            if _only_common_words(text, s, inside):
+                continue  # "The Acme Desk Lamp" with Acme allowed: the rest is vocabulary, not a name
             a, b = rest[0], rest[-1] + 1
             # extend to whole words of the remainder
             while a > s.start and (text[a - 1].isalnum() or text[a - 1] in "'’-.") and \
@@ -107,6 +109,15 @@ class AllowList:
                 b += 1
             keep.append(Span(a, b, s.entity_type, s.score, s.source) if (a, b) != (s.start, s.end) else s)
         return keep
+
+
+def _only_common_words(text: str, s: Span, inside: list[tuple[int, int]]) -> bool:
+    from .presidio_ner import _skip_words
+
+    skip = _skip_words()
+    words = [m for m in re.finditer(r"[^\W_]+", text[s.start:s.end])
+             if not any(a <= s.start + m.start() < b for a, b in inside)]
+    return all(m.group(0).casefold() in skip or m.group(0).isdigit() for m in words)
 
 
 @lru_cache(maxsize=8)

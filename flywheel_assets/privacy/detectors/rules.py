@@ -72,6 +72,7 @@ def ssn_ok(value: str) -> bool:
 _ISO_DATE = re.compile(r"^(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])$")
 _DOTTED_DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})$")
 _VERSION = re.compile(r"^\d+(?:\.\d+){1,3}$")
+_US_DOTTED_PHONE = re.compile(r"^(?:\+?1\.)?[2-9]\d{2}\.[2-9]\d{2}\.\d{4}$")
 
 
 def phone_ok(value: str) -> bool:
@@ -79,6 +80,8 @@ def phone_ok(value: str) -> bool:
     if not 7 <= len(digits) <= 15:
         return False
     v = value.strip()
+    if _US_DOTTED_PHONE.match(v):  # 415.555.0132: a North-American number, not a version string
+        return True
     if _ISO_DATE.match(v) or _DOTTED_DATE.match(v) or _VERSION.match(v):
         return False
     if len(set(digits)) == 1:
@@ -112,6 +115,11 @@ _NUMBER_WORDS = ("Order|Version|Port|Page|Step|Error|Code|Item|Ticket|Issue|Line
                  "Attempt|Retry|Level|Floor|Price|Amount|Count|Request|Sku|Product|Part|Unit|Account|Tokens|Steps")
 _ZIP_PLACE = r"\b(?!(?:" + _NUMBER_WORDS + r")\b)[A-ZÀ-Þ][a-zà-ÿ]{2,},?[ \t]*\n?[ \t]*$"
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
+_NOT_ORG_START = frozenset("""the a an this that our your my his her their its and or of in at for with from to by
+on as we you they it is was""".split())
+# words after "Hi" / "Thanks" that are not names
+_NOT_GREETING_NAME = frozenset("""there all everyone everybody team folks guys again so much both you again anyway
+support sir madam maam ma'am friend friends agent bot assistant admin again for again""".split())
 
 PII_RULES: list[Rule] = [
     Rule("email", "EMAIL_ADDRESS",
@@ -131,9 +139,9 @@ PII_RULES: list[Rule] = [
          context=re.compile(r"\b(?:ssn|social security|social sec|taxpayer|tin)\b", _I)),
     Rule("ipv4", "IP_ADDRESS",
          re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-                    r"(?:/\d{1,2})?(?![\w.])"), 0.85, validator=lambda v: ipv4_ok(v.split("/")[0])),
+                    r"(?:/\d{1,2})?(?![\w]|\.\d)"), 0.85, validator=lambda v: ipv4_ok(v.split("/")[0])),
     Rule("ipv6", "IP_ADDRESS",
-         re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{2,45}(?:%\w+)?(?![\w:])"), 0.85,
+         re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:.]{1,44}[0-9A-Fa-f:](?:%\w+)?(?![\w:])"), 0.85,
          validator=lambda v: ipv6_ok(v.split("%")[0])),
     Rule("mac", "MAC_ADDRESS",
          re.compile(r"(?<![\w:\-])[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:\-])"), 0.9),
@@ -172,7 +180,7 @@ PII_RULES: list[Rule] = [
                     r"(?i:[A-Za-zÀ-ÿ]*" + _FOREIGN_STREET + r")\s+\d{1,5}[A-Za-z]?(?:[\-/]\d{1,4})?\b"), 0.7),
     Rule("street_name_number", "STREET_ADDRESS",
          re.compile(r"\b(?!(?:The|A|An|This|That|My|Our|Your|On|In|At)\s)(?:[A-ZÀ-Þ][\w'’\-]*\s+){1,3}(?i:" + _STREET_SUFFIX
-                    + r")\b\.?(?:\s+\d{1,5}[A-Za-z]?\b)?"), 0.6),
+                    + r")\b\.?(?:\s+\d{1,5}[A-Za-z]?\b|(?![ \t]+[A-ZÀ-Þ][a-z]))"), 0.6),  # not "Trail Backpack"
     Rule("unit", "STREET_ADDRESS",
          re.compile(r"\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|p\.?\s?o\.?\s?box)"
                     r"\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", _I), 0.7),
@@ -184,6 +192,21 @@ PII_RULES: list[Rule] = [
     Rule("zip_after_place", "STREET_ADDRESS",
          re.compile(r"(?<![\w\-])\d{4,6}(?:-\d{3,4})?(?=[ \t]*(?:$|\n|,|;))"), 0.55,
          context=re.compile(_ZIP_PLACE)),
+    # US military / diplomatic mail (USPS standard): PSC 1234, Box 5678 APO AE 09876; USNS Name FPO AP 96543
+    Rule("military_address", "STREET_ADDRESS",
+         re.compile(r"\b(?:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{2,5}|(?:USNS|USNV|USS|USCGC)\s+" + _CAP +
+                    r"(?:\s+" + _CAP + r")?)[\s,]*(?:(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}(?:-\d{4})?)?", _I), 0.75),
+    Rule("apo_zip", "STREET_ADDRESS", re.compile(r"\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}(?:-\d{4})?\b", _I), 0.8),
+    # "my address is 12 ...", "lives at 4 ...", "ship it to Unit 5 ...": a cue, then a house number / unit / box
+    Rule("address_cue", "STREET_ADDRESS",
+         re.compile(r"\b(?i:address(?:\s+is)?\s*:?|lives?\s+at|living\s+at|moved\s+to|reside\s+at|ship(?:ped)?"
+                    r"(?:\s+it)?\s+to|deliver(?:ed|y)?(?:\s+it)?\s+to|send(?:\s+it)?\s+to|mail(?:\s+it)?\s+to|"
+                    r"office\s+is\s+at|located\s+at|based\s+at|taxi\s+to|pick\s+me\s+up\s+at)[ \t]*\n?[ \t]*"
+                    r"((?:\d{1,6}[A-Za-z]?\b|(?i:PSC|CMR|Unit|Apt\.?|Suite|P\.?\s?O\.?\s?Box|USNS|USNV|USS|USCGC)\s)"
+                    r"(?:(?!\n\s*\n|\n\s*[A-Za-z ]{2,20}:)[^!?])"
+                    r"{2,100}?)(?=\s*(?:[!?]|\.?\s*$|\.\s+(?!\d)|\n\s*\n|\n\s*[A-Za-z ]{2,20}:)|,?\s+(?i:please|thanks|"
+                    r"thank\s+you|asap|but|so|because|when|before|after|tomorrow|today|instead|and\s+(?:i|we|you|"
+                    r"call|let|send|ship|update))\b)"), 0.6, group=1),
     Rule("uk_postcode", "STREET_ADDRESS",
          re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b"), 0.75),
     Rule("ca_postcode", "STREET_ADDRESS",
@@ -198,6 +221,17 @@ PII_RULES: list[Rule] = [
          re.compile(r"\b(?i:my name is|my name's|i am called|this is|signed|regards,|sincerely,|thanks,|cheers,|"
                     r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:\s+" + _CAP
                     + r"){0,3})"), 0.65, group=1),
+    # organisations by their legal / institutional suffix (Smith Ltd., Underwood Group, Acme GmbH)
+    Rule("org_suffix", "ORGANIZATION",
+         re.compile(r"\b(?:" + _CAP + r"(?:,?\s+(?:&|and)\s+|\s+)){1,3}(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|S\.A|SA|"
+                    r"SAS|SARL|S\.r\.l|SpA|B\.V|BV|N\.V|NV|PLC|plc|Corp|Corporation|Co|Company|Group|Holdings|"
+                    r"Partners|LLP|LP|Associates|Sons|Bros|Brothers|Foundation|Industries|Enterprises|Technologies|"
+                    r"Consulting|Ventures|Capital|Pty|KG|Oy|AB|ASA|A/S)\b\.?"), 0.6,
+         validator=lambda v: v.split()[0].casefold() not in _NOT_ORG_START),
+    Rule("greeting_name", "PERSON",
+         re.compile(r"\b(?i:hi|hello|hey|dear|thanks|thank you|good (?:morning|afternoon|evening)|welcome back|bye)"
+                    r",?[ \t]+(" + _CAP + r"(?:[ \t]+" + _CAP + r")?)(?=[ \t]*(?:[,!.?:;]|$))", re.M), 0.6, group=1,
+         validator=lambda v: not any(w.casefold() in _NOT_GREETING_NAME for w in v.split())),
     Rule("date_numeric", "DATE_TIME",
          re.compile(r"(?<![\w/.\-:])(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|[12]\d|3[01])[/.](?:19|20)?\d{2}"
                     r"(?![\w/.\-:])"), 0.6),
@@ -230,8 +264,38 @@ def _all_rules() -> tuple:
     return tuple(SECRET_RULES) + tuple(PII_RULES)
 
 
+_DIGIT_GROUPS = re.compile(r"(?<![\w\-])\d{1,8}(?:[ \-]\d{1,8})+(?![\w\-])")
+
+
+def card_windows(text: str) -> list[Span]:
+    """Luhn-valid card numbers inside a longer run of digit groups (``ref 0000 4000 0000 0001 2346``): the card
+    rule takes the longest run, which fails Luhn as a whole; here every window of consecutive groups with 13-19
+    digits is tried (longest first, left to right)."""
+    out: list[Span] = []
+    for m in _DIGIT_GROUPS.finditer(text):
+        groups = [(g.start() + m.start(), g.end() + m.start()) for g in re.finditer(r"\d+", m.group(0))]
+        if len(groups) < 3 or sum(b - a for a, b in groups) <= 19 and luhn_ok(m.group(0)):
+            continue  # the plain card rule handles a whole run
+        i = 0
+        while i < len(groups):
+            found = None
+            for j in range(len(groups), i, -1):
+                n = sum(b - a for a, b in groups[i:j])
+                if 13 <= n <= 19 and luhn_ok(text[groups[i][0]:groups[j - 1][1]]):
+                    found = j
+                    break
+            if found:
+                out.append(Span(groups[i][0], groups[found - 1][1], "CREDIT_CARD", 0.85, "credit_card_window"))
+                i = found
+            else:
+                i += 1
+    return out
+
+
 def detect_rules(text: str, *, mask_dates: bool = True) -> list[Span]:
     spans = run_rules(list(_all_rules()), text)
+    if " " in text or "-" in text:
+        spans.extend(card_windows(text))
     if not mask_dates:
         spans = [s for s in spans if s.entity_type != "DATE_TIME"]
     return spans

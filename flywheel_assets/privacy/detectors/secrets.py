@@ -60,7 +60,7 @@ SECRET_RULES: list[Rule] = [
                           r"=([^&\s#\"'<>]{6,})", group=1, flags=_I),
     _r("kv_secret", r"\b(?:[A-Za-z0-9]+[_\-])*(?:password|passwd|passphrase|pwd|secret|api[_\-]?key|apikey|"
                     r"access[_\-]?key|secret[_\-]?key|private[_\-]?key|client[_\-]?secret|auth[_\-]?token|"
-                    r"access[_\-]?token|refresh[_\-]?token|token)[\"']?\s*(?:=|:|=>)\s*[\"']?"
+                    r"access[_\-]?token|refresh[_\-]?token|token|credentials?)[\"']?\s*(?:=|:|=>)\s*[\"']?"
                     r"((?!<[A-Z_]+_\d+>)[^\s\"',;&}{]{4,})", score=0.85, group=1, flags=_I),
     _r("password_is", r"\b(?:password|passcode|pin)\s+(?:is|was)\s*:?\s+[\"']?([^\s\"',;]{4,})", score=0.8,
        group=1, flags=_I),
