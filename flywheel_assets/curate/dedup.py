@@ -3,7 +3,12 @@
 * exact: ``content_hash`` = sha256 of the normalised dialog text (user/assistant/tool content and tool calls; the
   system prompt is excluded, placeholder indices are folded: ``<PERSON_3>`` -> ``<person>``);
 * near: word-shingle MinHash (datasketch ``affine32`` scheme, signatures computed in vectorised numpy) + datasketch
-  ``MinHashLSH`` for candidates, each candidate verified with ``rapidfuzz.fuzz.ratio``; union-find gives clusters.
+  ``MinHashLSH`` for candidates, each candidate verified with ``rapidfuzz.fuzz.ratio`` *and* a word-level edit
+  budget (``max_token_edits``: Levenshtein over token lists where numbers/ids stay verbatim and a redaction
+  placeholder is one token); union-find gives clusters. The token budget is what separates a copy with a tiny edit
+  (typo, one changed number) from a template sibling whose ids/amounts differ in several places: on redacted,
+  templated logs the character ratio alone chains whole templates together (see docs/curation.md, "Measured on
+  the demo drop").
   Shingles found in more than ``max_shingle_df`` of the units (boilerplate greetings, shared tool preambles)
   are dropped before hashing, so shared boilerplate cannot make distinct units collide.
 
@@ -22,12 +27,15 @@ from functools import lru_cache
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from flywheel_assets.curate.config import DedupConfig
 
 _WS = re.compile(r"\s+")
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*?)_\d+>")
 _WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"<[a-z_]+>|\w+")  # on normalised text: a folded placeholder is one token
+_DIGITS = re.compile(r"\d+")
 _M32 = np.uint64(0xFFFFFFFF)
 
 
@@ -205,16 +213,30 @@ def _candidate_pairs_datasketch(sig: np.ndarray, has: np.ndarray, cfg: DedupConf
     return np.array(sorted(set(out)), dtype=np.uint64)
 
 
+def tokens(text: str) -> list[str]:
+    """Word tokens of a normalised text (numbers and ids verbatim, ``<person>`` one token)."""
+    return _TOKEN.findall(text)
+
+
+def _close(a: str, b: str, cfg: DedupConfig) -> bool:
+    if fuzz.ratio(a, b, score_cutoff=cfg.verify_ratio) < cfg.verify_ratio:
+        return False
+    if cfg.max_token_edits < 0:
+        return True
+    k = cfg.max_token_edits
+    return Levenshtein.distance(tokens(a), tokens(b), score_cutoff=k) <= k
+
+
 def similar(a: str, b: str, cfg: DedupConfig) -> bool:
-    """rapidfuzz verification of a candidate pair. Long texts are compared on their head *and* tail
-    (verify_chars / 2 each), so two trajectories that share a long opening (same request, same first tool result)
-    but end differently (different final answers) are not merged."""
+    """Verification of a candidate pair: rapidfuzz ratio >= verify_ratio and at most max_token_edits word-level
+    edits. Long texts are compared on their head *and* tail (verify_chars / 2 each), so two trajectories that share
+    a long opening (same request, same first tool result) but end differently (different final answers) are not
+    merged."""
     cut = cfg.verify_chars
     if len(a) <= cut and len(b) <= cut:
-        return fuzz.ratio(a, b, score_cutoff=cfg.verify_ratio) > 0
+        return _close(a, b, cfg)
     half = cut // 2
-    return (fuzz.ratio(a[:half], b[:half], score_cutoff=cfg.verify_ratio) > 0
-            and fuzz.ratio(a[-half:], b[-half:], score_cutoff=cfg.verify_ratio) > 0)
+    return _close(a[:half], b[:half], cfg) and _close(a[-half:], b[-half:], cfg)
 
 
 def near_duplicate_labels(norm_texts: list[str], cfg: DedupConfig | None = None) -> tuple[np.ndarray, dict]:
@@ -267,7 +289,10 @@ def dedup_clusters(texts: list[str], cfg: DedupConfig | None = None) -> tuple[li
     cluster = exact.copy()
     stats = {"n": len(texts), "exact_groups": int(len(reps)), "candidates": 0, "verified": 0, "dropped_shingles": 0}
     if cfg.near_dup and len(reps) > 1:
-        labels, st = near_duplicate_labels([norms[i] for i in reps], cfg)
+        cmp = [norms[i] for i in reps]
+        if cfg.fold_numbers:
+            cmp = [_DIGITS.sub("0", t) for t in cmp]
+        labels, st = near_duplicate_labels(cmp, cfg)
         stats.update({k: v for k, v in st.items() if k != "n"})
         rep_label = reps[labels]  # cluster root index in the full list
         root_of = dict(zip(reps.tolist(), rep_label.tolist()))

@@ -115,7 +115,10 @@ def _json_requested(pu: ParsedUnit, cfg: FilterConfig) -> bool:
     if rf is not None and "json" in json.dumps(rf).lower():
         return True
     rx = _rx(tuple(cfg.json_request_patterns))
-    text = "\n".join(pu.texts(("system", "user")))
+    # with tool calls, agent system prompts talk about JSON for the *calls*; only a user's request for a JSON
+    # answer counts there ("status of A-1 in JSON format" -> the final answer must parse)
+    roles = ("user",) if pu.calls else ("system", "user")
+    text = "\n".join(pu.texts(roles))
     return bool(rx and rx.search(text))
 
 
@@ -132,7 +135,7 @@ def _parses_as_json(ans: str) -> bool:
 
 
 def is_invalid_json(pu: ParsedUnit, cfg: FilterConfig) -> bool:
-    if pu.calls or not _json_requested(pu, cfg):
+    if not _json_requested(pu, cfg):
         return False
     ans = pu.final_answer
     return bool(ans.strip()) and not _parses_as_json(ans)

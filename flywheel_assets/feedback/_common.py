@@ -31,7 +31,13 @@ FALLBACK_RE = re.compile(
 OUTDATED_RE = re.compile(
     r"(out\s*(?:-|\s)?(?:of\s*(?:-|\s)?)?dated|outdated|no\s+longer\s+(?:true|correct|valid|the\s+case)|old\s+information"
     r"|not\s+(?:up\s*-?\s*to\s*-?\s*date|current)|that\s+changed|has\s+changed\s+since|knowledge\s+cut\s*-?off"
-    r"|as\s+of\s+my\s+(?:last|latest)\s+(?:update|training))",
+    r"|as\s+of\s+my\s+(?:last|latest)\s+(?:update|training)"
+    # stale facts named by the user: "that's an old policy", "those are the old prices", "not right anymore",
+    # "changed to 60 days last month", "since the policy update"
+    r"|\bold\s+(?:polic(?:y|ies)|prices?|pricing|rates?|fees?|info(?:rmation)?|versions?|terms|rules|plans?|numbers)\b"
+    r"|\b(?:not|isn't|aren't|doesn't|don't|no)\b[^.?!\n]{0,40}\bany\s?more\b"
+    r"|\b(?:changed|was\s+updated|were\s+updated)\s+(?:to\b[^.?!\n]{0,40}\b)?(?:last|this)\s+(?:week|month|year|quarter)"
+    r"|\bsince\s+the\s+(?:policy|price|pricing|terms)\s+(?:update|change))",
     re.I,
 )
 WRONG_RE = re.compile(
@@ -49,13 +55,39 @@ VERBOSE_RE = re.compile(
 BAD_ARGS_RE = re.compile(
     r"(invalid\s+(?:argument|parameter|param|input|value|id|format)|missing\s+(?:required\s+)?(?:argument|parameter|field)"
     r"|unknown\s+(?:tool|function|parameter|argument)|unexpected\s+(?:keyword\s+)?argument|validation\s+error"
-    r"|no\s+such\s+(?:tool|function)|not\s+a\s+valid|required\s+(?:property|field|parameter)|wrong\s+tool)",
+    r"|no\s+such\s+(?:tool|function)|not\s+a\s+valid|required\s+(?:property|field|parameter)|wrong\s+tool"
+    # an identifier the tool does not know ("unknown tracking id A-1", "invalid order id"): the agent passed the
+    # wrong value / the id of another entity
+    r"|(?:unknown|invalid|unrecognized|malformed)\s+(?:[a-z_]+\s+){0,2}(?:id|ids|identifier|key|number)\b)",
     re.I,
 )
 JSON_ASK_RE = re.compile(
     r"((?:respond|reply|answer|return|output|format\w*|give\s+me|provide|write)\b[^.?!\n]{0,40}\bjson\b"
     r"|\b(?:in|as)\s+(?:valid\s+|strict\s+)?json\b|\bjson\s+only\b|\bvalid\s+json\b|\bjson\s+(?:object|schema)\s+"
     r"(?:with|containing|that)|response_format)", re.I)
+PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # a redaction placeholder (<PERSON_2>)
+# sycophancy / filler in an answer: flattery, effusive thanks, restating the whole answer. Two distinct phrases in
+# one down-voted answer are a preference problem (DPO), not a knowledge or capability gap.
+SYCOPHANCY_RE = re.compile(
+    r"(great\s+question|excellent\s+question|what\s+a\s+(?:great|wonderful)\s+question"
+    r"|thank\s+you\s+so\s+much\s+for\s+(?:reaching\s+out|asking|your\s+patience|contacting)"
+    r"|i(?:'m|\s+am)\s+(?:absolutely|so|truly|really)\s+(?:delighted|thrilled|happy|glad)\s+to"
+    r"|i\s+completely\s+understand\s+how|you(?:'re|\s+are)\s+absolutely\s+right"
+    r"|i\s+hope\s+this\s+(?:detailed\s+)?(?:explanation|answer|information)\s+(?:is|was)\s+helpful"
+    r"|to\s+summari[sz]e\s+(?:once\s+more|again)|please\s+don't\s+hesitate\s+to)",
+    re.I,
+)
+# a user objecting to an action the agent took with a tool ("You restarted PROD?!", "I asked you to triage",
+# "that's the wrong order", "why did you delete ..."): a tool-use capability problem
+ACTION_COMPLAINT_RE = re.compile(
+    r"(\byou\s+(?:restarted|deleted|removed|dropped|cancel(?:l)?ed|refunded|closed|rolled\s+back|deployed|"
+    r"updated|changed|sent|charged)\b[^.\n]{0,60}[?!]"
+    r"|\bi\s+(?:asked|told)\s+you\s+(?:to|not\s+to|only)\b"
+    r"|\bwhy\s+did\s+you\s+(?:restart|delete|remove|call|use|run|cancel|refund|change|update|deploy)"
+    r"|\b(?:wrong|different)\s+(?:tool|order|account|service|customer|environment|ticket|id)\b"
+    r"|\bthat(?:'s|\s+is)\s+not\s+what\s+i\s+asked)",
+    re.I,
+)
 ESCALATION_RE = re.compile(r"(escalat|transfer(?:red)?\s+to\s+(?:a\s+)?(?:human|agent|supervisor)|human\s+agent"
                            r"|speak\s+to\s+(?:a\s+)?(?:manager|human)|complaint\s+filed)", re.I)
 MONEY_RE = re.compile(r"(?:refund\w*)[^$€£\d]{0,40}[$€£]?\s?(\d{1,7}(?:[.,]\d{1,2})?)"

@@ -7,8 +7,13 @@
    refusal phrases, user complaints ("that's outdated", "that's wrong", "too long"), edits (heavy rewrite ->
    hallucination, much shorter -> verbosity), fallback answers ("I don't have information ...") -> unseen_topic.
 3. Features: MiniLM embedding of request + answer + tool errors, concatenated with the scaled signal indicators.
-4. k-means (seeded) with k chosen by silhouette over ``k_min..k_max``; the cluster's label is its dominant signal
-   (share >= 0.3, else ``other``).
+4. Signal-first (default, ``clustering.signal_first``): units are partitioned by their *primary* signal (the most
+   specific one, PRIORITY order), and each partition is split further by seeded k-means when the silhouette shows
+   sub-groups (k <= size / ``min_cluster_size``, silhouette >= ``split_min_silhouette``). On the demo drop, global
+   k-means merged outdated-knowledge with verbose answers (same KB questions) and wrong-tool runs with fallback
+   answers, so their interventions came out wrong (docs/feedback.md, "Measured on the demo drop").
+   ``signal_first=False``: one k-means over everything, k chosen by silhouette over ``k_min..k_max``.
+   The cluster's label is its dominant signal (share >= 0.3, else ``other``).
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from flywheel_assets.report import Report
 from flywheel_assets.schema import stable_id, to_json
 
 ERROR_TYPES = ("json_format", "outdated_knowledge", "tool_error", "wrong_tool_or_args", "refusal", "hallucination",
-               "verbosity", "unseen_topic", "other")
+               "verbosity", "sycophancy", "unseen_topic", "other")
 # tie-break order when two signals are equally frequent in a cluster (most specific first)
-PRIORITY = ("wrong_tool_or_args", "json_format", "refusal", "outdated_knowledge", "hallucination", "verbosity",
-            "tool_error", "unseen_topic")
+PRIORITY = ("wrong_tool_or_args", "json_format", "refusal", "outdated_knowledge", "hallucination", "sycophancy",
+            "verbosity", "tool_error", "unseen_topic")
 SIGNAL_WEIGHT = 0.6
 LABEL_MIN_SHARE = 0.3
 
@@ -130,7 +135,9 @@ def unit_signals(row: dict, msgs: list[dict] | None = None) -> list[str]:
                 sig.add("wrong_tool_or_args")
             elif name in declared:
                 req = declared[name].get("required") or []
-                if isinstance(req, list) and any(r not in args for r in req if isinstance(r, str)):
+                # a required name that is itself a redaction placeholder (<PERSON_2>) says nothing about the call
+                if isinstance(req, list) and any(r not in args for r in req
+                                                 if isinstance(r, str) and not c.PLACEHOLDER_RE.fullmatch(r)):
                     sig.add("wrong_tool_or_args")
         if m["role"] == "tool":
             err = _tool_error_text(m)
@@ -146,15 +153,20 @@ def unit_signals(row: dict, msgs: list[dict] | None = None) -> list[str]:
         sig.add("unseen_topic")
     elif "give_up_and_restart" in to_json(cont[-1:]).lower():  # agent gave up (ToolBench-style Finish call)
         sig.add("unseen_topic")
+    used_tools = any(m.get("tool_calls") for m in msgs)
     for t in c.feedback_texts(row, msgs):
         if c.OUTDATED_RE.search(t):
             sig.add("outdated_knowledge")
-        if c.WRONG_RE.search(t):
+        elif c.WRONG_RE.search(t):  # "that's wrong" next to "that's outdated" is the stale fact, not a fabrication
             sig.add("hallucination")
         if c.VERBOSE_RE.search(t):
             sig.add("verbosity")
+        if used_tools and c.ACTION_COMPLAINT_RE.search(t):  # the user objects to an action a tool call took
+            sig.add("wrong_tool_or_args")
     if answer and c.OUTDATED_RE.search(answer) and "knowledge" in answer.lower():
         sig.add("outdated_knowledge")
+    if answer and len({mm.group(0).lower() for mm in c.SYCOPHANCY_RE.finditer(answer)}) >= 2:
+        sig.add("sycophancy")
     edited = row.get("edited_response")
     if isinstance(edited, str) and edited.strip() and answer.strip():
         from rapidfuzz import fuzz
@@ -162,7 +174,10 @@ def unit_signals(row: dict, msgs: list[dict] | None = None) -> list[str]:
         la, le = len(answer), len(edited)
         if la / max(le, 1) >= 1.8:
             sig.add("verbosity")
-        elif fuzz.ratio(c.norm_text(answer), c.norm_text(edited)) < 50 and max(la, le) / max(min(la, le), 1) < 1.8:
+        elif fuzz.ratio(c.norm_text(answer), c.norm_text(edited)) < 50 and max(la, le) / max(min(la, le), 1) < 1.8 \
+                and not sig & {"refusal", "unseen_topic", "outdated_knowledge", "json_format"}:
+            # a heavy rewrite at similar length is fabricated content, unless another signal already explains why
+            # the user rewrote the answer (a refusal, a fallback, a stale fact, broken JSON)
             sig.add("hallucination")
     return sorted(sig)
 
@@ -186,12 +201,14 @@ def _text_for(msgs: list[dict]) -> str:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _choose_k(x: np.ndarray, cfg) -> tuple[np.ndarray, int, float | None]:
+def _choose_k(x: np.ndarray, cfg, k_cap: int | None = None,
+              min_silhouette: float = 0.05) -> tuple[np.ndarray, int, float | None]:
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
     n = x.shape[0]
-    ks = [k for k in range(max(2, cfg.k_min), min(cfg.k_max, n - 1) + 1)]
+    k_hi = min(cfg.k_max, n - 1) if k_cap is None else min(cfg.k_max, n - 1, k_cap)
+    ks = [k for k in range(max(2, cfg.k_min), k_hi + 1)]
     if n < cfg.min_units or not ks or len(np.unique(x.round(6), axis=0)) < 2:
         return np.zeros(n, dtype=int), 1, None
     best = None
@@ -203,9 +220,47 @@ def _choose_k(x: np.ndarray, cfg) -> tuple[np.ndarray, int, float | None]:
         s = float(silhouette_score(x, labels))
         if best is None or s > best[0] + 1e-9:
             best = (s, k, labels)
-    if best is None or best[0] < 0.05:
+    if best is None or best[0] < min_silhouette:
         return np.zeros(n, dtype=int), 1, None if best is None else round(best[0], 6)
     return best[2], best[1], round(best[0], 6)
+
+
+def primary_signal(signals: list[str]) -> str:
+    """The most specific signal of a unit (first in PRIORITY), 'other' when it has none."""
+    for s in PRIORITY:
+        if s in signals:
+            return s
+    return "other"
+
+
+def _partitioned_labels(x: np.ndarray, sigs: list[list[str]], cc) -> tuple[np.ndarray, dict[int, float | None]]:
+    """Signal-first clustering: units are partitioned by their primary signal (an error type is an actionable
+    category: the triage intervention follows from it), then each partition is split by k-means over the features
+    when the silhouette says it has sub-groups (k <= size / min_cluster_size). Returns global labels (0..K-1,
+    numbered in partition order) and the silhouette per label (None when the partition was not searched)."""
+    n = x.shape[0]
+    labels = np.zeros(n, dtype=int)
+    sil_of: dict[int, float | None] = {}
+    parts: dict[str, list[int]] = {}
+    for i, s in enumerate(sigs):
+        parts.setdefault(primary_signal(s), []).append(i)
+    nxt = 0
+    for name in [*PRIORITY, "other"]:
+        idx = parts.get(name)
+        if not idx:
+            continue
+        cap = min(max(1, len(idx) // max(cc.min_cluster_size, 1)), max(cc.max_sub_clusters, 1))
+        if cap >= 2:
+            sub, _, sil = _choose_k(x[idx], cc, k_cap=cap, min_silhouette=cc.split_min_silhouette)
+        else:
+            sub, sil = np.zeros(len(idx), dtype=int), None
+        for lab in sorted(set(sub.tolist())):
+            for j, i in enumerate(idx):
+                if sub[j] == lab:
+                    labels[i] = nxt
+            sil_of[nxt] = sil
+            nxt += 1
+    return labels, sil_of
 
 
 def _top_terms(texts: list[str], labels: np.ndarray, n_terms: int = 5) -> dict[int, str]:
@@ -273,7 +328,14 @@ def cluster_failures(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -
     norms = np.linalg.norm(onehot, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     x = np.hstack([emb, SIGNAL_WEIGHT * onehot / norms]).astype(np.float64)
-    labels, k, sil = _choose_k(x, cc)
+    if cc.signal_first:
+        labels, sil_of = _partitioned_labels(x, sigs, cc)
+        k = len(sil_of)
+        sils = [v for v in sil_of.values() if v is not None]
+        sil = round(float(np.mean(sils)), 6) if sils else None
+    else:
+        labels, k, sil = _choose_k(x, cc)
+        sil_of = {lab: sil for lab in set(labels.tolist())}
     terms = _top_terms(texts, labels)
 
     out, assign = [], []
@@ -310,7 +372,7 @@ def cluster_failures(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -
             "signal_counts": to_json(counts), "models": to_json(models), "trend": to_json(trend),
             "trend_slope": slope, "first_date": real_dates[0] if real_dates else None,
             "last_date": real_dates[-1] if real_dates else None, "example_unit_ids": examples, "unit_ids": ids,
-            "top_terms": terms.get(lab, ""), "k": k, "silhouette": sil,
+            "top_terms": terms.get(lab, ""), "k": k, "silhouette": sil_of.get(lab),
         })
         for i in idx:
             assign.append({"unit_id": rows[i]["unit_id"], "cluster_id": cid, "signals": sigs[i]})

@@ -17,6 +17,14 @@ class ClusteringConfig(BaseModel):
     include_unknown_with_signals: bool = Field(
         True, description="also cluster units with outcome 'unknown' when an error signal fires (tool ERROR, "
         "invalid JSON, complaint); units with failure/down/low rating are always included")
+    signal_first: bool = Field(True, description="partition failures by their primary error signal first, then "
+                               "split each partition by k-means (False: one k-means over all failures)")
+    min_cluster_size: int = Field(10, description="signal-first: a partition is split into at most size // this "
+                                  "clusters (partitions below 2x this are never split)")
+    max_sub_clusters: int = Field(3, description="signal-first: at most this many clusters per error type (topical "
+                                  "sub-groups, e.g. refusals on account vs ops requests)")
+    split_min_silhouette: float = Field(0.25, description="signal-first: a partition is split only when the best "
+                                        "k's silhouette reaches this")
     low_rating: float = Field(0.2, description="feedback_rating <= this (on a 0..1 scale; 1..5 stars are "
                               "rescaled, so only 1 star counts) is a negative signal. Kept low on purpose: a rank-"
                               "derived rating (OASST 1/(1+rank)) of a third-best sibling is not a failure")
@@ -35,6 +43,11 @@ class TriageConfig(BaseModel):
 class PairsConfig(BaseModel):
     sources: list[str] = Field(default_factory=lambda: ["thumbs", "edit", "outcome", "concise"],
                                description="pair sources to mine; add 'synthetic' to enable governed negatives")
+    reject_only_reasons: list[str] = Field(
+        default_factory=lambda: ["invalid_json", "unexpected_refusal", "truncated_answer", "flagged_wrong"],
+        description="curation filter reasons that say the *answer* is bad: such units are unfit as SFT targets "
+        "but are exactly the rejected side DPO needs, so pairs may use them as rejected (or as the original of "
+        "an edit pair), never as chosen")
     use_rank: bool = Field(True, description="also pair siblings by human rank (rank 0 = best) within a prompt "
                            "group (OpenAssistant-style); emitted with pair_source 'thumbs', signal 'rank'")
     use_rating: bool = Field(True, description="pair answers whose ratings differ by >= rating_margin")
@@ -61,6 +74,12 @@ class LengthBalanceConfig(BaseModel):
     max_ratio: float = Field(3.0, description="chosen/rejected length ratio (or its inverse) above which a pair "
                              "is extreme")
     drop_ratio: float = Field(6.0, description="ratio above which the pair is dropped instead of down-weighted")
+    source_drop_ratio: dict[str, float] = Field(
+        default_factory=lambda: {"concise": 8.0},
+        description="per-source drop ratio overriding drop_ratio: a 'concise' pair prefers the shorter answer on "
+        "purpose (verbose filler answers run 5-8x the concise one; on the demo drop the planted concise/verbose "
+        "pairs are 6.1-7.5x and were all dropped at 6). They are still down-weighted above max_ratio and "
+        "rebalanced")
     mode: str = Field("downweight", description="downweight | drop: what to do with extreme (non-dropped) pairs")
     target_longer_share: float = Field(0.5, description="target share of pairs whose chosen is longer; the "
                                        "majority side is down-weighted towards it")

@@ -3,7 +3,7 @@
 - pairs whose chosen and rejected are identical (normalised) are dropped (``identical``);
 - an empty rejected (no text, no tool call) is dropped unless its source is listed in
   ``allow_empty_rejected_sources`` (real product behaviour, e.g. a model that returned nothing); same for empty chosen;
-- a pair whose length ratio (longer / shorter) exceeds ``drop_ratio`` is dropped (``extreme_length_ratio``); above
+- a pair whose length ratio (longer / shorter) exceeds ``drop_ratio`` (per source: ``source_drop_ratio``) is dropped (``extreme_length_ratio``); above
   ``max_ratio`` it is down-weighted by ``max_ratio / ratio`` (or dropped in ``mode='drop'``);
 - finally the side that wins more often (chosen longer vs chosen shorter, by weight) is down-weighted towards
   ``target_longer_share`` (never by more than ``min_balance_factor``).
@@ -51,6 +51,11 @@ def _has_calls(text: str) -> bool:
     return any(isinstance(m, dict) and m.get("tool_calls") for m in msgs)
 
 
+def drop_ratio_for(source: str | None, lc: LengthBalanceConfig) -> float:
+    """The drop ratio of a pair source (``source_drop_ratio`` overrides ``drop_ratio``)."""
+    return float(lc.source_drop_ratio.get(source or "", lc.drop_ratio))
+
+
 def balance(pairs: pl.DataFrame, cfg=None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (kept, dropped). ``dropped`` has the pair columns + ``drop_reason``. Weights of kept pairs are adjusted."""
     lc = _lcfg(cfg)
@@ -68,7 +73,7 @@ def balance(pairs: pl.DataFrame, cfg=None) -> tuple[pl.DataFrame, pl.DataFrame]:
             reason = "empty_rejected"
         elif cl == 0 and not _has_calls(r["chosen"]):
             reason = "empty_chosen"
-        elif ratio > lc.drop_ratio:
+        elif ratio > drop_ratio_for(r.get("pair_source"), lc):
             reason = "extreme_length_ratio"
         elif ratio > lc.max_ratio:
             if lc.mode == "drop":
@@ -187,8 +192,9 @@ def check_length_ratio(pairs: pl.DataFrame, cfg=None) -> tuple[bool, dict]:
     stats = ratio_stats(pairs)
     if pairs.height == 0:
         return True, stats
-    over = int(sum(1 for cl, rl in pairs.select("chosen_len", "rejected_len").iter_rows()
-                   if _ratio(int(cl or 0), int(rl or 0)) > lc.drop_ratio))
+    src = pairs["pair_source"] if "pair_source" in pairs.columns else pl.Series([None] * pairs.height)
+    over = int(sum(1 for (cl, rl), s in zip(pairs.select("chosen_len", "rejected_len").iter_rows(), src.to_list())
+                   if _ratio(int(cl or 0), int(rl or 0)) > drop_ratio_for(s, lc)))
     share = stats["longer_wins_share_weighted"]
     n_diff = int((pairs["chosen_len"] != pairs["rejected_len"]).sum())
     share_ok = n_diff < lc.min_pairs_for_share_check or abs(share - 0.5) <= lc.tolerance

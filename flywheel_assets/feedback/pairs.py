@@ -484,7 +484,13 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
 
     cfg = cfg or FeedbackConfig()
     pcfg = cfg.pairs
-    df = c.usable(c.prepare(curated))
+    prepared = c.prepare(curated)
+    reject_only_reasons = list(pcfg.reject_only_reasons)
+    df = prepared.filter(pl.col("kept").fill_null(True)
+                         | pl.col("filter_reason").is_in(reject_only_reasons).fill_null(False))
+    reject_only = set(prepared.filter(~pl.col("kept").fill_null(True)
+                                      & pl.col("filter_reason").is_in(reject_only_reasons).fill_null(False))
+                      ["unit_id"].to_list())
     units = _units(df, pcfg)
     stats: dict = {"units_in": len(units)}
 
@@ -513,6 +519,10 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
     if "outcome" in pcfg.sources:
         rows += _outcome_pairs(units, index, group_of, pcfg, stats)
     rows = [r for r in rows if r["pair_source"] in pcfg.sources]
+    # a unit curation filtered for a bad answer may only be rejected (or the original of its own edit pair)
+    rows = [r for r in rows if r["chosen_unit_id"] not in reject_only
+            or (r["chosen_unit_id"] == r["rejected_unit_id"] and str(r["signal"]).startswith("edit"))]
+    stats["reject_only_units"] = len(reject_only)
     # deduplicate: earlier sources win (edit/concise > thumbs > outcome)
     seen, dedup = set(), []
     for r in rows:
@@ -524,7 +534,11 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
         seen.add(key)
         dedup.append(r)
     if "synthetic" in pcfg.sources:
-        dedup += _synthetic_pairs(units, group_of, pcfg, n_real=len(dedup))
+        # the cap is a share of the pairs that are *used*: count the real pairs that survive length balancing
+        real = pl.DataFrame(dedup, schema=PAIR_SCHEMA) if dedup else pl.DataFrame(schema=PAIR_SCHEMA)
+        n_real = balance(real.unique(subset=["pair_id"], keep="first").sort("pair_id"), cfg.length)[0].height
+        dedup += _synthetic_pairs([u for u in units if u.row["unit_id"] not in reject_only], group_of, pcfg,
+                                  n_real=n_real)
     pairs = pl.DataFrame(dedup, schema=PAIR_SCHEMA) if dedup else pl.DataFrame(schema=PAIR_SCHEMA)
     pairs = pairs.unique(subset=["pair_id"], keep="first").sort("pair_id")
     kept, dropped = balance(pairs, cfg.length)

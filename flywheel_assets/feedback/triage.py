@@ -3,7 +3,8 @@
 Per cluster: urgency from volume, severity (by error type), cost signals (refund amounts and escalations found in
 tool calls, tool results and attributes) and trend; other models seen on the same intents (A/B arms; a rollback
 candidate when one succeeds clearly more often); effort against the configured budget; and a recommended
-intervention with a rationale:
+intervention with a rationale. Effort is counted once per (error type, intervention): further sub-clusters of
+a type already in the plan cost 0 extra days (the same fix covers them).
 
 | error type | intervention | effort |
 |---|---|---|
@@ -11,7 +12,7 @@ intervention with a rationale:
 | outdated_knowledge | ``rag`` (fresh retrieval index) | ~3 days |
 | unseen_topic | ``sft`` (collect + train on the new topic) | ~5 days |
 | verbosity, sycophancy (preference shift) | ``dpo`` (RL on preference pairs) | ~4 days |
-| wrong_tool_or_args, hallucination at volume | ``sft_rl`` (capability gap) | ~1 week |
+| wrong_tool_or_args, hallucination at volume (all clusters of the type together) | ``sft_rl`` (capability gap) | ~1 week |
 | wrong_tool_or_args below volume | ``prompt`` (tool descriptions / examples) | ~1 day |
 | hallucination below volume | ``rag`` (grounding) | ~3 days |
 """
@@ -144,6 +145,11 @@ def triage(clusters: pl.DataFrame, curated: pl.DataFrame, cfg: FeedbackConfig | 
         s[0] += int(ok)
         s[1] += 1
 
+    # "at volume" is judged on the error type's total: signal-first clustering may split one capability gap into
+    # topical sub-clusters, and each of them is still part of a gap seen at volume
+    type_volume: dict[str, int] = {}
+    for et, n in clusters.select("error_type", "size").iter_rows():
+        type_volume[et or "other"] = type_volume.get(et or "other", 0) + int(n)
     out = []
     for cl in clusters.iter_rows(named=True):
         ids = [u for u in cl["unit_ids"] if u in by_id]
@@ -179,10 +185,11 @@ def triage(clusters: pl.DataFrame, curated: pl.DataFrame, cfg: FeedbackConfig | 
         volume = min(1.5, math.log1p(size) / math.log1p(max(tc.volume_at_scale, 1)))
         cost = min(1.0, math.log1p(refund) / math.log1p(1000.0)) + min(1.0, esc / max(size, 1))
         urgency = 100.0 * volume * severity * (1.0 + tc.cost_weight * cost) * (1.0 + min(max(slope, 0.0), 1.0)) / 4.0
-        action = intervention_for(etype, size, tc.volume_at_scale)
+        vol = max(size, type_volume.get(etype, size))
+        action = intervention_for(etype, vol, tc.volume_at_scale)
         why = [RATIONALE.get(etype, RATIONALE["other"])]
         if etype in ("wrong_tool_or_args", "hallucination"):
-            why.append(f"{'at' if action == 'sft_rl' else 'below'} volume ({size} units, threshold "
+            why.append(f"{'at' if action == 'sft_rl' else 'below'} volume ({vol} units of this type, threshold "
                        f"{tc.volume_at_scale})")
         if refund or esc:
             why.append(f"cost signals: refunds {refund:.2f}, escalations {esc}")
@@ -201,8 +208,15 @@ def triage(clusters: pl.DataFrame, curated: pl.DataFrame, cfg: FeedbackConfig | 
         })
     out.sort(key=lambda r: (-r["urgency"], r["cluster_id"]))
     cum = 0.0
+    first_of: dict[tuple, int] = {}
     for i, r in enumerate(out, 1):
         r["priority"] = i
+        key = (r["error_type"], r["intervention"])
+        if key in first_of:  # a sub-cluster of a type already being fixed: the same intervention covers it
+            r["effort_days"] = 0.0
+            r["rationale"] += f"; covered by the {r['intervention']} fix of priority {first_of[key]}"
+        else:
+            first_of[key] = i
         cum += r["effort_days"]
         r["cumulative_days"] = cum
         r["within_budget"] = cum <= tc.budget_days
