@@ -467,6 +467,9 @@ def unit_texts(units: pl.DataFrame) -> list[str]:
     return texts
 
 
+_NAME_LIKE = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
+
+
 def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
     """Independent second detector over redacted output: Presidio's stock AnalyzerEngine (its own recognizers and
     context logic), ignoring hits on our placeholders. Residual rate = suspected PII chars / total chars over a
@@ -479,6 +482,10 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
                                                                                                 "surrogatepass")).hexdigest())
     total_all = sum(len(t) for t in texts)
     analyzer = vanilla_analyzer(cfg.spacy_model)
+    from .detectors.dictionary import cached_allow_list
+    from .detectors.presidio_ner import trim_common_words
+
+    allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
     sample, used = [], 0
     for t in texts:
         if used >= cfg.residual_max_chars:
@@ -492,10 +499,22 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
     for t in sample:
         ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(t)]
         res = analyzer.analyze(text=t, language="en", entities=list(cfg.residual_types))
-        mask = bytearray(len(t))
+        cands = []
         for r in res:
             if r.score < 0.5 or any(a < r.end and r.start < b for a, b in ph):
                 continue
+            a, b = r.start, r.end
+            if r.entity_type in _NAME_LIKE:
+                # the stock model's name/place guesses on ids ("order A-117621") and vocabulary ("Gift cards") are
+                # not personal data: names carry no digits and are not common words
+                a, b = trim_common_words(t, a, b)
+                if a >= b or any(ch.isdigit() for ch in t[a:b]):
+                    continue
+            cands.append(Span(a, b, r.entity_type, r.score, "ner"))
+        # terms the deployment declared public (allow-list) are not residual PII for the second detector either:
+        # hits made only of allowed terms are dropped, allowed words are trimmed off the others
+        mask = bytearray(len(t))
+        for r in allow.filter(t, cands):
             hits[r.entity_type] = hits.get(r.entity_type, 0) + 1
             for j in range(r.start, r.end):
                 mask[j] = 1
