@@ -69,7 +69,14 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, timeout_
         existed = path.exists()
         old = os.umask(0o077)
         try:
-            con = duckdb.connect(str(path), read_only=read_only and existed)
+            while True:  # a reader outside flywheel (DuckDB CLI, a notebook) may hold DuckDB's own lock: wait
+                try:
+                    con = duckdb.connect(str(path), read_only=read_only and existed)
+                    break
+                except duckdb.IOException as exc:
+                    if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
         finally:
             os.umask(old)
         if not existed:

@@ -505,10 +505,10 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
                 continue
             a, b = r.start, r.end
             if r.entity_type in _NAME_LIKE:
-                # the stock model's name/place guesses on ids ("order A-117621") and vocabulary ("Gift cards") are
-                # not personal data: names carry no digits and are not common words
+                # the stock model's name/place guesses on ids ("order A-117621", "order_id") and vocabulary ("Gift
+                # cards") are not personal data: names carry no digits or underscores and are not common words
                 a, b = trim_common_words(t, a, b)
-                if a >= b or any(ch.isdigit() for ch in t[a:b]):
+                if a >= b or any(ch.isdigit() or ch == "_" for ch in t[a:b]):
                     continue
             cands.append(Span(a, b, r.entity_type, r.score, "ner"))
         # terms the deployment declared public (allow-list) are not residual PII for the second detector either:
