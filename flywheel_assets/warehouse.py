@@ -135,8 +135,11 @@ def replace_partition(path, table: str, df: pl.DataFrame, partition: date, colum
 
 
 def replace_table(path, table: str, df: pl.DataFrame) -> int:
-    """Atomically replace a whole (global) table with df."""
+    """Atomically replace a whole (global) table with df (a frame without columns becomes an empty table with one
+    placeholder column, so readers always find the table)."""
     table = _ident(table)
+    if df.width == 0:
+        df = pl.DataFrame(schema={"_empty": pl.Boolean})
     with connect(path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
@@ -159,8 +162,10 @@ def read_table(path, table: str, where: str = "", params: list | None = None, or
         q = f"SELECT * FROM {table}"
         if where:
             q += f" WHERE {where}"
-        if order_by:
-            q += f" ORDER BY {order_by}"
+        cols = {r[0] for r in con.sql(f"SELECT column_name FROM information_schema.columns WHERE table_name='{table}'")
+                .fetchall()}
+        if order_by and all(part.split()[0].strip('"') in cols for part in order_by.split(",")):
+            q += f" ORDER BY {order_by}"  # (an empty placeholder table has no such column: nothing to order)
         return con.sql(q, params=params or []).pl()
 
 

@@ -22,7 +22,7 @@ def write_day(root: Path, day: str, n: int = 4, name: str = "chatlog_a.jsonl", e
     d = root / day
     d.mkdir(parents=True, exist_ok=True)
     lines = [chat_line(f"{day}-s{i}", f"{day}T10:0{i}:00Z", f"How do I reset my password, attempt {i}?",
-                       f"Open Settings > Security and choose Reset ({i}).", "up" if i % 2 else "down")
+                       f"Open the security settings and use the password reset link ({i}).", "up" if i % 2 else "down")
              for i in range(n)]
     lines += list(extra_lines)
     p = d / name

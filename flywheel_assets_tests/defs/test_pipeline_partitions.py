@@ -44,6 +44,26 @@ def test_two_partitions_then_idempotent_rerun(tmp_path, landing, monkeypatch):
     assert _count(db, "training_units", d2) == 3
 
 
+def test_whole_graph_over_two_partitions(tmp_path, landing, monkeypatch):
+    """Every asset, partitioned and global, materialises in-process; all checks pass; exports are written."""
+    monkeypatch.setenv("FLYWHEEL_PII_KEY", "test-key")
+    cfg = tmp_path / "flywheel.yaml"
+    # rules-only redaction keeps the test fast (same wiring); the product name is public; seven password-reset
+    # chats cannot cover every complexity bucket, so the (non-blocking) per-bucket coverage target is off here
+    cfg.write_text("privacy:\n  presidio_ner: false\n  allow_list: [Acme]\n"
+                   "curate:\n  coverage:\n    min_per_bucket: 0\n")
+    db, out = tmp_path / "w.duckdb", tmp_path / "out"
+    summary = run_pipeline(landing, warehouse=db, out_dir=out, config_path=cfg, echo=lambda *_: None)
+    assert summary.ok, (summary.failed, summary.checks_failed)
+    assert summary.counts["training_units"] == 7 and summary.counts["redacted_trajectories"] == 7
+    assert summary.counts["curated_units"] == 7
+    for table in ("complexity_tags", "coverage_report", "feedback_report", "failure_clusters", "triage",
+                  "preference_pairs", "eval_splits", "sft_dataset", "dpo_dataset", "training_shards"):
+        assert warehouse.query(db, f"SELECT count(*) AS n FROM {table}")["n"][0] >= 0  # the table exists
+    assert (out / "sft" / "train.jsonl").exists() and (out / "README.md").exists()
+    assert (out / "manifest.json").exists()
+
+
 def test_missing_key_fails_outside_demo(tmp_path, landing, monkeypatch):
     from flywheel_assets.keys import MissingKeyError
 
