@@ -33,15 +33,10 @@ class Canary:
 
 
 def _luhn_card(rng: random.Random) -> str:
+    from .detectors.rules import luhn_check_digit
+
     body = [4] + [rng.randrange(10) for _ in range(14)]
-    total = 0
-    for i, d in enumerate(reversed(body)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    digits = "".join(map(str, body + [(10 - total % 10) % 10]))
+    digits = "".join(map(str, body + [luhn_check_digit(body)]))
     return " ".join(digits[i:i + 4] for i in range(0, 16, 4))
 
 

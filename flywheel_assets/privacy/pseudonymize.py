@@ -15,6 +15,7 @@ import re
 import string
 
 from ..keys import keyed_hash
+from .detectors.rules import luhn_check_digit
 
 _TITLE = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|lady|lord|madam|herr|frau|rev)\.?\s+", re.I)
 PLACEHOLDER_RE = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
@@ -92,17 +93,6 @@ class SessionPseudonymizer:
         return dict(sorted(self._count.items()))
 
 
-def _luhn_complete(digits: list[int]) -> int:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10
-
-
 def _shape_like(value: str, rng: random.Random) -> str:
     out = []
     for c in value:
@@ -133,7 +123,7 @@ def surrogate(value: str, entity_type: str, ident: str) -> str:
     if entity_type == "CREDIT_CARD":
         n = sum(c.isdigit() for c in value)
         body = [4] + [rng.randrange(10) for _ in range(n - 2)]
-        digits = body + [_luhn_complete(body)]
+        digits = body + [luhn_check_digit(body)]
         it = iter(digits)
         return "".join(str(next(it)) if c.isdigit() else c for c in value)
     if entity_type == "PHONE_NUMBER":

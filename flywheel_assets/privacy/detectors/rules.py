@@ -16,10 +16,8 @@ from .base import Rule, Span, run_rules
 _I = re.IGNORECASE
 
 
-def luhn_ok(value: str) -> bool:
-    digits = [int(c) for c in value if c.isdigit()]
-    if not 13 <= len(digits) <= 19:
-        return False
+def luhn_total(digits: list[int]) -> int:
+    """Luhn sum of a full number (check digit last): every second digit from the right doubled."""
     total = 0
     for i, d in enumerate(reversed(digits)):
         if i % 2 == 1:
@@ -27,7 +25,19 @@ def luhn_ok(value: str) -> bool:
             if d > 9:
                 d -= 9
         total += d
-    return total % 10 == 0 and len(set(digits)) > 1
+    return total
+
+
+def luhn_check_digit(body: list[int]) -> int:
+    """The digit that makes ``body + [digit]`` pass the Luhn check."""
+    return (10 - luhn_total(body + [0]) % 10) % 10
+
+
+def luhn_ok(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    return luhn_total(digits) % 10 == 0 and len(set(digits)) > 1
 
 
 def iban_ok(value: str) -> bool:
