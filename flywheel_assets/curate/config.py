@@ -55,6 +55,9 @@ class FilterConfig(BaseModel):
     domain_examples: list[str] = Field(default_factory=list)
     min_domain_similarity: float = 0.2
     embedding_backend: str = "auto"  # auto | minilm | tfidf
+    # chars of parsed.embedding_text embedded for off-topic; kept equal to diversity.text_chars so the diversity step
+    # reuses the off-topic vectors from the embedding cache instead of encoding the same units again
+    embed_text_chars: int = 1000
 
 
 class MetadataConfig(BaseModel):
@@ -88,7 +91,11 @@ class DiversityConfig(BaseModel):
     max_clusters: int = 64
     max_cluster_share: float = 0.25  # no semantic cluster may carry more than this share of the total weight
     embedding_backend: str = "auto"  # auto | minilm | tfidf
-    # MiniLM on CPU costs ~10-25 ms per unit; above this many kept units "auto" switches to TF-IDF + SVD
+    # MiniLM on CPU costs ~10-35 ms per *new* unit; above this many kept units "auto" switches to TF-IDF + SVD.
+    # Kept at 20000 after the embedding cache (docs/benchmarks.md "Embedding cache"): MiniLM vectors are cached by
+    # content (in-process, and on disk with FLYWHEEL_EMBEDDING_CACHE), so a re-run pays only for units it has not
+    # seen, while TF-IDF is fitted on the whole corpus and can never be cached: it costs its full price every run.
+    # Lower it only for one-off cold runs on large backfills (trade-off: TF-IDF clusters by wording, not meaning).
     auto_tfidf_above: int = 20000
     text_chars: int = 1000
     seed: int = 0

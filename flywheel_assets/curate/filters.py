@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from flywheel_assets.curate.config import FilterConfig
-from flywheel_assets.curate.parsed import ParsedUnit
+from flywheel_assets.curate.parsed import ParsedUnit, embedding_text
 
 REASONS = ("invalid_messages", "empty_answer", "truncated_answer", "error_only", "invalid_tool_call", "invalid_json",
            "unexpected_refusal", "flagged_wrong", "off_topic", "duplicate", "near_duplicate")
@@ -200,7 +200,7 @@ def off_topic_mask(parsed: list[ParsedUnit], cfg: FilterConfig) -> np.ndarray:
     if cfg.domain_examples and n:
         from flywheel_assets.embeddings import embed
 
-        texts = [(pu.first_user + "\n" + pu.final_answer)[:1000] for pu in parsed]
+        texts = [embedding_text(pu, cfg.embed_text_chars) for pu in parsed]  # same text as diversity
         vecs = embed(list(cfg.domain_examples) + texts, backend=cfg.embedding_backend)
         centroid = vecs[: len(cfg.domain_examples)].mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)

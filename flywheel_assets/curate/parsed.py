@@ -182,3 +182,12 @@ class ParsedUnit:
 
 def parse_units(units) -> list[ParsedUnit]:
     return [ParsedUnit.from_row(r) for r in units.iter_rows(named=True)]
+
+
+EMBED_TEXT_CHARS = 1000  # ~ MiniLM's 256-token window; diversity.text_chars and filters.embed_text_chars default to it
+
+
+def embedding_text(pu: ParsedUnit, chars: int = EMBED_TEXT_CHARS) -> str:
+    """The one text a unit is embedded by in curation (first request + final answer, truncated). Diversity
+    clustering and the off-topic filter both use it, so with the embedding cache the second caller is a hit."""
+    return (pu.first_user + "\n" + pu.final_answer)[:chars]

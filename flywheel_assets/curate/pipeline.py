@@ -12,7 +12,7 @@ from flywheel_assets.curate import diversity, filters, metadata, synthetic
 from flywheel_assets.curate.complexity import TAG_COLUMNS, TAG_SCHEMA, complexity_tags
 from flywheel_assets.curate.config import CurateConfig
 from flywheel_assets.curate.dedup import dedup_clusters
-from flywheel_assets.curate.parsed import parse_units
+from flywheel_assets.curate.parsed import embedding_text, parse_units
 from flywheel_assets.schema import UNIT_SCHEMA, stable_id
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def curate_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConf
     kept_idx = [i for i in range(n) if rows[i]["kept"]]
     if kept_idx:
         if cfg.diversity.enabled:
-            texts = [(parsed[i].first_user + "\n" + parsed[i].final_answer) for i in kept_idx]
+            texts = [embedding_text(parsed[i], cfg.diversity.text_chars) for i in kept_idx]
             labels = diversity.cluster_texts(texts, cfg.diversity)
         else:
             labels = np.zeros(len(kept_idx), dtype=np.int64)

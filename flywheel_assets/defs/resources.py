@@ -29,6 +29,12 @@ class FlywheelResource(dg.ConfigurableResource):
             cfg.paths.warehouse = self.warehouse
         if self.out_dir:
             cfg.paths.out_dir = self.out_dir
+        if not os.environ.get("FLYWHEEL_EMBEDDING_CACHE"):
+            # embeddings (hashes + vectors, never text) are reused across runs of the global assets
+            from flywheel_assets.warehouse import private_dir
+
+            cache = private_dir(Path(cfg.paths.warehouse).parent / "embedding_cache")
+            os.environ["FLYWHEEL_EMBEDDING_CACHE"] = str(cache)
         return cfg
 
     @property
