@@ -143,7 +143,20 @@ def assign_splits(
     split_of: dict[str, str] = {}
     if cfg.stratify:
         strata: dict[tuple, list[str]] = defaultdict(list)
+        # groups that feed preference pairs are few and large (an intent's runs): give them their own pass,
+        # weighted by pairs, so the DPO splits follow the target fractions too
+        pair_weight = Counter(pair_gid)
+        dpo_given = [0.0, 0.0, 0.0]
+        dpo_seen = 0.0
+        for g in sorted(dpo_groups, key=lambda g: (_u(cfg.seed, g), g)):
+            dpo_seen += pair_weight[g]
+            deficit = [fr[j] * dpo_seen - dpo_given[j] for j in range(3)]
+            j = max(range(3), key=lambda j: (deficit[j], -j))
+            dpo_given[j] += pair_weight[g]
+            split_of[g] = SPLITS[j]
         for g in sorted(size):
+            if g in dpo_groups:
+                continue
             votes = strata_votes[g]
             key = min(votes, key=lambda k: (-votes[k], k)) if votes else ("unknown",) * len(cfg.stratify_by)
             strata[key].append(g)

@@ -47,7 +47,9 @@ def eval_splits(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
     units, split_pairs = assign_splits(curated, pairs if pairs.height else None, cfg)
     warehouse.replace_table(wh, "eval_splits", units)
     warehouse.replace_table(wh, "eval_split_pairs", split_pairs)
-    rep = mirror_report(units)
+    # the SFT eval sets vs production: units whose groups feed DPO pairs are split by pairs in their own pass
+    sft_units = units.filter(pl.col("sft_eligible")) if "sft_eligible" in units.columns else units
+    rep = mirror_report(sft_units)
     counts = units.group_by("split").len().sort("split") if units.height else pl.DataFrame()
     yield dg.MaterializeResult(metadata={"dagster/row_count": units.height, "pairs": split_pairs.height,
                                          "by_split": dg.MetadataValue.md(table_md(counts)),
