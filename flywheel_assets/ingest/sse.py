@@ -483,16 +483,20 @@ def reassemble_cohere_v2(events: Iterable[dict]) -> Reassembled:
                     r.finish_reason = str(d["finish_reason"])
                 if d.get("error"):
                     r.error = _err_text(d["error"])
-                u = d.get("usage") or {}
-                toks = (u.get("tokens") or u.get("billed_units") or {}) if isinstance(u, dict) else {}
-                if isinstance(toks, dict):
-                    r.prompt_tokens = _int(toks.get("input_tokens"))
-                    r.completion_tokens = _int(toks.get("output_tokens"))
+                _cohere_usage(r, d.get("usage"))
     r.text = "".join(text)
     r.tool_calls = calls.result()
     if not r.text and plan and not r.tool_calls:
         r.text = "".join(plan)
     return r
+
+
+def _cohere_usage(r: Reassembled, usage) -> None:
+    """Token counts from a Cohere usage/meta block (``tokens`` or ``billed_units``), v1 and v2 alike."""
+    toks = (usage.get("tokens") or usage.get("billed_units") or {}) if isinstance(usage, dict) else {}
+    if isinstance(toks, dict):
+        r.prompt_tokens = _int(toks.get("input_tokens"))
+        r.completion_tokens = _int(toks.get("output_tokens"))
 
 
 def reassemble_cohere_v1(objs: Iterable[dict]) -> Reassembled:
@@ -515,11 +519,7 @@ def reassemble_cohere_v1(objs: Iterable[dict]) -> Reassembled:
             r.finish_reason = o.get("finish_reason") or r.finish_reason
             resp = o.get("response") or {}
             if isinstance(resp, dict):
-                meta = resp.get("meta") or {}
-                toks = (meta.get("tokens") or meta.get("billed_units") or {}) if isinstance(meta, dict) else {}
-                if isinstance(toks, dict):
-                    r.prompt_tokens = _int(toks.get("input_tokens"))
-                    r.completion_tokens = _int(toks.get("output_tokens"))
+                _cohere_usage(r, resp.get("meta"))
                 if not text and isinstance(resp.get("text"), str):
                     text.append(resp["text"])
         elif t == "stream-error" or "error" in o:
