@@ -78,6 +78,16 @@ def json_records(src: SourceFile) -> Iterator[tuple[int, int, bytes, Any]]:
         yield 1, 0, b"", Quarantine("empty_file", "file holds no records")
 
 
+def json_outcomes(src: SourceFile, parse_one) -> Iterator[Outcome]:
+    """One Outcome per JSONL record: undecodable records are quarantined, ``parse_one(obj, line, offset, raw)``
+    runs under :func:`guarded` for the others."""
+    for line, offset, raw, obj in json_records(src):
+        if isinstance(obj, Quarantine):
+            yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
+        else:
+            yield guarded(line, offset, raw, parse_one, obj, line, offset, raw)
+
+
 def read_document(src: SourceFile) -> tuple[str | None, bytes, Quarantine | None]:
     """Whole-file text for document formats; (None, raw, Quarantine) when unreadable or empty."""
     data, err = src.read_all()

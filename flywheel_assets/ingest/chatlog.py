@@ -28,23 +28,22 @@ import re
 from typing import Any, Iterator
 
 from flywheel_assets.ingest._common import (
-    SESSION_KEYS,
-    USER_KEYS,
-    Emitter,
     consent_of,
     derived_call_id,
     derived_session,
+    Emitter,
     first_json_objects,
     first_key,
-    guarded,
     is_error_result,
-    json_records,
+    json_outcomes,
     norm_outcome,
     norm_thumbs,
     normalize_tools,
+    SESSION_KEYS,
     text_of,
     to_float,
     to_int,
+    USER_KEYS,
 )
 from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile
@@ -103,11 +102,7 @@ def _looks_like_chat(o: Any) -> bool:
 
 
 def parse(src: SourceFile, ctx: IngestContext) -> Iterator[Outcome]:
-    for line, offset, raw, obj in json_records(src):
-        if isinstance(obj, Quarantine):
-            yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
-            continue
-        yield guarded(line, offset, raw, parse_record, obj, src, ctx, line, offset)
+    yield from json_outcomes(src, lambda obj, line, offset, raw: parse_record(obj, src, ctx, line, offset))
 
 
 def parse_record(obj: Any, src: SourceFile, ctx: IngestContext, line: int, offset: int) -> Outcome:

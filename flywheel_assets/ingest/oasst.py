@@ -23,7 +23,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from flywheel_assets.ingest._common import Emitter, first_json_objects, guarded, json_records, to_int
+from flywheel_assets.ingest._common import (
+    Emitter,
+    first_json_objects,
+    json_outcomes,
+    to_int,
+)
 from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile
 
@@ -49,11 +54,7 @@ def _is_message(o: Any) -> bool:
 
 
 def parse(src: SourceFile, ctx: IngestContext) -> Iterator[Outcome]:
-    for line, offset, raw, obj in json_records(src):
-        if isinstance(obj, Quarantine):
-            yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
-            continue
-        yield guarded(line, offset, raw, parse_tree, obj, src, line, offset)
+    yield from json_outcomes(src, lambda obj, line, offset, raw: parse_tree(obj, src, line, offset))
 
 
 def parse_tree(obj: Any, src: SourceFile, line: int, offset: int) -> Outcome:

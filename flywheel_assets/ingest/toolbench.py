@@ -30,11 +30,11 @@ from pathlib import PurePosixPath
 from typing import Any, Iterator
 
 from flywheel_assets.ingest._common import (
-    Emitter,
     derived_call_id,
+    Emitter,
     guarded,
     is_error_result,
-    json_records,
+    json_outcomes,
     normalize_tools,
     read_document,
 )
@@ -157,11 +157,7 @@ def _parse_array_elements(src: SourceFile, text: str, q: Quarantine) -> Iterator
 
 
 def _parse_jsonl(src: SourceFile) -> Iterator[Outcome]:
-    for line, offset, raw, obj in json_records(src):
-        if isinstance(obj, Quarantine):
-            yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
-            continue
-        yield guarded(line, offset, raw, _record, obj, src, line, offset, line - 1)
+    yield from json_outcomes(src, lambda obj, line, offset, raw: _record(obj, src, line, offset, line - 1))
 
 
 def _record(obj: Any, src: SourceFile, line: int, offset: int, index: int | None) -> Outcome:

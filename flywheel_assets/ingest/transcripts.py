@@ -25,13 +25,13 @@ import re
 from typing import Any, Iterator
 
 from flywheel_assets.ingest._common import (
-    Emitter,
     derived_call_id,
     derived_session,
+    Emitter,
     first_json_objects,
     guarded,
     is_error_result,
-    json_records,
+    json_outcomes,
 )
 from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile, decode
@@ -88,11 +88,7 @@ def parse(src: SourceFile, ctx: IngestContext) -> Iterator[Outcome]:
 
 # ---------------------------------------------------------------- tau-bench style JSONL
 def _parse_jsonl(src: SourceFile) -> Iterator[Outcome]:
-    for line, offset, raw, obj in json_records(src):
-        if isinstance(obj, Quarantine):
-            yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
-            continue
-        yield guarded(line, offset, raw, _jsonl_record, obj, src, line, offset, raw)
+    yield from json_outcomes(src, lambda obj, line, offset, raw: _jsonl_record(obj, src, line, offset, raw))
 
 
 def _jsonl_record(obj: Any, src: SourceFile, line: int, offset: int, raw: bytes) -> Outcome:
