@@ -90,12 +90,18 @@ def _int(v: Any) -> int | None:
         return None
 
 
-def _indexed_messages(attrs: dict, which: str) -> list[dict]:
+def _rows_by_index(attrs: dict, pattern: re.Pattern, which: str) -> dict[int, dict]:
+    """Flattened ``<prefix>.<which>.N.<field>`` attributes -> {N: {field: value}} (pattern groups: which, N, field)."""
     rows: dict[int, dict] = {}
     for k, v in attrs.items():
-        m = _INDEXED.match(k)
+        m = pattern.match(k)
         if m and m.group(1) == which:
             rows.setdefault(int(m.group(2)), {})[m.group(3)] = v
+    return rows
+
+
+def _indexed_messages(attrs: dict, which: str) -> list[dict]:
+    rows = _rows_by_index(attrs, _INDEXED, which)
     out = []
     for i in sorted(rows):
         r = rows[i]
@@ -124,11 +130,7 @@ _OI_PART = re.compile(r"^contents\.(\d+)\.message_content\.(type|text)$")
 
 def _openinference_messages(attrs: dict, which: str) -> list[dict]:
     """OpenInference ``llm.{input,output}_messages.N.message.*`` attributes -> plain messages."""
-    rows: dict[int, dict] = {}
-    for k, v in attrs.items():
-        m = _OI.match(k)
-        if m and m.group(1) == which:
-            rows.setdefault(int(m.group(2)), {})[m.group(3)] = v
+    rows = _rows_by_index(attrs, _OI, which)
     out = []
     for i in sorted(rows):
         r = rows[i]
