@@ -244,7 +244,7 @@ PII_RULES: list[Rule] = [
          validator=lambda v: not any(w.casefold() in _NOT_GREETING_NAME for w in v.split())),
     Rule("date_numeric", "DATE_TIME",
          re.compile(r"(?<![\w/.\-:])(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|[12]\d|3[01])[/.](?:19|20)?\d{2}"
-                    r"(?![\w/.\-:])"), 0.6),
+                    r"(?![\w/\-:]|\.\w)"), 0.6),  # a sentence's full stop may follow; 1.2.3.4 may not
     Rule("date_text", "DATE_TIME",
          re.compile(r"\b(?:" + _MONTHS + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}|\d{1,2}(?:st|nd|rd|th)?"
                     r"\s+(?:of\s+)?" + _MONTHS + r"\.?,?\s+(?:19|20)\d{2})\b", _I), 0.6),
