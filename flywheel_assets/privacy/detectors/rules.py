@@ -11,6 +11,7 @@ import ipaddress
 import re
 from functools import lru_cache
 
+from .addresses import ADDRESS_RULES
 from .base import Rule, Span, run_rules
 
 _I = re.IGNORECASE
@@ -101,29 +102,6 @@ def phone_ok(value: str) -> bool:
 
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
            r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-_STREET_SUFFIX = (
-    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|square|sq|terrace|"
-    r"terr|parkway|pkwy|circle|cir|highway|hwy|trail|trl|loop|alley|row|crescent|close|grove|gardens|hill|"
-    r"park|walk|mews|plaza|expressway|freeway|turnpike|pike|crossing|path|ridge|run|view|point|heights|estate|"
-    r"wharf|quay|green|rise|vale|manor|bend|cove|creek|glen|harbor|harbour|hollow|island|knoll|landing|meadow|"
-    r"mill|pass|port|ranch|shore|springs|station|summit|valley|village|ville|vista|wood|woods|esplanade|"
-    r"promenade|causeway|circus|broadway|corner|junction)"
-)
-# street-type words of other languages (as a suffix of a word or a separate word)
-_FOREIGN_STREET = (
-    r"(?:stra(?:ss|ß)e|str\.|strasse|gasse|weg|allee|platz|ring|damm|ufer|steig|pfad|"
-    r"straat|laan|plein|gracht|kade|dijk|singel|"
-    r"vej|gade|gatan|gata|vägen|veien|vegen|gate|"
-    r"katu|tie|kuja|tori|utca|út|tér|ulica|ulice|náměstí|cesta|"
-    r"rue|avenue|chemin|boulevard|impasse|allée|"
-    r"via|viale|piazza|corso|vicolo|calle|avenida|carrera|paseo|plaza|camino|rua|travessa|largo|praça|"
-    r"sokak|caddesi|cad\.|sok\.|odos|leoforos|utca)"
-)
-
-_NUMBER_WORDS = ("Order|Version|Port|Page|Step|Error|Code|Item|Ticket|Issue|Line|Room|Build|Release|Total|Year|Id|"
-                 "No|Number|Invoice|Case|Chapter|Section|Table|Figure|Model|Status|Batch|Run|Epoch|Job|Task|"
-                 "Attempt|Retry|Level|Floor|Price|Amount|Count|Request|Sku|Product|Part|Unit|Account|Tokens|Steps")
-_ZIP_PLACE = r"\b(?!(?:" + _NUMBER_WORDS + r")\b)[A-ZÀ-Þ][a-zà-ÿ]{2,},?[ \t]*\n?[ \t]*$"
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 _NOT_ORG_START = frozenset("""the a an this that our your my his her their its and or of in at for with from to by
 on as we you they it is was""".split())
@@ -182,45 +160,7 @@ PII_RULES: list[Rule] = [
     Rule("url", "URL",
          re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`)\]]+|\bwww\.[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+[^\s<>\"'`)\]]*",
                     _I), 0.6),
-    Rule("street_address", "STREET_ADDRESS",
-         re.compile(r"(?<![\w.])\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+)?"
-                    r"(?:[A-Za-zÀ-ÿ][\w'’.\-]*\s+){0,4}" + _STREET_SUFFIX + r"\b\.?", _I), 0.75),
-    Rule("street_address_foreign", "STREET_ADDRESS",
-         re.compile(r"(?<![\w.])(?:" + _CAP + r"\s+(?:(?:van|von|de|der|den|di|da|del|la|le)\s+)?){0,3}"
-                    r"(?i:[A-Za-zÀ-ÿ]*" + _FOREIGN_STREET + r")\s+\d{1,5}[A-Za-z]?(?:[\-/]\d{1,4})?\b"), 0.7),
-    Rule("street_name_number", "STREET_ADDRESS",
-         re.compile(r"\b(?!(?:The|A|An|This|That|My|Our|Your|On|In|At)\s)(?:[A-ZÀ-Þ][\w'’\-]*\s+){1,3}(?i:" + _STREET_SUFFIX
-                    + r")\b\.?(?:\s+\d{1,5}[A-Za-z]?\b|(?![ \t]+[A-ZÀ-Þ][a-z]))"), 0.6),  # not "Trail Backpack"
-    Rule("unit", "STREET_ADDRESS",
-         re.compile(r"\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|p\.?\s?o\.?\s?box)"
-                    r"\.?\s*#?\s*\d{1,5}[A-Za-z]?\b", _I), 0.7),
-    Rule("us_zip_state", "STREET_ADDRESS",
-         re.compile(r"\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|"
-                    r"S[CD]|T[NX]|UT|V[TA]|W[AVIY])\s+\d{5}(?:-\d{4})?\b"), 0.85),
-    Rule("zip_ctx", "STREET_ADDRESS", re.compile(r"(?<![\w\-])\d{4,6}(?:-\d{3,4})?(?![\w\-])"), 0.6,
-         context=re.compile(r"\b(?i:zip|postal|post ?code|postcode|plz|cep)\b[^\n]{0,12}$")),
-    Rule("zip_after_place", "STREET_ADDRESS",
-         re.compile(r"(?<![\w\-])\d{4,6}(?:-\d{3,4})?(?=[ \t]*(?:$|\n|,|;))"), 0.55,
-         context=re.compile(_ZIP_PLACE)),
-    # US military / diplomatic mail (USPS standard): PSC 1234, Box 5678 APO AE 09876; USNS Name FPO AP 96543
-    Rule("military_address", "STREET_ADDRESS",
-         re.compile(r"\b(?:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{2,5}|(?:USNS|USNV|USS|USCGC)\s+" + _CAP +
-                    r"(?:\s+" + _CAP + r")?)[\s,]*(?:(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}(?:-\d{4})?)?", _I), 0.75),
-    Rule("apo_zip", "STREET_ADDRESS", re.compile(r"\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}(?:-\d{4})?\b", _I), 0.8),
-    # "my address is 12 ...", "lives at 4 ...", "ship it to Unit 5 ...": a cue, then a house number / unit / box
-    Rule("address_cue", "STREET_ADDRESS",
-         re.compile(r"\b(?i:address(?:\s+is)?\s*:?|lives?\s+at|living\s+at|moved\s+to|reside\s+at|ship(?:ped)?"
-                    r"(?:\s+it)?\s+to|deliver(?:ed|y)?(?:\s+it)?\s+to|send(?:\s+it)?\s+to|mail(?:\s+it)?\s+to|"
-                    r"office\s+is\s+at|located\s+at|based\s+at|taxi\s+to|pick\s+me\s+up\s+at)[ \t]*\n?[ \t]*"
-                    r"((?:\d{1,6}[A-Za-z]?\b|(?i:PSC|CMR|Unit|Apt\.?|Suite|P\.?\s?O\.?\s?Box|USNS|USNV|USS|USCGC)\s)"
-                    r"(?:(?!\n\s*\n|\n\s*[A-Za-z ]{2,20}:)[^!?])"
-                    r"{2,100}?)(?=\s*(?:[!?]|\.?\s*$|\.\s+(?!\d)|\n\s*\n|\n\s*[A-Za-z ]{2,20}:)|,?\s+(?i:please|thanks|"
-                    r"thank\s+you|asap|but|so|because|when|before|after|tomorrow|today|instead|and\s+(?:i|we|you|"
-                    r"call|let|send|ship|update))\b)"), 0.6, group=1),
-    Rule("uk_postcode", "STREET_ADDRESS",
-         re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b"), 0.75),
-    Rule("ca_postcode", "STREET_ADDRESS",
-         re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b"), 0.75),
+    *ADDRESS_RULES,  # street addresses, units, postcodes (detectors/addresses.py)
     Rule("title_name", "PERSON",
          re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Rev|Fr)\.?"
                     r"(?:\s+" + _CAP + r"){1,3}"), 0.8),

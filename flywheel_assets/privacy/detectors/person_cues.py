@@ -1,0 +1,416 @@
+"""PERSON names from context: introductions, greetings, signatures, speaker labels, relations, name lists.
+
+The small spaCy model misses single first names, lower-case names and most non-English names. This detector finds
+them from what real chat logs and transcripts say around a name, and from a name lexicon:
+
+- introductions: ``my name is X``, ``call me X``, ``I'm X`` / ``I am X`` / ``this is X`` (X a known given name, and
+  followed by punctuation or ``from`` / ``here`` / ``speaking``), ``X here``, ``named X``;
+- greetings and closings: ``Hi X,`` / ``Dear X`` (lower-case names; capitalised ones are ``rules.greeting_name``),
+  ``Thanks,\\nX``, ``Best regards, X Y``, ``-- X``; vocatives ``..., X?`` and possessives ``X's`` (given names only);
+- verbs and relations: ``spoke / talked / met with X``, ``ask for X``, ``contact X``, ``X said``, ``my colleague X``;
+- titles (``Dr. Łukasz Nowak``: accented capitals the rules' title pattern misses);
+- speaker labels: a line (or quoted turn) starting ``Name:`` where Name is a given name, or a capitalised word that
+  is not an English word and labels at least two lines (role words ``User``, ``Assistant``, ``Agent`` ... never);
+- coordinated lists ``A, B, C and D``: when two members are known given names, the other name-like members are too;
+- a known given name followed by capitalised non-English words (``Zoltán Kovács``, ``Ngozi Okonjo``), or in lower
+  case by a non-English word (``jukka virtanen``);
+- a lone capitalised given name that is frequent in the name sources and no English verb/adjective (``Siobhan``,
+  ``Sarah``), unless it is part of a longer capitalised name (``San Diego``, ``Yun Express``), follows a determiner
+  or a place preposition, sits under a place key (``"city": "Charlotte"``), in code, or is a big city's name.
+
+Lexicon (``names_lexicon``): census first names (PyPI ``names``, MIT) + 26,777 international given names derived from
+PyPI ``nomquamgender`` (MIT), checked against the WordNet-derived English vocabulary of the spaCy model's lemmatizer
+(so ``I'm Sorry``, ``Dear Customer`` or ``Note:`` are no names). A lower-case single word is only taken after a
+strong cue (``my name is``, a greeting, a signature) and when it is a given name. Nothing here is keyed to a
+benchmark template or value. Entity type PERSON, source ``person_cue``, score 0.49.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .base import Span
+from .names_lexicon import is_place_name, is_verb_or_adjective, lexicon, name_frequency, word_class
+
+SOURCE = "person_cue"
+# just under the spaCy score (0.5): where a model span overlaps ours, the merged span keeps the model as its source,
+# so the cascade still trims it to a name known from the session ("Caller Tamara Okonkwo", tagged ORG by spaCy ->
+# "Tamara Okonkwo"); where no model span overlaps, ours stands alone (min_score is 0.4)
+SCORE = 0.49
+_I = re.IGNORECASE
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_PARTICLES = frozenset("van von de der den di da del della dos das du la le bin ibn al el ter ten zu af".split())
+_RELATIONS = (r"friend|best friend|wife|husband|son|daughter|brother|sister|mom|mum|mother|dad|father|boss|"
+              r"colleague|coworker|co-worker|manager|partner|boyfriend|girlfriend|fiancée?|neighbou?r|cousin|uncle|"
+              r"aunt|grandma|grandpa|grandmother|grandfather|teacher|student|roommate|flatmate|classmate|"
+              r"supervisor|landlord|landlady|tenant|client|lawyer|attorney|therapist|doctor|nurse|dentist|"
+              r"niece|nephew|stepson|stepdaughter|stepmother|stepfather|ex|buddy|mate|pal|baby|kid|child|"
+              r"grandson|granddaughter|spouse|assistant|secretary|intern|coach|tutor|professor")
+
+# Cue regexes, anchored at the end of the 60 chars before a candidate word (the detector walks the words of a text
+# once and looks back only from words that could be names, so its cost is linear and small).
+_STRONG_B = re.compile(
+    r"\b(?:my\s+(?:full\s+|first\s+|last\s+|real\s+|legal\s+|given\s+|nick)?name\s*(?:is|'s|’s|=|:)"
+    r"|(?:you\s+can\s+|please\s+|they\s+|just\s+|people\s+|friends\s+)?call\s+me"
+    r"|i\s+go\s+by|i\s*(?:'m|’m|\s+am)\s+called|i\s+am\s+named|signed,?"
+    r"|my\s+(?:" + _RELATIONS + r")(?:'s|’s)?\s*(?:,|named|called|is\s+called)?)[ \t]*:?[ \t]*\Z", _I)
+_GIVEN_B = re.compile(
+    r"\b(?P<cue>i\s*(?:'m|’m|\s+am)|im|this\s+is|it'?s|it’s|named|called|ask\s+for|asked\s+for|(?:spoke|speak|"
+    r"speaking|talked|talk|talking|chatted|chatting|met|meet|meeting|working|worked|went|go|going|came|come|coming)"
+    r"\s+(?:to|with)|contact|contacted|email|emailed|e-mail|text|texted|message|messaged|ping|pinged|cc|cc'?d|"
+    r"tell|told|thank|thanked|ask|asked|invite|invited|introduce|introduced|according\s+to|on\s+behalf\s+of|"
+    r"signed\s+by|written\s+by|sent\s+by|reported\s+by|assigned\s+to|approved\s+by|from|by|with|and|for)[ \t]+\Z",
+    _I)
+# the name after "I'm" / "this is" must end the clause (not "I'm Sorry" / "I'm Happy to help")
+_AFTER_INTRO = re.compile(r"[ \t]*(?:[,.!;:)]|$|\n|(?:from|here|speaking|calling|with|at|and|of|by)\b)", _I)
+_INTRO_WEAK = frozenset(("i'm", "i’m", "i am", "im", "this is", "it's", "its", "it’s"))
+_WEAK_CUES = frozenset(("from", "by", "with", "and", "for"))  # everyday words: capitalised given names only
+_GREETING_B = re.compile(
+    r"\b(?:hi|hello|hey|hiya|dear|thanks|thank\s+you|thx|cheers|bye|goodbye|good\s+(?:morning|afternoon|evening|"
+    r"night)|welcome(?:\s+back)?|congrats|congratulations|sorry|ok|okay)[ \t]*,?[ \t]+\Z", _I)
+_AFTER_GREETING = re.compile(r"[ \t]*(?:[,.!?;:]|$|\n|and\b|&)", _I)
+_CLOSING_B = re.compile(
+    r"(?:\b(?:thanks|thank\s+you|many\s+thanks|thanks\s+again|regards|best\s+regards|kind\s+regards|warm\s+regards|"
+    r"warmest\s+regards|best\s+wishes|all\s+the\s+best|best|cheers|sincerely|yours\s+sincerely|sincerely\s+yours|"
+    r"yours\s+truly|yours|respectfully|love|take\s+care|talk\s+soon|see\s+you)[ \t]*[,!.\-–—]*[ \t]*\n[ \t]*"
+    r"|\b(?:regards|best\s+regards|kind\s+regards|warm\s+regards|sincerely|cheers|best\s+wishes|many\s+thanks|"
+    r"thanks)[ \t]*,[ \t]*"
+    r"|(?:^|\n)[ \t]*(?:--|—|–|~)[ \t]*)\Z", _I)
+_TITLE_B = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Sig|Pan|Pani)\.?[ \t]+\Z")
+_SAID = re.compile(r"[ \t]+(?:said|says|wrote|writes|asked|asks|told|replied|replies|mentioned|explained|"
+                   r"called|emailed|texted|messaged|thinks|thought|suggested|recommended|added|agreed|noted)\b")
+_HERE = re.compile(r"[ \t]+here\b[ \t]*(?:[,.!:\-–—\n]|$)", _I)
+_HERE_BEFORE = re.compile(r"(?:^|[\n.!?,])[ \t]*\Z")
+_VOCATIVE_BEFORE = re.compile(r",[ \t]*\Z")
+_VOCATIVE_AFTER = re.compile(r"[ \t]*[!?.]")
+_SPEAKER = re.compile(
+    r"^[ \t]*(?:[>*\-\"“'\[(]+[ \t]*)?(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]*)?(?:\*\*)?"
+    r"([^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*)?)(?:\*\*)?[ \t]*(?:\*\*)?:(?:[ \t]|$)", re.M)
+_LIST = re.compile(
+    r"(?<![\w'’\-])(?P<m>[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,2})"
+    r"(?P<rest>(?:[ \t]*,[ \t]*[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,2})+"
+    r"(?:,?[ \t]+(?:and|&|or)[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,2})?"
+    r"|[ \t]+(?:and|&)[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,2})")
+_LIST_SEP = re.compile(r"[ \t]*,[ \t]*(?:(?:and|&|or)[ \t]+)?|[ \t]+(?:and|&|or)[ \t]+")
+_POSSESSIVE = re.compile(r"['’]s$")
+# last words of the cues above (and punctuation they end with): a word after anything else skips the cue regexes
+_CUE_END_WORDS = frozenset(
+    (_RELATIONS.replace("?", "").replace("(", "").replace(")", "") + "|fiance|fiancee|neighbor|neighbour|is|me|by|"
+     "called|named|i'm|i’m|am|im|it's|it’s|its|for|to|with|contact|contacted|email|emailed|e-mail|mail|text|texted|"
+     "message|messaged|ping|pinged|cc|ccd|cc'd|tell|told|thank|thanked|ask|asked|invite|invited|introduce|"
+     "introduced|of|from|and|hi|hello|hey|hiya|dear|thanks|you|thx|cheers|bye|goodbye|morning|afternoon|evening|"
+     "night|welcome|back|congrats|congratulations|sorry|ok|okay|best|regards|wishes|sincerely|yours|truly|"
+     "respectfully|love|care|soon|mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|sr|sra|sig|pan|pani|"
+     "name|nickname").split("|"))
+_CUE_GAP_CHARS = frozenset("-—–~")  # "-- Priya" signatures (other cues end in a word of _CUE_END_WORDS)
+_LONE_FREQ = 2_000  # a lone capitalised given name must have been seen this often in the name sources
+_LONE_FREQ_NOUN = 100_000  # ... and a given name that is also an English noun (John, Anna) this often
+_SENT_START = re.compile(r"(?:^|[.!?:;\n\"“(\[*#>\-•])[ \t]*\Z")
+
+
+@lru_cache(maxsize=131072)
+def _info(w: str) -> tuple[bool, int, int]:
+    """(capitalised, word_class, length of a possessive ending) of one token."""
+    poss = 2 if _POSSESSIVE.search(w) else 0
+    core = w[:-poss] if poss else w
+    cap = core[0].isupper() and any(ch.islower() for ch in core[1:])
+    return cap, word_class(core), poss
+
+
+def _is_cap(w: str) -> bool:
+    return _info(w)[0]
+
+
+def _cls(w: str) -> int:
+    return _info(w)[1]
+
+
+def _core(w: str) -> str:
+    p = _info(w)[2]
+    return w[:-p] if p else w
+
+
+def _last_names() -> frozenset:
+    return lexicon()[1]
+
+
+class _Text:
+    """Tokens of one text (start, end, word)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+
+
+def _take(tx: _Text, i: int, *, first_min: int, lower_min: int | None, max_tokens: int = 4) -> tuple[int, int] | None:
+    """A name starting at token ``i``: (token index of the last word, end char) or None.
+
+    Capitalised: the first word needs ``word_class >= first_min`` (1 = any non-English word, 2 = a given name); the
+    next words must be capitalised non-English words / given names (particles ``van``, ``de`` ... in between).
+    Lower-case (``lower_min`` not None): the first word must be a given name of class >= ``lower_min``; following
+    lower-case words only when they are given names or census last names."""
+    if i < 0 or i >= len(tx.toks):
+        return None
+    w = tx.toks[i][2]
+    cap, c, _ = _info(w)
+    if cap:
+        if c < first_min or (first_min >= 2 and c == 1):
+            return None
+    else:
+        if lower_min is None or c < lower_min or c == 1 or not w.islower():
+            return None
+    j = i
+    toks, text = tx.toks, tx.text
+    while j + 1 < len(toks) and j - i + 1 < max_tokens and not _info(toks[j][2])[2]:
+        gap = text[toks[j][1]:toks[j + 1][0]]
+        if gap not in (" ", "  "):
+            break
+        nw = toks[j + 1][2]
+        ncap, nc, _ = _info(nw)
+        if cap:
+            if nw.casefold() in _PARTICLES and j + 2 < len(toks) and _is_cap(toks[j + 2][2]) and \
+                    text[toks[j + 1][1]:toks[j + 2][0]] == " " and _cls(toks[j + 2][2]) >= 1:
+                j += 2
+                continue
+            if not ncap or nc < 1 and _core(nw).casefold() not in _last_names():  # Einstein, Hooper: nouns
+                break
+        else:
+            if not nw.islower() or nc < 1 or _core(nw) not in _last_names() and nc < 2:
+                break
+        j += 1
+    return j, toks[j][1] - _info(toks[j][2])[2]
+
+
+def preload() -> None:
+    """Load the lexicons now (given names, English vocabulary, census names, big-city names: about 1 s once per
+    process) instead of on the first scanned text."""
+    word_class("anna")
+    _last_names()
+    is_place_name("milan")
+
+
+def _span(tx: _Text, i: int, end: int) -> Span:
+    return Span(tx.toks[i][0], end, "PERSON", SCORE, SOURCE)
+
+
+def detect_person_cues(text: str) -> list[Span]:
+    """PERSON spans found from context cues and the given-name lexicon (sorted, may overlap each other)."""
+    if not text or len(text) < 3:
+        return []
+    tx = _Text(text)
+    toks = tx.toks
+    if not toks:
+        return []
+    out: list[Span] = []
+    covered = -1
+    confident = 0
+    for i, (s, e, w) in enumerate(toks):
+        cap, c, poss = _info(w)
+        if c >= 2 and (cap or w.islower()):
+            confident += 1
+        if s < covered or c < 1 or not cap and (c < 2 or not w.islower()):
+            continue
+        win = text[max(0, s - 60):s]
+        r = None
+        # cheap pre-check: only a cue word or a signature dash just before can make the cue regexes match
+        gap = text[toks[i - 1][1]:s] if i > 0 else text[:s]
+        cue_near = i > 0 and toks[i - 1][2].casefold() in _CUE_END_WORDS or any(ch in _CUE_GAP_CHARS for ch in gap)
+        if not cue_near:
+            pass
+        elif _STRONG_B.search(win):
+            r = _take(tx, i, first_min=1, lower_min=2)
+        elif cap and _TITLE_B.search(win):
+            r = _take(tx, i, first_min=1, lower_min=None, max_tokens=3)
+        elif _CLOSING_B.search(win):
+            r = _take(tx, i, first_min=1, lower_min=2, max_tokens=3)
+            if r is not None:
+                line_end = text.find("\n", r[1])
+                rest = text[r[1]:line_end if line_end != -1 else len(text)]
+                if rest.strip(" \t.!,") or not (c >= 2 or r[0] > i or "\n" in win[-12:]):
+                    r = None
+        elif _GREETING_B.search(win):
+            r = _take(tx, i, first_min=2, lower_min=2, max_tokens=2)
+            if r is not None and not _AFTER_GREETING.match(text, r[1]):
+                r = None
+        if r is None and cue_near:
+            m = _GIVEN_B.search(win)
+            if m:
+                cue = " ".join(m.group("cue").split()).casefold()
+                r = _take(tx, i, first_min=2, lower_min=None if cue in _WEAK_CUES else 3)
+                if r is not None and (cue in _INTRO_WEAK and not _AFTER_INTRO.match(text, r[1]) or
+                                      not _weak_ok(tx, i, r)):
+                    r = None
+        if r is None and cap and c >= 2:
+            r = _given_name_phrase(tx, i, c, poss, win)
+            if r is not None and not _weak_ok(tx, i, r):
+                r = None
+        if r is None and cap and c >= 2 and _lone_name(tx, i, win, c):
+            r = (i, e - poss)
+        if r is None and not cap and c == 3 and i + 1 < len(toks) and text[e:toks[i + 1][0]] == " " and \
+                name_frequency(w) >= _LONE_FREQ:  # lower-case "jukka virtanen": given name + non-English word
+            nw = toks[i + 1][2]
+            if nw.islower() and _cls(nw) >= 1 and not _SAID.match(text, e) and \
+                    not _MARKUP_BEFORE.search(win.rstrip(" \t")) and not _CODE_AFTER.match(text, toks[i + 1][1]):
+                r = (i + 1, toks[i + 1][1] - _info(nw)[2])
+        if r is not None:
+            out.append(_span(tx, i, r[1]))
+            covered = r[1]
+    if ":" in text:
+        _speaker_labels(tx, out)
+    if confident >= 2:
+        _lists(tx, out)
+    return sorted(set(out), key=lambda sp: (sp.start, sp.end, sp.entity_type, sp.score, sp.source))
+
+
+_DETERMINERS = frozenset("""a an the this that these those every each any some no another such our your their its
+of""".split())
+_PLACE_PREPOSITIONS = frozenset("in at near via outside inside around across towards toward within".split())
+# first words of place names ("San Diego", "Fort Worth"): the next capitalised word is no lone given name
+_PLACE_PREFIXES = frozenset("""san santa santo sao são la le el los las st saint sainte fort port mount mt new north
+south east west lake cape hong upper lower greater""".split())
+# a JSON / form value under a place key ("city": "Charlotte") is no person
+_PLACE_KEY_BEFORE = re.compile(r"(?i:city|town|state|country|province|region|county|district|street|address\w*|"
+                               r"location|place|destination|origin|airport|hotel|venue|station)[\"'*_]*[ \t]*[:=]"
+                               r"[\"'*_]*[ \t]*[\"'*_]*\Z")
+_STATE_AFTER = re.compile(r",[ \t]*[A-Z]{2}\b")  # "Madison, WI": a place
+_CODE_BEFORE = re.compile(r"[:=(<\[{/\\|@#$`_.]\Z")
+_MARKUP_BEFORE = re.compile(r"[=(<\[{/\\|@#$`_.]\Z")
+_CODE_AFTER = re.compile(r"[ \t]*[)\]}>=×|/\\@`_(]|\.\w")
+
+
+def _weak_ok(tx: _Text, i: int, r: tuple[int, int]) -> bool:
+    """A name found from a weak cue: not a lone big-city name (``and Milan``), not followed by a capitalised English
+    word (``Yun Express``, ``Gellért Baths``: an organisation or place named after someone)."""
+    j, end = r
+    if j == i and (is_place_name(_core(tx.toks[i][2])) or _STATE_AFTER.match(tx.text, end)):
+        return False
+    if _PLACE_KEY_BEFORE.search(tx.text, max(0, tx.toks[i][0] - 30), tx.toks[i][0]):
+        return False
+    if j + 1 < len(tx.toks) and tx.text[end:tx.toks[j + 1][0]] == " " and _is_cap(tx.toks[j + 1][2]):
+        return False
+    return True
+
+
+def _lone_name(tx: _Text, i: int, win: str, c: int) -> bool:
+    """A capitalised given name that is no English word (``Priya``, ``Jukka``), standing alone: frequent in the name
+    sources, not part of a longer capitalised name (``San Diego``, ``Hyundai Kona``), not after a determiner
+    (``the Loli Brigade``), not in code (``(n : Nat)``)."""
+    s, e, w = tx.toks[i]
+    core = _core(w)
+    if name_frequency(core) < (_LONE_FREQ if c == 3 else _LONE_FREQ_NOUN) or is_place_name(core) or \
+            c == 2 and is_verb_or_adjective(core):
+        return False
+    text = tx.text
+    if i > 0:
+        ps, pe, pw = tx.toks[i - 1]
+        gap = text[pe:s]
+        pf = pw.casefold()
+        if gap in (" ", "  ") and (_is_cap(pw) and not _SENT_START.search(text[max(0, ps - 3):ps]) or
+                                   pf in _DETERMINERS or pf in _PLACE_PREPOSITIONS or pf in _PLACE_PREFIXES):
+            return False
+    if _STATE_AFTER.match(text, e) or _PLACE_KEY_BEFORE.search(win):
+        return False
+    if i + 1 < len(tx.toks) and text[e:tx.toks[i + 1][0]] == " " and _is_cap(tx.toks[i + 1][2]):
+        return False
+    stripped = win.rstrip(" \t")
+    return not (_CODE_BEFORE.search(stripped) or _CODE_AFTER.match(text, e))
+
+
+def _given_name_phrase(tx: _Text, i: int, c: int, poss: int, win: str) -> tuple[int, int] | None:
+    """A capitalised given name + capitalised non-English words (a full name), ``X said``, ``X's laptop``,
+    ``..., X?`` (vocative), ``X here`` opening a message or line."""
+    text = tx.text
+    s, e, w = tx.toks[i]
+    if not poss and i + 1 < len(tx.toks) and text[e:tx.toks[i + 1][0]] == " ":
+        r = _take(tx, i, first_min=2, lower_min=None, max_tokens=3)
+        if r is not None and r[0] > i:
+            return r
+    if poss:  # possessive of a given name followed by a lower-case word: "Priya's laptop"
+        if c == 3 and e + 1 < len(text) and text[e] == " " and text[e + 1].islower():
+            return i, e - poss
+        return None
+    if _SAID.match(text, e) or _VOCATIVE_AFTER.match(text, e) and _VOCATIVE_BEFORE.search(win) or \
+            _HERE.match(text, e) and (i == 0 or _HERE_BEFORE.search(win)):
+        return i, e
+    return None
+def _speaker_labels(tx: _Text, out: list[Span]) -> None:
+    text = tx.text
+    if ":" not in text:
+        return
+    labels = [(m.start(1), m.end(1), m.group(1)) for m in _SPEAKER.finditer(text)]
+    if not labels:
+        return
+    counts: dict[str, int] = {}
+    for _, _, lab in labels:
+        counts[lab] = counts.get(lab, 0) + 1
+    # labels that are capitalised non-English words count only in a dialogue: two such labels, each used twice
+    unknown = sorted(lab for lab, k in counts.items() if k >= 2 and all(
+        _is_cap(w) and len(w) >= 3 and _cls(w) >= 1 for w in lab.split()))
+    for s, e, lab in labels:
+        words = lab.split()
+        cls = [_cls(w) for w in words]
+        if all(_is_cap(w) for w in words):
+            ok = cls[0] >= 2 and all(c >= 1 for c in cls) or len(unknown) >= 2 and lab in unknown
+        else:
+            ok = len(words) == 1 and lab.islower() and cls[0] == 3
+        if ok:
+            out.append(Span(s, e, "PERSON", SCORE, SOURCE))
+
+
+def _lists(tx: _Text, out: list[Span]) -> None:
+    text = tx.text
+    if "," not in text and " and " not in text and "&" not in text:
+        return
+    for m in _LIST.finditer(text):
+        # members as lists of (start, end, word) tokens
+        members: list[list[tuple[int, int, str]]] = []
+        pos = m.start()
+        for sep in list(_LIST_SEP.finditer(text, m.start(), m.end())) + [None]:
+            seg_end = sep.start() if sep is not None else m.end()
+            members.append([(t.start(), t.end(), t.group(0)) for t in _TOKEN.finditer(text, pos, seg_end)])
+            if sep is not None:
+                pos = sep.end()
+        if len(members) < 2 or any(not mem for mem in members):
+            continue
+        names: list[tuple[int, int, bool]] = []  # (start, end, confident)
+        for k, mem in enumerate(members):
+            if k == 0:  # first member: the longest name-like suffix
+                cand = None
+                for a in range(len(mem)):
+                    if _name_like(mem[a:]):
+                        cand = mem[a:]
+                        break
+            elif k == len(members) - 1:  # last member: the longest name-like prefix
+                cand = None
+                for b in range(len(mem), 0, -1):
+                    if _name_like(mem[:b]):
+                        cand = mem[:b]
+                        break
+            else:
+                cand = mem if _name_like(mem) else None
+            if cand is None:
+                names.append((-1, -1, False))
+                continue
+            first = cand[0][2]
+            names.append((cand[0][0], cand[-1][1] - (2 if _POSSESSIVE.search(cand[-1][2]) else 0),
+                          _cls(first) >= 2 and (_is_cap(first) or _cls(first) == 3)))
+        if sum(1 for n in names if n[2]) >= 2:
+            for s, e, _ in names:
+                if s >= 0:
+                    out.append(Span(s, e, "PERSON", SCORE, SOURCE))
+
+
+def _name_like(toks: list[tuple[int, int, str]]) -> bool:
+    if not toks or len(toks) > 3:
+        return False
+    cap = _is_cap(toks[0][2])
+    for _, _, w in toks:
+        if _is_cap(w) != cap or _cls(w) < 1:
+            return False
+        if not cap and not w.islower():
+            return False
+    if not cap:  # lower-case members: every word a given name or a census last name
+        return _cls(toks[0][2]) >= 2 and all(_cls(w) >= 2 or _core(w) in _last_names() for _, _, w in toks[1:])
+    return True

