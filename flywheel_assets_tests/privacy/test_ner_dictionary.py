@@ -12,6 +12,9 @@ from flywheel_assets.privacy.detectors.dictionary import DATA_DIR, AllowList, Di
 from flywheel_assets.privacy.detectors.presidio_ner import detect_ner_batch, nlp_engine
 
 
+_ONLY_MODEL = dict(rules=False, presidio_ner=False, name_lexicon=False, gazetteer=False, person_cues=False,
+                   job_titles=False, org_heads=False)
+
 def test_presidio_spacy_engine_and_ner_batch():
     engine = nlp_engine()
     assert type(engine).__name__ == "SpacyNlpEngine"
@@ -86,10 +89,10 @@ def test_gliner_tiny_model_spans_flow_through_cascade(tmp_path):
     raw = detect_gliner_batch([text], model, ["person", "location"], threshold=0.0)[0]
     assert raw and all(s.source == "gliner" and 0 <= s.start < s.end <= len(text) for s in raw)
     assert {s.entity_type for s in raw} <= {"PERSON", "LOCATION"}
-    # rules and spaCy off: whatever the cascade masks comes from GLiNER
-    cfg = PrivacyConfig(rules=False, presidio_ner=False, gliner_threshold=0.0, min_score=0.0,
+    # every other detector off: whatever the cascade masks comes from GLiNER
+    cfg = PrivacyConfig(**_ONLY_MODEL, gliner_threshold=0.0, min_score=0.0,
                         gliner_labels=["person", "location"], propagate=False)
     spans = Cascade(cfg, gliner_model=model).scan(text)
     assert spans and all(s.source == "gliner" for s in spans)
     # off when no model dir is configured
-    assert Cascade(PrivacyConfig(rules=False, presidio_ner=False)).scan(text) == []
+    assert Cascade(PrivacyConfig(**_ONLY_MODEL)).scan(text) == []

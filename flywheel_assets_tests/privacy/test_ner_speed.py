@@ -1,0 +1,144 @@
+"""NER gating / context cropping, the numpy matmul backend for spaCy's NER, and the regex-free value propagation
+(all speed work: each must leave the detections as they were)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+from flywheel_assets.privacy.cascade import Cascade, _alternation, email_name_spans, find_values
+from flywheel_assets.privacy.config import PrivacyConfig
+from flywheel_assets.privacy.detectors.base import Span
+from flywheel_assets.privacy.detectors.presidio_ner import (_fast_matmul, context_windows, detect_ner_batch,
+                                                           spacy_nlp, unexplained_candidates)
+
+
+def _oasst_texts(realdata, n: int) -> list[str]:
+    out: list[str] = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            if isinstance(x.get("text"), str):
+                out.append(x["text"])
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as f:
+        for line in f:
+            walk(json.loads(line))
+            if len(out) >= n:
+                break
+    return out[:n]
+
+
+def test_unexplained_candidates_skip_words_inside_known_spans():
+    text = "Please ask Dr. Okafor at 14 Larchmont Road about Zorblat."
+    road = text.index("14 Larchmont Road")
+    known = [Span(road, road + len("14 Larchmont Road"), "STREET_ADDRESS")]
+    words = [text[a:b] for a, b in unexplained_candidates(text, known)]
+    assert words == ["Dr", "Okafor", "Zorblat"]  # Please / ask / about: stop or common words; the street: explained
+    assert [text[a:b] for a, b in unexplained_candidates(text, [])] == ["Dr", "Okafor", "Larchmont", "Road",
+                                                                        "Zorblat"]
+    # digits count (dates, short phone numbers read as dates) only when asked, and not inside a known span
+    t2 = "Call 785 8949 or visit 14 Larchmont Road"
+    assert [t2[a:b] for a, b in unexplained_candidates(t2, [], digits=True)] == ["785", "8949", "Larchmont",
+                                                                               "Road"]  # 'call': stop word
+    assert [t2[a:b] for a, b in unexplained_candidates(t2, [])] == ["Larchmont", "Road"]
+
+
+def test_context_windows_merge_and_cover_the_candidates():
+    words = [f"w{i}" for i in range(40)]
+    words[5], words[8], words[30] = "Alpha", "Beta", "Gamma"
+    text = " ".join(words)
+    cands = [m.span() for m in re.finditer(r"Alpha|Beta|Gamma", text)]
+    wins = context_windows(text, cands, 2)
+    assert [text[a:b] for a, b in wins] == ["w3 w4 Alpha w6 w7 Beta w9 w10", "w28 w29 Gamma w31 w32"]
+    assert context_windows("Hi Alpha", [(3, 8)], 2) == [(0, 8)]  # short text: whole
+    assert context_windows(text, cands, 30) == [(0, len(text))]  # windows cover most: whole text
+
+
+def test_gated_ner_skips_explained_texts_and_maps_cropped_offsets_back():
+    filler = "we talked about the weather and the traffic for a while and then went home again "
+    text = filler * 3 + "and later Angela Merkel arrived, " + filler * 3
+    stats: dict = {}
+    out = detect_ner_batch([text], known=[[]], context_tokens=3, stats=stats)
+    got = {(text[s.start:s.end], s.entity_type) for s in out[0]}
+    assert ("Angela Merkel", "PERSON") in got
+    assert 0 < stats["ner_chars_read"] < len(text) // 3 and stats["ner_chars_gated"] > len(text) // 2
+    # a long text (windowed): the crop is cut into windows too, offsets still map back
+    out_long = detect_ner_batch([text], known=[[]], context_tokens=3, window=200)
+    assert {(text[s.start:s.end], s.entity_type) for s in out_long[0]} == got
+    # the same name explained by an earlier detector: NER does not run on the text at all
+    a = text.index("Angela Merkel")
+    stats2: dict = {}
+    out2 = detect_ner_batch([text], known=[[Span(a, a + 13, "PERSON", 0.9, "dictionary")]], context_tokens=3,
+                            stats=stats2)
+    assert out2 == [[]] and stats2["ner_chars_gated"] == len(text) and stats2["ner_chars_read"] == 0
+
+
+def test_gating_keeps_recall_on_real_chat(realdata):
+    """On real chat text, gating + cropping finds the model's names/places where ungated NER finds them."""
+    texts = _oasst_texts(realdata, 60)
+    full = detect_ner_batch(texts)
+    gated = detect_ner_batch(texts, known=[[] for _ in texts], context_tokens=2)
+    n_full = sum(len(x) for x in full)
+    same = sum(len({(s.start, s.end) for s in a} & {(s.start, s.end) for s in b}) for a, b in zip(full, gated))
+    assert n_full > 10 and same >= 0.8 * n_full
+
+
+def test_fast_matmul_same_entities_and_restores_ops(realdata):
+    nlp = spacy_nlp()
+    ner = nlp.get_pipe("ner")
+    before = [n.ops for n in ner.model.walk()]
+    texts = _oasst_texts(realdata, 60)
+    with nlp.select_pipes(enable=["ner"]):
+        ref = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+        with _fast_matmul(nlp):
+            assert all(type(n.ops).__name__ == "NumpyOps" and not n.ops.use_blis for n in ner.model.walk())
+            fast = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+    assert fast == ref and sum(map(len, ref)) > 10
+    assert [n.ops for n in ner.model.walk()] == before  # the shared pipeline (vanilla Presidio) is untouched
+
+
+def test_find_values_matches_the_alternation_regex(realdata):
+    rnd = random.Random(7)
+    texts = _oasst_texts(realdata, 200) + ["Ana met ANA and ana-b; ana.x and ana. Ana@", "Straße STRASSE ſtraße",
+                                           "ΣΟΦΙΑ σοφια Σοφια", "İstanbul istanbul ıstanbul"]
+    n = 0
+    for t in texts:
+        words = t.split()
+        if not words:
+            continue
+        for _ in range(3):
+            vals = set()
+            for _ in range(rnd.randint(1, 4)):
+                i = rnd.randrange(len(words))
+                v = " ".join(words[i:i + rnd.randint(1, 2)])
+                vals.add(v.upper() if rnd.random() < 0.3 else v)
+            vals = tuple(sorted(vals, key=lambda v: (-len(v), v)))
+            for ic in (False, True):
+                assert find_values(t, vals, ic) == [m.span() for m in _alternation(vals, ic).finditer(t)]
+                n += 1
+    assert n > 500
+
+
+def test_email_name_spans_prefilter_keeps_matches():
+    text = "Ana Lopez wrote from ana.lopez@mail.example; later ana lopez called"
+    a = text.index("ana.lopez@")
+    spans = [Span(a, a + len("ana.lopez@mail.example"), "EMAIL_ADDRESS")]
+    assert [text[s.start:s.end] for s in email_name_spans(text, spans)] == ["Ana Lopez"]
+    t2 = "write to ana.lopez@mail.example please"
+    b = t2.index("ana.lopez@")
+    assert email_name_spans(t2, [Span(b, b + 22, "EMAIL_ADDRESS")]) == []
+
+
+def test_cascade_deterministic_with_gating(realdata):
+    texts = _oasst_texts(realdata, 30)
+    cfg = PrivacyConfig(ner_gating=True, ner_context_tokens=2)
+    r1 = Cascade(cfg).scan_many(texts)
+    r2 = Cascade(cfg).scan_many(list(reversed(texts)))
+    assert r1 == list(reversed(r2))
