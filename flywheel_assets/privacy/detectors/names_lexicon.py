@@ -178,7 +178,8 @@ def given_names() -> dict:
 
 @lru_cache(maxsize=1)
 def english_vocabulary() -> tuple[frozenset, frozenset]:
-    """(verbs + adjectives + adverbs, nouns): WordNet lemmas of the spaCy model's lemmatizer lookups (stop words and
+    """(verbs + adjectives + adverbs, nouns): WordNet lemmas and irregular inflections (``hung``, ``children``) of
+    the spaCy model's lemmatizer lookups (stop words and
     ``data/common_words.txt`` are checked apart, see ``_hard_words``). Empty sets when the model package is
     missing."""
     nonnoun: set[str] = set()
@@ -193,9 +194,12 @@ def english_vocabulary() -> tuple[frozenset, frozenset]:
         base = Path(spec.origin).parent if spec and spec.origin else None
         files = sorted(base.glob("*/lemmatizer/lookups/lookups.bin")) if base else []
         if files:
-            index = srsly.msgpack_loads(files[0].read_bytes())["lemma_index"]
+            lookups = srsly.msgpack_loads(files[0].read_bytes())
+            index = lookups["lemma_index"]
+            exc = lookups.get("lemma_exc", {})  # irregular forms: hung, arose, children, admitted, angrier
             for pos, target in (("verb", nonnoun), ("adj", nonnoun), ("adv", nonnoun), ("noun", nouns)):
                 target.update(w.casefold() for w in index.get(get_string_id(pos), ()) if "_" not in w)
+                target.update(w.casefold() for w in exc.get(get_string_id(pos), {}) if "_" not in w)
     except Exception:  # noqa: BLE001 - vocabulary is a precision aid; without it only stop/common words count
         pass
     return frozenset(nonnoun), frozenset(nouns)
@@ -259,7 +263,8 @@ def word_class(word: str) -> int:
     noun = any(x in nouns for x in lem)
     if noun:  # john, anna (WordNet lists saints and kings) but not heaven, legacy, blade, apollo
         return 2 if census or n >= 100_000 else 0
-    if n == 0 and "-" in w and any(p in _hard_words() or is_verb_or_adjective(p) for p in w.split("-") if p):
+    if n == 0 and "-" in w and any((p in _hard_words() or is_verb_or_adjective(p)) and not given_names().get(p)
+                                   for p in w.split("-") if p):
         return 0  # cool-down, jail-broke (Delacroix-Whitfield stays: a noun part is no reason)
     return 3 if n >= 300 else 1
 

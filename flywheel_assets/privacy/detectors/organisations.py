@@ -16,6 +16,15 @@ Written from general knowledge of how company names are built; nothing is keyed 
   (``IBM``) and capitalised words after ``<person> work(s|ed) at|for``, ``employed by``, ``joined``, ``my employer
   is``, or before ``is a company / startup / nonprofit / law firm ...``.
 
+* **one organisation word in an employer / membership context** (second wave): ``works at X``, ``joined X``,
+  ``a recruiter from X``, ``Dana is from X`` (X no place, no source subject like "this quote"), ``CEO of X``,
+  ``acquired by X``, ``X's office / headquarters / CEO``, ``the X office``, ``at X as a ...``, ``X, a startup``. X is
+  one to three capitalised words, CamelCase or digit forms (``Ideas42``) included; a single word must not be an
+  English word (spaCy / WordNet lists via the gazetteer tables), a given name, a gazetteer place, a calendar word or
+  a public product / vendor name (allow-list plus ``_TECH``).
+* **lower-case institutions named after a place**: ``university of toronto``, ``bank of scotland``, ``new york
+  university`` (the place must be one the gazetteer takes in lower case).
+
 Public product / vendor names (GitHub, OpenAI, Python, Kubernetes, AWS, Visa, UPS ...) are never taken: the default
 allow-list (``data/allow_list.yaml``) is consulted for every name word. One token regex per form; linear time.
 """
@@ -44,6 +53,8 @@ Resorts Restaurants Bakery Brewery Brewing Winery Vineyards Farms Outfitters App
 Orthodontics Veterinary Marketing Designs Engineering Architects Accounting Innovations Concepts Creations Worldwide
 Semiconductor Semiconductors Microsystems Instruments Devices Robotics Automation Computing Cybernetics Informatics
 Consultancy Consultants Staffing Recruitment Realtors Mortgage Lending Credit Savings Trust Bankshares Capital
+""".split()) | frozenset("""Association Society Council Club Church Museum Library Center Centre Authority Commission
+Committee League Union Federation Fund Hotel Cafe Café Restaurant Pub Gallery Theatre Theater School
 """.split())
 # heads that also name a field or an activity ("Content Marketing", "Wind Energy", "Data Mining"): the name word
 # before them must be a census surname or brand-like (CamelCase, digits)
@@ -55,6 +66,11 @@ Telecommunications Communications Credit Savings Trust Capital Mortgage Interact
 Semiconductor Semiconductors Devices Instruments Concepts Creations Innovations Solutions Systems Networks Electronics
 Securities Investments Properties Materials Chemicals Utilities Freight Imports Exports Foods Brands Records Pictures
 Films Productions Studio Studios
+""".split()) | frozenset("""Association Society Council Club Church Museum Library Center Centre Authority Commission
+Committee League Union Federation Fund Hotel Cafe Café Restaurant Pub Gallery Theatre Theater School
+""".split())  # institutional heads: the name word must be a surname, brand-like or a place (Lincoln Center)
+_INSTITUTION_HEADS = frozenset("""Association Society Council Club Church Museum Library Center Centre Authority
+Commission Committee League Union Federation Fund Hotel Cafe Café Restaurant Pub Gallery Theatre Theater School
 """.split())
 # "<Head> of <Name>": University of X, Bank of X
 _OF_HEADS = ("University", "Institute", "Bank", "College", "Academy", "Hospital", "Museum", "Society", "Ministry",
@@ -99,6 +115,12 @@ _OF_FORM = re.compile(r"(?<![\w\-])(?:the[ \t]+)?(" + "|".join(_OF_HEADS) + r")[
 _LOWER_LEGAL = re.compile(r"(?<![\w\-.@/])((?:[a-z][a-z0-9&\-]+[ \t]+)?[a-z][a-z0-9&\-]+),?[ \t]+"
                           r"(corporation|corp\.?|inc\.?|llc|l\.l\.c\.|ltd\.?|gmbh|plc|llp)"
                           r"(?![\w\-]|\.\w)")
+# lower-case institution names built on a place: "university of toronto", "bank of scotland", "boston university"
+_LOWER_INST_HINT = re.compile(r"(?:university|college|institute|bank|hospital|museum|ministry)\b")
+_LOWER_OF_PLACE = re.compile(r"(?<![\w\-])(?:(?:university|college|institute|bank|museum|ministry)[ \t]+of[ \t]+"
+                             r"(?:the[ \t]+)?(?P<place>[a-z][a-z\-]+(?:[ \t]+[a-z][a-z\-]+){0,2}))(?![\w\-])")
+_LOWER_PLACE_HEAD = re.compile(r"(?<![\w\-])(?:(?P<place>(?!)x)|(?P<place2>[a-z][a-z\-]+(?:[ \t]+[a-z][a-z\-]+)?)[ \t]+"
+                             r"(?:university|college|institute|hospital))(?![\w\-])")
 _SURNAME = r"[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?"
 _SURNAME_FIRM = re.compile(r"(?<![\w\-'’])("
                            r"[A-Z][a-z'’]+(?:[ \t]*,[ \t]*[A-Z][a-z'’]+){0,3},?[ \t]+(?:and|&)[ \t]+[A-Z][a-z'’]+"
@@ -207,7 +229,9 @@ def detect_organisations(text: str) -> list[Span]:
             start = off + m.start(1)
             if w2 and w2.casefold() in _stop_words():
                 continue  # "Elevate Your Energy": a slogan
-            if head in _WEAK_HEADS and not any(_namelike(w) for w in (w1, w2) if w):
+            if head in _WEAK_HEADS and not any(
+                    (_namelike(w) and (head not in _INSTITUTION_HEADS or w.casefold() not in _place_words()[1]))
+                    or (head in _INSTITUTION_HEADS and _is_place(w)) for w in (w1, w2) if w):
                 continue
             if _generic(w1) and (not w2 or _generic(w2) or w1.casefold() in _stop_words() or _allowed_phrase(w1)):
                 continue
@@ -242,6 +266,8 @@ def detect_organisations(text: str) -> list[Span]:
                 continue  # "It works for Windows": the subject must be a person
             if _allowed_phrase(name) or words[0].casefold() in _stop_words():
                 continue
+            if len(words) == 1 and words[0].casefold() in _first_names() and not _BRANDLIKE.match(words[0]):
+                continue  # "my sister works for Sarah": a person
             while words and words[-1].casefold() in _stop_words():
                 words.pop()
             if not words:
@@ -257,6 +283,25 @@ def detect_organisations(text: str) -> list[Span]:
             if len(words) == 1 and not _BRANDLIKE.match(words[0]) and _generic(words[0]):
                 continue
             out.append(Span(m.start(1), m.end(1), "ORGANIZATION", SCORE, SOURCE))
+    out.extend(_context_orgs(text))
+    lower_inst = [m for rx in (_LOWER_OF_PLACE, _LOWER_PLACE_HEAD) for m in rx.finditer(text)] \
+        if _LOWER_INST_HINT.search(text) else ()
+    for m in lower_inst:
+        if m.group("place"):
+            words = m.group("place").split()
+            for k in range(len(words), 0, -1):  # the longest run of words after "of" that is a gazetteer place
+                if _is_place(" ".join(words[:k])):
+                    end = m.start("place") + len(" ".join(words[:k]))
+                    out.append(Span(m.start(), end, "ORGANIZATION", SCORE, SOURCE))
+                    break
+        else:
+            place = m.group("place2")
+            words = place.split()
+            for k in range(len(words)):  # the longest run of words before the head that is a gazetteer place
+                sub = " ".join(words[k:])
+                if sub.casefold() not in _stop_words() and _is_place(sub):
+                    out.append(Span(m.start("place2") + place.rindex(sub), m.end(), "ORGANIZATION", SCORE, SOURCE))
+                    break
     for m in (_LOWER_LEGAL.finditer(text) if _LEGAL_HINT.search(text) else ()):
         words = m.group(1).split()
         suffix = m.group(2).casefold().rstrip(".")
@@ -271,6 +316,189 @@ def detect_organisations(text: str) -> list[Span]:
         start = m.end(1) - len(words[-1]) if len(words) == 1 else m.start(1)
         out.append(Span(start, m.end(), "ORGANIZATION", SCORE, SOURCE))
     return _dedupe(out)
+
+
+# --- one organisation word (or two / three) in an employer / membership context --------------------------------
+# "works at Zentrix", "joined Ideas42", "a recruiter from Qorvix", "Nexora's office", "the Zentrix office",
+# "at Zentrix as a", "Zentrix, a startup": the name must not be an English word, a given name, a place, or a public
+# product / vendor name (allow-list, plus the tech / brand words below: extend the allow-list policy, not the cues).
+_CTX_NAME = r"(?P<name>[A-Z][\w&'’\-]*[A-Za-z0-9](?:[ \t]+[A-Z][\w&'’\-]*[A-Za-z0-9]){0,2})"
+_CTX_BEFORE = re.compile(  # run on the lower-cased text (several times faster than IGNORECASE); name read after
+    r"\b(?P<cue>(?:works?|worked|working|interned|interning|volunteers?|volunteered|volunteering)[ \t]+"
+    r"(?:at|for)|employed[ \t]+(?:at|by)|employee[ \t]+(?:of|at)|employees[ \t]+(?:of|at)|joined|joining|"
+    r"(?:colleagues?|co-?workers?|recruiters?|representatives?|reps?|someone|people|folks|engineers?|staff|"
+    r"employees?|consultants?|manager|team)[ \t]+(?:from|at)|(?:is|am|are|was|were)[ \t]+from|"
+    r"(?:i|he|she|we|they)['’](?:m|s|re)[ \t]+from|member[ \t]+of|career[ \t]+at|years[ \t]+at|"
+    r"internship[ \t]+(?:at|with)|(?:job|position|role|offer)[ \t]+(?:at|with|from)|"
+    r"(?:ceo|cto|cfo|coo|founder|co-founder|cofounder|president|chairman|chairwoman|vp|owner|spokesperson|"
+    r"spokesman|spokeswoman|employee|intern|engineer|developer|analyst|consultant|director|manager)[ \t]+"
+    r"(?:of|at)|subsidiary[ \t]+of|acquired[ \t]+by|owned[ \t]+by|(?:contract|partnership)[ \t]+with)[ \t]+"
+    r"(?:the[ \t]+)?(?=[a-z0-9])")
+_CTX_BEFORE_CI = re.compile(_CTX_BEFORE.pattern, re.I)
+_CTX_NAME_AT = re.compile(_CTX_NAME)
+_CTX_AT_AS = re.compile(r"\bat[ \t]+" + _CTX_NAME + r"[ \t]+as[ \t]+(?:an?|the|its|their|our|my|his|her|senior|"
+                        r"junior|lead|head|chief|principal|staff)\b")
+_CTX_POSSESSIVE = re.compile(r"(?<![\w\-'’.@/])" + _CTX_NAME + r"['’]s[ \t]+(?:office|offices|headquarters|HQ|"
+                             r"employees|staff|CEO|CTO|CFO|founders?|board|workforce|payroll|hiring|recruiters?)\b")
+_CTX_THE_OFFICE = re.compile(r"\b(?i:the)[ \t]+" + _CTX_NAME + r"[ \t]+(?:office|offices|headquarters|HQ|"
+                             r"employees|staff|workforce|payroll)\b")
+_CTX_APPOSITIVE = re.compile(r"(?<![\w\-'’.@/])" + _CTX_NAME + r",[ \t]+an?[ \t]+(?:[\w\-]+[ \t]+){0,2}"
+                             r"(?:company|startup|start-up|nonprofit|non-profit|firm|agency|consultancy|"
+                             r"manufacturer|retailer|charity|subsidiary|conglomerate|employer)\b")
+# subjects whose "is from X" names a source, not an employer ("this quote is from Hamlet")
+_SOURCE_SUBJECTS = frozenset("""it this that which these those what quote line song example text data image
+picture photo code snippet email message letter""".split())
+# venues one joins that are products, not employers ("joined Discord", "joined the Zoom call")
+_VENUE_NEXT = frozenset("""server servers channel channels call calls meeting meetings chat chats group groups
+community communities subreddit forum forums waitlist beta discord network platform app account""".split())
+# public technology / product words that a context may wrongly call an employer (general knowledge; extends the
+# allow-list for this detector; the shared allow-list (data/allow_list.yaml) is consulted first)
+_TECH = frozenset("""javascript typescript pytorch tensorflow keras gitlab bitbucket postgresql postgres mysql sqlite
+mongodb redis kafka spark hadoop airflow dagster duckdb polars youtube linkedin wordpress powerpoint onedrive
+dropbox icloud macbook iphone ipad playstation xbox fastapi numpy scipy matplotlib sklearn huggingface hugging
+face stackoverflow stack overflow wikipedia quora medium substack patreon twitch steam roblox minecraft fortnite
+vscode intellij pycharm eclipse xcode unix macos ios ipados watchos tvos chromeos windows linux ubuntu debian
+fedora centos kubernetes docker terraform ansible jenkins jira confluence notion trello asana figma canva
+photoshop illustrator blender unity unreal godot openai chatgpt bard gemini claude copilot llama mistral
+netflix spotify paypal stripe venmo shopify etsy ebay alibaba aliexpress walmart costco ikea starbucks mcdonalds
+tesla spacex nasa fedex ups usps dhl uber lyft airbnb doordash grubhub instacart zillow yelp tinder bumble
+whatsapp telegram signal wechat snapchat pinterest tiktok instagram facebook twitter reddit discord slack zoom
+teams skype webex gmail outlook hotmail yahoo bing duckduckgo firefox chrome safari edge opera brave
+excel word access sharepoint salesforce hubspot zendesk intercom twilio sendgrid mailchimp heroku vercel netlify
+cloudflare digitalocean linode aws azure gcp ibm oracle sap cisco intel amd nvidia qualcomm arm apple google
+microsoft amazon meta samsung sony lg huawei xiaomi lenovo dell hp asus acer nintendo sega valve epic
+coursera udemy edx khan duolingo leetcode hackerrank kaggle codecademy freecodecamp""".split())
+
+
+@lru_cache(maxsize=1)
+def _place_words() -> tuple[dict, frozenset, frozenset]:
+    """(gazetteer lexicon, English words, WordNet nouns-or-names) from the gazetteer's cached tables."""
+    try:
+        from .gazetteer import _tables
+
+        t = _tables()
+        return t["lex"], t["plain"], t["noun_or_name"]
+    except Exception:
+        return {}, frozenset(), frozenset()
+
+
+def _is_place(name: str) -> bool:
+    """Is ``name`` a gazetteer place? (lower-case: only places the gazetteer itself takes in lower case)."""
+    lex = _place_words()[0]
+    words = [w.casefold() for w in name.split()]
+    lower = name.islower()
+    for rest, tier, _ in lex.get(words[0], ()):
+        if tuple(words[1:1 + len(rest)]) == rest and len(rest) + 1 == len(words):
+            return not lower or tier not in (3, 4)  # gazetteer._MAJN / _CUE: "reading", "nice", "turkey"
+    return False
+
+
+def _org_word(w: str) -> bool:
+    """A word that may name an organisation on its own: not English, not a given name, not public tech."""
+    lw = w.casefold().strip("'’-")
+    if len(lw) < 2 or lw in _stop_words() or lw in _GENERIC or lw in _allowed() or lw in _TECH or \
+            lw in _CALENDAR:
+        return False
+    if _BRANDLIKE.match(w) and not w.isupper():
+        return True  # CamelCase / digits: Ideas42, DataNexus
+    if w.isupper():
+        return len(w) >= 3 and lw not in _place_words()[1]
+    _, plain, nouns = _place_words()
+    if lw in plain or lw in _first_names():
+        return False
+    if _inflected(lw, plain, nouns):
+        return False  # "Operations", "Sales", "Services"
+    if lw in nouns and lw not in _last_names():
+        return False  # an English noun ("Congress", "Hamlet"); surnames stay (firms are named after founders)
+    return not (_MORPH_GENERIC.search(lw) and lw not in _name_tokens())
+
+
+# "i work at zentrix": a lower-case word after a person's employer cue; it must be in no English / name / place list
+_LOWER_ORG_AT = re.compile(r"([a-z][a-z0-9]{3,}(?:[a-z]*\d+[a-z0-9]*)?)(?=[ \t]*(?:[.,;:!?)]|$|[ \t](?:as|since|for|"
+                           r"in|and|but|now|until|where|which|last|this|next)\b))")
+_LOWER_EMPLOY = re.compile(r"(?:works?|worked|working|interned|interning)[ \t]+(?:at|for)|employed[ \t]+(?:at|by)|"
+                           r"joined$")
+_PERSON_SUBJECT = re.compile(r"(?i:\b(?:i|i['’]m|he|she|we|they|my[ \t]+[a-z\-]+|i[ \t]+(?:now|currently|still))"
+                             r"[ \t]+(?:currently[ \t]+|now[ \t]+|still[ \t]+|also[ \t]+|just[ \t]+)?)$")
+
+
+def _lower_org_word(w: str) -> bool:
+    lex, plain, nouns = _place_words()
+    lw = w.casefold()
+    if lw in _stop_words() or lw in _GENERIC or lw in _allowed() or lw in _TECH or lw in _CALENDAR or \
+            lw in plain or lw in nouns or lw in _name_tokens() or lw in lex or not plain:
+        return False
+    return not _inflected(lw, plain, nouns) and not _MORPH_GENERIC.search(lw)
+
+
+def _inflected(lw: str, plain: frozenset, nouns: frozenset) -> bool:
+    try:
+        from .gazetteer import _english_form
+
+        return _english_form(lw, plain, nouns)
+    except Exception:
+        return False
+
+
+def _context_orgs(text: str) -> list[Span]:
+    out: list[Span] = []
+
+    def take(m, kind: str) -> None:
+        name = m.group("name")
+        words = name.split()
+        while words and (words[-1].casefold() in _stop_words() or words[-1].casefold() in _CALENDAR):
+            words.pop()  # "joined Acme Last Monday" keeps Acme
+        if not words or words[0].casefold() in _stop_words():
+            return
+        kept = " ".join(words)
+        if _allowed_phrase(kept) or any(w.casefold() in _TECH for w in words) or _is_place(kept):
+            return
+        if len(words) == 1:
+            if not _org_word(words[0]):
+                return
+        elif not any(_org_word(w) for w in words) or all(_generic(w) for w in words):
+            return
+        if kind == "possessive" and words[-1].casefold() in _name_tokens() and not _BRANDLIKE.match(words[-1]):
+            return  # "Smith's office", "Dr. Patel's staff": a person
+        if kind in ("office", "possessive") and words[0].casefold() in _first_names():
+            return
+        start = m.start("name")
+        end = start + len(kept) if name.startswith(kept) else m.end("name")
+        out.append(Span(start, end, "ORGANIZATION", SCORE, SOURCE))
+
+    low = text.lower()
+    cues = _CTX_BEFORE.finditer(low) if len(low) == len(text) else _CTX_BEFORE_CI.finditer(text)
+    for m in cues:
+        nm = _CTX_NAME_AT.match(text, m.end())
+        if nm is None:
+            lw = _LOWER_ORG_AT.match(text, m.end())
+            if lw and _LOWER_EMPLOY.match(m.group("cue").casefold()) and _PERSON_SUBJECT.search(
+                    text, max(0, m.start() - 24), m.start()) and _lower_org_word(lw.group(1)):
+                out.append(Span(lw.start(1), lw.end(1), "ORGANIZATION", SCORE, SOURCE))
+            continue
+        cue = m.group("cue").casefold()
+        if " from" in cue and cue.split()[0] in ("is", "am", "are", "was", "were"):
+            before = text[max(0, m.start() - 20):m.start()].split()
+            if not before or before[-1].casefold().strip(",.;:") in _SOURCE_SUBJECTS:
+                continue
+            if before[-1][:1].islower() and before[-1].casefold() not in ("he", "she", "i", "we", "they", "who"):
+                continue  # "the quote is from", "my data is from"
+        if cue.startswith("join"):
+            nxt = re.match(r"[ \t]+([a-z]+)", text[m.end():])
+            if nxt and nxt.group(1) in _VENUE_NEXT:
+                continue
+        take(nm, "before")
+    if not _UPPER.search(text):
+        return out
+    for m in _CTX_AT_AS.finditer(text):
+        take(m, "before")
+    for m in (_CTX_POSSESSIVE.finditer(text) if "'" in text or "’" in text else ()):
+        take(m, "possessive")
+    for m in _CTX_THE_OFFICE.finditer(text):
+        take(m, "office")
+    for m in (_CTX_APPOSITIVE.finditer(text) if ", a" in text else ()):
+        take(m, "before")
+    return out
 
 
 def _employ_hint(text: str) -> bool:

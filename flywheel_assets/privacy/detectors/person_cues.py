@@ -14,6 +14,14 @@ them from what real chat logs and transcripts say around a name, and from a name
 - coordinated lists ``A, B, C and D``: when two members are known given names, the other name-like members are too;
 - a known given name followed by capitalised non-English words (``Zoltán Kovács``, ``Ngozi Okonjo``), or in lower
   case by a non-English word (``jukka virtanen``);
+- initials and post-nominals extend a name (``H. J. Vandermolen``, ``J.R.R. Tolkien``, ``Maria T. Gonzaga``,
+  ``Robert Lang Jr.``, ``Anna Keller, PhD``, ``Thomas Reed III``; ``Baltimore, MD`` and outline items ``A. Gatsby``
+  are not);
+- the answer turn after a name question (``what's the name on the account?`` -> ``user: priya raman``), lower-case
+  speaker labels before quoted speech (``carol: "..."``), a name that is also an everyday word only after ``my name
+  is`` / ``call me`` (``Hope``), speech / action verbs (``X shouted``), vocatives ending a clause (``leave me X,``),
+  lower-case possessives in a sentence naming someone else, person verbs + a non-English surname (``spoke with
+  Lindqvist``), and a lone lower-case given name that is no English word, in prose (``send it to priya``);
 - a lone capitalised given name that is frequent in the name sources and no English verb/adjective (``Siobhan``,
   ``Sarah``), unless it is part of a longer capitalised name (``San Diego``, ``Yun Express``), follows a determiner
   or a place preposition, sits under a place key (``"city": "Charlotte"``), in code, or is a big city's name.
@@ -31,13 +39,14 @@ import re
 from functools import lru_cache
 
 from .base import Span
-from .names_lexicon import is_place_name, is_verb_or_adjective, lexicon, name_frequency, word_class
+from .names_lexicon import fold, is_place_name, is_verb_or_adjective, lexicon, name_frequency, word_class
 
 SOURCE = "person_cue"
 # just under the spaCy score (0.5): where a model span overlaps ours, the merged span keeps the model as its source,
 # so the cascade still trims it to a name known from the session ("Caller Tamara Okonkwo", tagged ORG by spaCy ->
 # "Tamara Okonkwo"); where no model span overlaps, ours stands alone (min_score is 0.4)
 SCORE = 0.49
+ANSWER_SCORE = 0.7  # the answer to a name question ("what's the name on the account?" -> "user: priya raman")
 _I = re.IGNORECASE
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -80,7 +89,11 @@ _CLOSING_B = re.compile(
     r"|(?:^|\n)[ \t]*(?:--|—|–|~)[ \t]*)\Z", _I)
 _TITLE_B = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Sig|Pan|Pani)\.?[ \t]+\Z")
 _SAID = re.compile(r"[ \t]+(?:said|says|wrote|writes|asked|asks|told|replied|replies|mentioned|explained|"
-                   r"called|emailed|texted|messaged|thinks|thought|suggested|recommended|added|agreed|noted)\b")
+                   r"called|emailed|texted|messaged|thinks|thought|suggested|recommended|added|agreed|noted|"
+                   r"shouted|shouts|yelled|yells|screamed|whispered|whispers|cried|laughed|laughs|smiled|smiles|"
+                   r"nodded|nods|sighed|sighs|answered|answers|responded|exclaimed|muttered|mutters|shrugged|"
+                   r"grinned|insisted|warned|announced|admitted|argued|complained|promised|interrupted|"
+                   r"murmured|gasped|frowned|winked|giggled|chuckled|snapped|demanded|begged|pleaded)\b")
 _HERE = re.compile(r"[ \t]+here\b[ \t]*(?:[,.!:\-–—\n]|$)", _I)
 _HERE_BEFORE = re.compile(r"(?:^|[\n.!?,])[ \t]*\Z")
 _VOCATIVE_BEFORE = re.compile(r",[ \t]*\Z")
@@ -107,6 +120,7 @@ _CUE_END_WORDS = frozenset(
 _CUE_GAP_CHARS = frozenset("-—–~")  # "-- Priya" signatures (other cues end in a word of _CUE_END_WORDS)
 _LONE_FREQ = 2_000  # a lone capitalised given name must have been seen this often in the name sources
 _LONE_FREQ_NOUN = 100_000  # ... and a given name that is also an English noun (John, Anna) this often
+_LONE_FREQ_LOWER = 5_000  # a lone lower-case given name ("send it to priya") must have been seen this often
 _SENT_START = re.compile(r"(?:^|[.!?:;\n\"“(\[*#>\-•])[ \t]*\Z")
 
 
@@ -204,13 +218,24 @@ def detect_person_cues(text: str) -> list[Span]:
     if not toks:
         return []
     out: list[Span] = []
+    poss_cands: list[tuple[int, int]] = []
     covered = -1
     confident = 0
     for i, (s, e, w) in enumerate(toks):
         cap, c, poss = _info(w)
         if c >= 2 and (cap or w.islower()):
             confident += 1
-        if s < covered or c < 1 or not cap and (c < 2 or not w.islower()):
+        if s < covered:
+            continue
+        if c == 0:  # an everyday word ("Hope", "carol", "Will") is a name only after "my name is" / "call me"
+            if i > 0 and toks[i - 1][2].casefold() in _NAME_CUE_END and _everyday_given(_core(w)) and \
+                    _NAME_CUE_B.search(text, max(0, s - 40), s):
+                r = _everyday_name(tx, i, cap)
+                if r is not None:
+                    out.append(_span(tx, i, r[1]))
+                    covered = r[1]
+            continue
+        if c < 1 or not cap and (c < 2 or not w.islower()):
             continue
         win = text[max(0, s - 60):s]
         r = None
@@ -239,6 +264,11 @@ def detect_person_cues(text: str) -> list[Span]:
             if m:
                 cue = " ".join(m.group("cue").split()).casefold()
                 r = _take(tx, i, first_min=2, lower_min=None if cue in _WEAK_CUES else 3)
+                if r is None and cap and c == 1 and _PERSON_VERB.fullmatch(cue) and _surname_like(w):
+                    # "thanked Okonkwo", "spoke with Lindqvist": a person verb + a non-English capitalised word
+                    r = _take(tx, i, first_min=1, lower_min=None, max_tokens=3)
+                    if r is not None and not _OBJECT_END.match(text, r[1]):
+                        r = None  # "asked Zendesk support": a product
                 if r is not None and (cue in _INTRO_WEAK and not _AFTER_INTRO.match(text, r[1]) or
                                       not _weak_ok(tx, i, r)):
                     r = None
@@ -248,19 +278,39 @@ def detect_person_cues(text: str) -> list[Span]:
                 r = None
         if r is None and cap and c >= 2 and _lone_name(tx, i, win, c):
             r = (i, e - poss)
-        if r is None and not cap and c == 3 and i + 1 < len(toks) and text[e:toks[i + 1][0]] == " " and \
-                name_frequency(w) >= _LONE_FREQ:  # lower-case "jukka virtanen": given name + non-English word
+        if r is None and not cap and c >= 2 and not poss and i + 1 < len(toks) and \
+                text[e:toks[i + 1][0]] == " " and name_frequency(w) >= _LONE_FREQ:
+            # lower-case "jukka virtanen" / "heather pustivsek": a given name + a word that is neither English nor
+            # (for given names that are also English nouns) a given name
             nw = toks[i + 1][2]
-            if nw.islower() and _cls(nw) >= 1 and not _SAID.match(text, e) and \
-                    not _MARKUP_BEFORE.search(win.rstrip(" \t")) and not _CODE_AFTER.match(text, toks[i + 1][1]):
+            ncl = _cls(nw)
+            if nw.islower() and (ncl >= 1 if c == 3 else ncl == 1 and len(_core(nw)) >= 4 and len(w) >= 3) and \
+                    not _SAID.match(text, e) and not _MARKUP_BEFORE.search(win.rstrip(" \t")) and \
+                    not _CODE_AFTER.match(text, toks[i + 1][1]):
                 r = (i + 1, toks[i + 1][1] - _info(nw)[2])
+        if r is None and not cap and c == 3 and name_frequency(_core(w)) >= _LONE_FREQ and \
+                not _MARKUP_BEFORE.search(win.rstrip(" \t")):
+            if not poss and _SAID.match(text, e):  # "priya said", "oksana shouted"
+                r = (i, e)
+            elif poss and e + 1 < len(text) and text[e] == " " and text[e + 1].islower():
+                poss_cands.append((i, e - poss))  # "priya's laptop": kept when the sentence names someone else
+        if r is None and not cap and c == 3 and not poss and name_frequency(w) >= _LONE_FREQ_LOWER and \
+                _lone_lower(tx, i, win):
+            r = (i, e)
         if r is not None:
             out.append(_span(tx, i, r[1]))
             covered = r[1]
+    if poss_cands and out:
+        _possessives(tx, poss_cands, out)
     if ":" in text:
         _speaker_labels(tx, out)
+        if "?" in text:
+            _name_answers(tx, out)
     if confident >= 2:
         _lists(tx, out)
+    if "." in text:
+        _initials(tx, out)
+    _suffixes(tx, out)
     return sorted(set(out), key=lambda sp: (sp.start, sp.end, sp.entity_type, sp.score, sp.source))
 
 
@@ -334,6 +384,10 @@ def _given_name_phrase(tx: _Text, i: int, c: int, poss: int, win: str) -> tuple[
     if _SAID.match(text, e) or _VOCATIVE_AFTER.match(text, e) and _VOCATIVE_BEFORE.search(win) or \
             _HERE.match(text, e) and (i == 0 or _HERE_BEFORE.search(win)):
         return i, e
+    # vocatives ending a clause: "..., Michael, I ...", "don't leave me Michael," "thank you Anna."
+    if text.startswith(",", e) and _VOCATIVE_BEFORE.search(win) and not _RELATIVE_AFTER.match(text, e) or \
+            _VOCATIVE_END.match(text, e) and _VOCATIVE_PRONOUN_B.search(win):
+        return i, e
     return None
 def _speaker_labels(tx: _Text, out: list[Span]) -> None:
     text = tx.text
@@ -351,10 +405,16 @@ def _speaker_labels(tx: _Text, out: list[Span]) -> None:
     for s, e, lab in labels:
         words = lab.split()
         cls = [_cls(w) for w in words]
+        # a quoted line after the label is speech: 'carol: "where are the keys?"' (names that are everyday words too)
+        colon = text.find(":", e)
+        quoted = colon != -1 and text[colon + 1:colon + 4].lstrip(" \t")[:1] in ('"', "“")
         if all(_is_cap(w) for w in words):
-            ok = cls[0] >= 2 and all(c >= 1 for c in cls) or len(unknown) >= 2 and lab in unknown
+            ok = cls[0] >= 2 and all(c >= 1 for c in cls) or len(unknown) >= 2 and lab in unknown or \
+                quoted and _everyday_given(words[0]) and all(c >= 1 or _everyday_given(w) for w, c in
+                                                            zip(words[1:], cls[1:]))
         else:
-            ok = len(words) == 1 and lab.islower() and cls[0] == 3
+            ok = len(words) == 1 and lab.islower() and (cls[0] == 3 or quoted and (cls[0] == 2 or
+                                                                                  _everyday_given(lab)))
         if ok:
             out.append(Span(s, e, "PERSON", SCORE, SOURCE))
 
@@ -414,3 +474,261 @@ def _name_like(toks: list[tuple[int, int, str]]) -> bool:
     if not cap:  # lower-case members: every word a given name or a census last name
         return _cls(toks[0][2]) >= 2 and all(_cls(w) >= 2 or _core(w) in _last_names() for _, _, w in toks[1:])
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Everyday-word names after the strongest cues, possessives, name answers, initials and post-nominal suffixes
+
+_VOCATIVE_END = re.compile(r"[ \t]*[,!?.]")
+_RELATIVE_AFTER = re.compile(r",[ \t]*(?:which|where|whose|a|an|the|in|on|at)\b", _I)  # "Julian, which is a town"
+_VOCATIVE_PRONOUN_B = re.compile(r"\b(?:me|us|you|him|her|them|please|now|again|too|anymore|sorry|thanks|"
+                                 r"okay|ok|yes|no|right)[ \t]+\Z", _I)
+# the strongest cues only: a name that is also an everyday word ("Hope", "Will", "carol") needs one of them
+_NAME_CUE_B = re.compile(r"\b(?:my\s+(?:full\s+|first\s+|real\s+|legal\s+|given\s+|nick)?name\s*(?:is|'s|’s|=|:)"
+                         r"|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|i\s+go\s+by|i\s*(?:'m|’m|\s+am)\s+called"
+                         r"|i\s+am\s+named)[ \t]*:?[ \t]*\Z", _I)
+_NAME_CUE_END = frozenset(("is", "me", "by", "called", "named", "name", "nickname"))
+
+
+@lru_cache(maxsize=1)
+def _not_given() -> frozenset:
+    from .names_lexicon import _NOT_GIVEN
+    from .presidio_ner import _skip_words
+
+    return frozenset(_skip_words()) | _NOT_GIVEN
+
+
+def _everyday_given(w: str) -> bool:
+    """A given name that is also an everyday word (``hope``, ``carol``, ``will``): seen often in the name sources and
+    no stop word, role, month or assistant name."""
+    f = fold(w)
+    return len(f) >= 3 and f not in _not_given() and name_frequency(f) >= 1_000
+
+
+def _everyday_name(tx: _Text, i: int, cap: bool) -> tuple[int, int] | None:
+    """``My name is Hope (Kowalczyk)`` / ``call me will.``: the word, plus a following surname."""
+    toks, text = tx.toks, tx.text
+    s, e, w = toks[i]
+    poss = _info(w)[2]
+    if poss:
+        return None
+    if not cap and not w.islower():
+        return None
+    if i + 1 < len(toks) and text[e:toks[i + 1][0]] == " ":
+        nw = toks[i + 1][2]
+        if cap and _is_cap(nw):
+            r = _take(tx, i + 1, first_min=1, lower_min=None, max_tokens=2)
+            if r is not None:
+                return r
+            if _core(nw).casefold() in _last_names():
+                return i + 1, toks[i + 1][1] - _info(nw)[2]
+        if not cap and nw.islower() and (_cls(nw) >= 1 or _core(nw) in _last_names()):
+            return i + 1, toks[i + 1][1] - _info(nw)[2]
+    if not _AFTER_INTRO.match(text, e):
+        return None
+    return i, e
+
+
+_SENT_BREAK = re.compile(r"[.!?\n]")
+
+
+def _possessives(tx: _Text, cands: list[tuple[int, int]], out: list[Span]) -> None:
+    """Lower-case possessives (``priya's laptop``) kept when their sentence already holds another name."""
+    text = tx.text
+    found = list(out)
+    for i, end in cands:
+        s = tx.toks[i][0]
+        for sp in found:
+            a, b = (sp.end, s) if sp.end <= s else (end, sp.start) if sp.start >= end else (s, s)
+            if b - a <= 200 and not _SENT_BREAK.search(text, a, b):
+                out.append(Span(s, end, "PERSON", SCORE, SOURCE))
+                break
+
+
+# a question asking for a person's name ("what's the name on the account?", "may I have your full name?")
+_NAME_QUESTION = re.compile(
+    r"\b(?:(?:your|full|first|last|legal|account\s*holder'?s?|card\s*holder'?s?|passenger'?s?|customer'?s?|"
+    r"guest'?s?|travell?er'?s?|patient'?s?|caller'?s?|contact'?s?|recipient'?s?)\s+name|"
+    r"name\s+(?:on|under|for)\s+(?:the|your|this)\b|who\s+(?:am\s+i|i'?m)\s+(?:speaking|talking|chatting)\s+"
+    r"(?:with|to))[^\n?]{0,80}\?", _I)
+_ANSWER_LINE = re.compile(
+    r"[ \t]*(?P<lab>[^\W\d_][\w\-]{0,20})[ \t]*:[ \t]*[\"“'*]?[ \t]*"
+    r"(?:(?:sure|yes|yeah|ok|okay|of\s+course)[ \t]*[,.!]?[ \t]+)?(?:(?:it'?s|it’s|it\s+is|i'?m|i’m|i\s+am|"
+    r"this\s+is|that'?s|that’s)[ \t]+)?"
+    r"(?P<name>[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){0,2})[ \t]*[\"”'*]?[ \t]*[.!]?[ \t]*"
+    r"(?:\n|\Z|[,;][^\n]*|[ \t]+and[ \t][^\n]*)",
+    _I)
+
+
+def _name_answers(tx: _Text, out: list[Span]) -> None:
+    """The answer turn right after a name question (``assistant: what's the name on the account?`` ->
+    ``user: priya raman``), also in lower case: one to three words, none a stop word, the first a given name or
+    every word non-English."""
+    text = tx.text
+    for q in _NAME_QUESTION.finditer(text):
+        nl = text.find("\n", q.end())
+        if nl == -1 or text[q.end():nl].strip(" \t\"'”*"):
+            continue  # the question must end its turn
+        m = _ANSWER_LINE.match(text, nl + 1)
+        if not m:
+            continue
+        lab_q = text[text.rfind("\n", 0, q.start()) + 1:q.start()].split(":")[0].strip().casefold()
+        if m.group("lab").casefold() == lab_q:
+            continue
+        words = m.group("name").split()
+        stop = _not_given()
+        if any(fold(w) in stop for w in words):
+            continue
+        first = _core(words[0])
+        if not (_cls(first) >= 2 or _everyday_given(first) or len(words) >= 2 and all(_cls(w) >= 1 for w in words)
+                or len(words) == 1 and _is_cap(first) and len(first) >= 4 and _cls(first) == 1):  # a surname
+            continue
+        # the question makes this a person: its score outranks a gazetteer's place reading of the same words
+        out.append(Span(m.start("name"), m.end("name"), "PERSON", ANSWER_SCORE, SOURCE))
+
+
+_INITIALS = re.compile(r"(?<![\w.])((?:[^\W\d_]\.[ \t]?){1,3})[ \t]*([^\W\d_][\w'’]*(?:-[^\W\d_][\w'’]*)?)")
+_ABBREVIATIONS = frozenset("""u.s. u.k. e.u. u.n. d.c. a.i. p.s. n.b. e.g. i.e. a.m. p.m. b.c. a.d. r.i.p. q.a. u.s.a.
+p.o. n.y. l.a. s.f. g.i. e.v. t.v. o.k. v.s. b.s. m.s. b.a. m.a. m.d. ph.d. inc. co. no. vs. st. mt. dr. mr. ms.""".split())
+
+
+def _initials(tx: _Text, out: list[Span]) -> None:
+    """``H. J. Vandermolen``, ``J.R.R. Tolkien``, ``Maria T. Gonzaga``: initials + a surname (a non-English word or a
+    census surname; after two or more initials also a noun-only word), with a given name before them."""
+    text = tx.text
+    for m in _INITIALS.finditer(text):
+        ini, last = m.group(1), m.group(2)
+        letters = [c for c in ini if c.isalpha()]
+        if not all(c.isupper() for c in letters) or not _is_cap(last):
+            continue
+        key = "".join(c.casefold() + "." for c in letters)
+        if key in _ABBREVIATIONS or any(k in _ABBREVIATIONS for k in (key[:4], key[:6])):
+            continue
+        lc = _cls(last)
+        lf = fold(last)
+        if lf in _not_given():
+            continue
+        ok_last = lc >= 1 or lf in _last_names() or len(letters) >= 2 and not is_verb_or_adjective(lf)
+        if "'" in last or "’" in last:
+            continue  # "Model S. I'm ..."
+        start = m.start()
+        # a given name just before ("Maria T. Gonzaga")
+        pre = text[max(0, start - 40):start]
+        pm = re.search(r"([^\W\d_][\w'’\-]*)[ \t]+\Z", pre)
+        if pm and _is_cap(pm.group(1)) and _cls(pm.group(1)) >= 2:
+            start -= len(pm.group(0))
+            ok_last = ok_last or not is_verb_or_adjective(lf)
+        elif len(letters) == 1 and (lc < 1 and lf not in _last_names() or _OUTLINE_BEFORE.search(pre) or
+                                    pm and _is_cap(pm.group(1))):
+            continue  # "A. Gatsby's obsession" (an outline item), "Model S. Smith"
+        if not ok_last:
+            continue
+        end = m.end(2)
+        if m.end(2) < len(text) and text[m.end(2)] == " ":  # "F. Scott Fitzgerald"
+            r = _take_next_cap(tx, end)
+            end = r if r is not None else end
+        out.append(Span(start, end, "PERSON", SCORE, SOURCE))
+
+
+_OUTLINE_BEFORE = re.compile(r"(?:^|\n)[ \t>*\-•#]*\Z")
+
+
+def _take_next_cap(tx: _Text, pos: int) -> int | None:
+    m = _TOKEN.match(tx.text, pos + 1)
+    if not m:
+        return None
+    w = m.group(0)
+    if _is_cap(w) and not _info(w)[2] and (_cls(w) >= 1 or fold(w) in _last_names()):
+        return m.end()
+    return None
+
+
+_SUFFIX = re.compile(r",?[ \t]+(?P<suf>Jr\.?|Sr\.?|Esq\.?|Ph\.[ ]?D\.?|PhD|D\.Phil\.?|M\.D\.|MD|DDS|DVM|MBA|CPA|"
+                     r"RN|II|III|IV)(?![\w])")
+_STRONG_SUFFIX = frozenset(("jr", "jr.", "sr", "sr.", "esq", "esq.", "phd", "ph.d.", "ph.d", "ph. d.", "d.phil.",
+                            "d.phil", "iii"))
+_NAME_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’\-]*)[ \t]*\Z")
+
+
+def _suffixes(tx: _Text, out: list[Span]) -> None:
+    """Post-nominals and generational suffixes extend a name: ``Robert Lang Jr.``, ``Anna Keller, PhD``,
+    ``Thomas Reed III``. The name before must be two or three capitalised words starting with a given name (for the
+    ambiguous ``MD`` / ``II`` / ``RN``: ``Baltimore, MD`` is a place)."""
+    text = tx.text
+    if not any(x in text for x in ("Jr", "Sr", "Esq", "Ph", "MD", "M.D", "DDS", "DVM", "MBA", "CPA", "RN", "II", "IV")):
+        return
+    for m in _SUFFIX.finditer(text):
+        words: list[tuple[int, str]] = []
+        pos = m.start()
+        while len(words) < 3:
+            pm = _NAME_WORD_BEFORE.search(text, max(0, pos - 40), pos)
+            if not pm or not _is_cap(pm.group(1)) or _info(pm.group(1))[2]:
+                break
+            gap = text[pm.end(1):pos]
+            if words and gap not in (" ", "  ", ". ", "."):
+                break
+            words.insert(0, (pm.start(1), pm.group(1)))
+            pos = pm.start(1)
+        # the first word must be a given name; drop leading words that are not ("Dear Robert Lang Jr.")
+        while words and not (_cls(words[0][1]) >= 2 or len(words[0][1]) == 1):
+            words.pop(0)
+        if not words or len(words[0][1]) == 1:
+            continue
+        rest = [w for _, w in words[1:]]
+        if any(fold(w) in _not_given() for w in rest):
+            continue
+        suf = m.group("suf").casefold()
+        if len(words) < 2 and suf not in ("jr", "jr.", "sr", "sr."):
+            continue
+        if suf not in _STRONG_SUFFIX and not all(_cls(w) >= 1 or fold(w) in _last_names() for w in rest):
+            continue
+        out.append(Span(words[0][0], m.end(), "PERSON", SCORE, SOURCE))
+
+
+_LOWER_AFTER_OK = re.compile(r"[ \t]*(?:[,.!?;)]*(?:[ \t\n]|$)|$)")
+
+
+def _lone_lower(tx: _Text, i: int, win: str) -> bool:
+    """A lone lower-case given name that is no English word and frequent in the name sources (``send it to priya``,
+    ``ask jukka``) in prose: after a lower-case word or a sentence start, not in code, markup, a JSON key or value, a
+    URL or a path, and not after a determiner (``the sven model``)."""
+    s, e, w = tx.toks[i]
+    text = tx.text
+    if s > 0 and not text[s - 1].isspace():
+        return False  # "'lang'", "(len", "/priya"
+    if not _LOWER_AFTER_OK.match(text, e) or _CODE_AFTER.match(text, e):
+        return False
+    if i > 0:
+        pw = tx.toks[i - 1][2]
+        if pw.casefold() in _DETERMINERS or not pw.islower() and not _SENT_START.search(win.rstrip(" \t") + " "):
+            return False
+    return not _MARKUP_BEFORE.search(win.rstrip(" \t"))
+
+
+# cues that take a person as their object (not "email", "contact", "from", "with": products and companies too)
+_PERSON_VERB = re.compile(r"(?:ask|asked|tell|told|thank|thanked|ping|pinged|cc|cc'?d|invite|invited|introduce|"
+                          r"introduced|(?:spoke|speak|speaking|talked|talk|talking|chatted|met|meet|meeting)\s+"
+                          r"(?:to|with)|signed\s+by|approved\s+by)")
+
+
+_OBJECT_END = re.compile(r"[ \t]*(?:[,.!?;:)]|$|\n|(?:about|and|to|for|at|on|in|yesterday|today|tomorrow|last|"
+                         r"this|again|if|that|because|when|who|before|after|regarding|earlier|later|over|via|by)\b)",
+                         _I)
+
+
+@lru_cache(maxsize=1)
+def _allowed_terms() -> frozenset:
+    try:
+        from .dictionary import cached_allow_list
+
+        return frozenset(t.casefold() for t in cached_allow_list((), True).terms)
+    except Exception:  # noqa: BLE001 - a precision aid only
+        return frozenset()
+
+
+def _surname_like(w: str) -> bool:
+    """A capitalised non-English word that could be a surname: letters only, at least four, no inner capitals
+    (``OpenAI``), no allow-listed product or tech name."""
+    core = _core(w)
+    return len(core) >= 4 and core.isalpha() and not any(ch.isupper() for ch in core[1:]) and \
+        core.casefold() not in _allowed_terms()

