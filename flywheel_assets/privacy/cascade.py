@@ -484,6 +484,27 @@ class Cascade:
         self.stats: dict[str, int] = {}  # ner_chars_skipped / ner_texts_truncated (cumulative)
 
     # -- public ------------------------------------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load every enabled lexicon and model now (the spaCy model, given names, places, titles: a few seconds once
+        per process) instead of on the first texts that need them. Results are not cached."""
+        cfg = self.cfg
+        if cfg.person_cues:
+            from .detectors.person_cues import preload
+
+            preload()
+        if cfg.gazetteer:
+            from .detectors.gazetteer import lexicon
+
+            lexicon()
+        if cfg.presidio_ner:
+            from .detectors.presidio_ner import spacy_nlp
+
+            spacy_nlp(cfg.spacy_model)
+        sample = ["Dr. Ana Lopez, Senior Software Engineer at Initech Robotics, moved from Lyon to 12 Rue de la Paix, "
+                  "75002 Paris, France. Call me anna; jared paavolainen works at Ideas42.",
+                  "user: what's the name on the account?\nagent: priya raman, 60614 Chicago, IL"]
+        self._scan_uncached(sample)
+
     def scan(self, text: str) -> list[Span]:
         return self.scan_many([text])[0]
 
