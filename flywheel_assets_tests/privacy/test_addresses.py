@@ -65,6 +65,28 @@ INTERNATIONAL = [
     ("12 Elm Street Apt. 5 Oberdorf Ruritania", "12 Elm Street Apt. 5 Oberdorf Ruritania"),
     ("Hauptstraße 5 10115 Berlin Germany", "Hauptstraße 5 10115 Berlin Germany"),
     ("3º andar: Rua do Ouro 15, Lisboa", "Rua do Ouro 15"),
+    # street names with no street word, next to a postcode + town or after an address cue
+    ("Národní 20, 110 00 Praha", "Národní 20, 110 00 Praha"),
+    ("Nowy Świat 5, 00-029 Warszawa", "Nowy Świat 5, 00-029 Warszawa"),
+    ("Unter den Linden 77, 10117 Berlin", "Unter den Linden 77, 10117 Berlin"),
+    ("my address is Nowy Świat 5, Warszawa", "Nowy Świat 5"),
+    # glued / separate street words of more languages, abbreviated street types
+    ("Laugavegur 12, 101 Reykjavík", "Laugavegur 12, 101 Reykjavík"),
+    ("Bankastræti 5", "Bankastræti 5"),
+    ("Grote Markt 1, Brussel", "Grote Markt 1"),
+    ("Storgata 5, 0155 Oslo", "Storgata 5, 0155 Oslo"),
+    ("Tv. do Carmo 5, Lisboa", "Tv. do Carmo 5"),
+    ("Lg. do Chiado 3", "Lg. do Chiado 3"),
+    ("Pje. Ruiz 4", "Pje. Ruiz 4"),
+    ("C/ Mayor 5, 28013 Madrid", "C/ Mayor 5, 28013 Madrid"),
+    # empty form fields and placeholders inside a block; a year-like postcode after the town
+    ("12 Elm Street, Springfield, , 62704", "12 Elm Street, Springfield, , 62704"),
+    ("12 Elm Street, Springfield, nan, 62704", "12 Elm Street, Springfield, nan, 62704"),
+    ("12 George Street Sydney 2000", "12 George Street Sydney 2000"),
+    # a building name first
+    ("Rosewood House\n12 Elm Street\n62704", "Rosewood House\n12 Elm Street\n62704"),
+    ("Rosewood House, 12 Elm Street", "Rosewood House, 12 Elm Street"),
+    ("the corner of main street and elm street", "main street and elm street"),
 ]
 
 
@@ -125,6 +147,12 @@ NOT_ADDRESSES = [
     "In May 2019, 2020 Toyota models were recalled.",
     "The 2000 BC ruins and 1080 HD Video",
     "take bus 3 to the top 5 sights",
+    # year-like numbers and name + number pairs without address evidence
+    "Windows 10, 10115 users affected",
+    "Order 12345, 10115 Berlin",
+    "my address is Windows 10 compatible",
+    "Chapter 12, Section 3, Table 4",
+    "TV. Samsung 55 inch, LG. OLED 65",
 ]
 
 
@@ -169,3 +197,63 @@ def test_tau_bench_tool_addresses_are_whole(realdata):
                     checked += 1
                     assert any(v in s for s in spans), (v, spans)
     assert checked >= 10
+
+
+def test_bare_street_before_town_and_country_locations():
+    """``Name 20, Town, Country``: a capitalised name + house number before two place names (found by the gazetteer /
+    NER, simulated here) is the street of that address; without the second place it stays as it was."""
+    from flywheel_assets.privacy.detectors.base import Span
+
+    text = "Deliver to Národní 20, Praha, Czechia today"
+    locs = [Span(text.index("Praha"), text.index("Praha") + 5, "LOCATION", 0.8, "gazetteer"),
+            Span(text.index("Czechia"), text.index("Czechia") + 7, "LOCATION", 0.8, "gazetteer")]
+    spans = address_blocks(text, bridge_addresses(text, locs))
+    assert [text[s.start:s.end] for s in spans if s.entity_type == "STREET_ADDRESS"] == ["Národní 20, Praha, Czechia"]
+    # a product + version before one town is no street; neither is a year
+    for text in ("We run Windows 10, Praha, Czechia", "Since 2020, Praha, Czechia", "Deliver to Národní 20, Praha"):
+        locs = [Span(m.start(), m.end(), "LOCATION", 0.8, "gazetteer") for m in re.finditer(r"Praha|Czechia", text)]
+        spans = address_blocks(text, bridge_addresses(text, locs))
+        assert not any(s.entity_type == "STREET_ADDRESS" for s in spans), text
+
+
+def test_year_after_a_street_is_no_postcode_unless_it_closes_the_town():
+    assert addr_spans("We met at 12 Elm Street in 2019") == ["12 Elm Street"]
+    assert addr_spans("12 Elm Street since 2000, and more") == ["12 Elm Street"]
+    assert addr_spans("12 Elm Street, Springfield 2019 was a good year") == ["12 Elm Street"]
+    assert addr_spans("12 George Street Sydney 2000, Australia") == ["12 George Street Sydney 2000, Australia"]
+
+
+def test_block_ending_in_a_bare_postcode_line():
+    text = "Send to:\n12 Foobar 34\nOberdorf\n, XY\n12345\nthanks"
+    assert addr_spans(text) == ["12 Foobar 34\nOberdorf\n, XY\n12345"]
+    assert addr_spans("ship to\n12 foobar 34\noberdorf\n, xy\n12345") == ["12 foobar 34\noberdorf\n, xy\n12345"]
+    # lists, steps and years are no blocks
+    assert addr_spans("Top 3\nApples\nPears\n2024") == []
+    assert addr_spans("Step 1 do 5\nThen\n12345") == []
+    assert addr_spans("Chapter 3 notes 12\nmore\n12345") == []
+
+
+def test_intersections_join_both_streets():
+    assert addr_spans("meet at the corner of Hauptstraße 12 and Foo street today") == [
+        "the corner of Hauptstraße 12 and Foo street"]
+    assert addr_spans("the corner of hauptstraße 12 and baker street") == [
+        "the corner of hauptstraße 12 and baker street"]
+    assert addr_spans("Broadway and 42nd Street") == ["Broadway and 42nd Street"]
+    assert addr_spans("Main St at Oak Ave") == ["Main St at Oak Ave"]
+    # a person before a house address is not an intersection; two house addresses stay apart
+    assert addr_spans("I like Tom and 12 Oak Avenue") == ["12 Oak Avenue"]
+    assert addr_spans("Lindenstraße 5 and Hauptstraße 7") == ["Lindenstraße 5", "Hauptstraße 7"]
+    assert addr_spans("the corner of page 5 and table 3") == []
+
+
+def test_lower_case_state_and_zip_after_a_town():
+    assert addr_spans("12 elm street\nboston, ma 02118") == ["12 elm street\nboston, ma 02118"]
+    assert addr_spans("we had 5, in 20000 cases") == []
+    assert addr_spans("Towns, in 12345.") == []
+
+
+def test_street_line_at_the_end_of_a_prose_line_and_country_postcode_last_line():
+    assert addr_spans("Please deliver the parcel to 12 Foobar 34\nApt. 5") == ["12 Foobar 34\nApt. 5"]
+    assert addr_spans("I think we should buy the Model 3\nSuite 5") == ["Suite 5"]
+    assert addr_spans("Ship to:\n12 Foo Bar 34\nOberdorf\n, XY\nRuritania 12345") == [
+        "12 Foo Bar 34\nOberdorf\n, XY\nRuritania 12345"]

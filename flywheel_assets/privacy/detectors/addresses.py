@@ -132,7 +132,8 @@ PRE_TYPE_WEAK = (
     r"place|pl\.|av\.|ave\.|bd|bld|blvd\.?|ch\.|imp\.|route|rte\.?|passage|cours|square|voie|sentier|cité|"
     r"résidence|plaza|pza\.|camino|ronda|pasaje|carrera|cra\.|diagonal|transversal|jirón|"
     r"c/|r\.|estr\.|largo|pç\.|(?<!et )al\.|rod\.|via|v\.le|p\.za|p\.le|c\.so|strada|borgo|salita|vico|"
-    r"rondo|skwer|str\.|bd\.|sos\.|șos\.|şos\.|plateia|pr\.|cesta"
+    r"rondo|skwer|str\.|bd\.|sos\.|șos\.|şos\.|plateia|pr\.|cesta|(?-i:Tv\.|Lg\.|Trav\.|Pje\.|Psje\.|"
+    r"Avda|Av|Rr\.|Rruga|Bul\.|Ul\.)|pje\.|psje\.|trav\.|rruga|sokak|vulytsia|vul\.|ulitsa"
 )
 _PRE_NAME_STRONG = r"(?:" + CONN + r"{0,2}" + ANYW + r"[ \t]+){0,4}?" + CONN + r"{0,2}" + ANYW
 _PRE_NAME_WEAK = r"(?:" + CONN + r"{0,2}" + NAMEW + r"[ \t]+){0,4}?" + CONN + r"{0,2}" + NAMEW
@@ -194,7 +195,8 @@ GLUED = (r"stra(?:ss|ß)e|strasse|str\.|gasse|weg|allee|platz|damm|ufer|steig|pf
          r"plein|gracht|(?<!c)kade|dijk|singel|steeg|(?<!bri)(?<!rene)gade|vej|stræde|gatan|gata|gaten|vägen|väg|"
          r"veien|vegen|veg|gränd|torget|plassen|katu|kuja|polku|tori|kaari|rinne|aukio|väylä|raitti|plads|torv|"
          r"vænge|vænget|stræde|stien|løkka|stigen|platsen|stieg|twiete|zeile|graben|kamp|straatweg|burgwal|"
-         r"ntie")
+         r"ntie|stræti|vegur|stígur|braut|plass|bakke|stig|kaia|brygge|kaj|kaai|markt|steeg|hofje|"
+         r"gässchen|stiege|zeile|lände|promenade(?=[ \t]*\d)")
 # glued endings that also end English words: only in a capitalised name (Kirkegate 5, Kaiserring 3, Lindenhof 2)
 GLUED_CAP = r"(?<![aiu])(?<!dele)gate|(?<![aeiouy])ring|hof|(?<=[a-zäö]{5})tie|backen|bakken|haven"
 # separate words after a capitalised name (Andrássy út, Brīvības iela, Karl Johans gate, Atatürk Caddesi)
@@ -204,7 +206,9 @@ POST_TYPE = (r"straße|strasse|str\.|gasse|weg|allee|platz|damm|ufer|chaussee|st
              r"nám\.|třída|tř\.|nábřeží|ulice|"
              r"ulica|námestie|"
              r"sokak|sokağı|sk\.|sok\.|cadde|caddesi|cd\.|cad\.|bulvarı|blv\.|mahallesi|mah\.|mh\.|iela|gatvė|g\.|"
-             r"prospektas|pr\.|tänav|tn|maantee|mnt\.?|puiestee|pst\.|trg|cesta|ulitsa|odos")
+             r"prospektas|pr\.|tänav|tn|maantee|mnt\.?|puiestee|pst\.|trg|cesta|ulitsa|odos|markt|singel|plass|"
+             r"stræti|gränd|torget|torv|plads|bulvar|bulvarı|bulevar|bulevardi|sokağı|caddesi|bulv\.|prospekt|"
+             r"shosse|naberezhnaya|pereulok|per\.|ploshchad|ulitsa|vulytsia|vul\.")
 _POST_NAME = r"(?:" + NAMEW + r"[ \t]+(?:" + CONN + r"{1,2})?){0,3}"
 
 # -- 4. units -------------------------------------------------------------------------------------------------------
@@ -263,8 +267,9 @@ _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 
 # -- 6. intersections -----------------------------------------------------------------------------------------------
 _STREETISH = (r"(?:(?:\d{1,5}[A-Za-z]?[ \t]+)?(?:(?:" + NAMEW + r"[ \t]+){0,3}(?i:" + STREET_SUFFIX + r")\b\.?|(?:"
-              + NAMEW + r"[ \t]+){0,2}" + NAMEW + r"|(?:" + ANYW + r"[ \t]+){0,3}(?i:" + STREET_SUFFIX + r")\b\.?)"
-              r"(?:[ \t]+\d{1,5}[A-Za-z]?\b)?)")
+              + NAMEW + r"[ \t]+){0,2}" + NAMEW + r"|(?:" + ANYW + r"[ \t]+){0,3}(?i:" + STREET_SUFFIX + r")\b\.?|"
+              r"(?:" + ANYW + r"[ \t]+){0,2}" + ANYW + r"(?=[ \t]+\d))"
+              r"(?:[ \t]+\d{1,5}[A-Za-z]?\b\.?)?)")  # "Andrássy út 12." (HU / SK ordinal house numbers)
 
 
 _SUFFIX_END = re.compile(r"(?i)(?:\b" + STREET_SUFFIX + r"\.?|\d(?:st|nd|rd|th))$|^\d{1,3}(?:st|nd|rd|th)\b")
@@ -285,6 +290,22 @@ def _cross_ok(value: str) -> bool:
     return any(_SUFFIX_END.search(p.strip()) or re.search(r"\d", p) for p in parts)
 
 
+_BW = r"[^\W\d_][\w'’.\-]*+"  # a word of a postal block line (possessive: no re-splitting on backtrack)
+_BARE_POSTCODE_LINE = re.compile(r"\n[ \t]*,?[ \t]*(?:" + UP + r"[^\W\d_]++[ \t]+){0,2}\d{4,6}(?:-\d{3,4})?"
+                                 r"(?![\w\-]|[.,]\d)")
+
+
+def _block_ok(value: str) -> bool:
+    """A postal block: no function / counter / measure / sign-off words, no year as the postcode, at most one line
+    of the town / region part without a capital or comma (not a list or a poem)."""
+    lines = value.split("\n")
+    ws = [w.casefold().strip(".,") for w in _words(value)]
+    bad = _FUNCTION | _NUM_WORDS | _MEASURE | _NOT_PLACE
+    if any(w in bad and w not in _CONN_WORDS for w in ws) or re.fullmatch(r"(?:19|20)\d\d", ws[-1]):
+        return False
+    return all(len(l.strip()) <= 40 for l in lines)
+
+
 @dataclass(frozen=True)
 class GatedRule(Rule):
     """A rule whose (costlier) pattern runs only on texts that pass a cheap ``gate`` (a word-set lookup)."""
@@ -297,7 +318,40 @@ class GatedRule(Rule):
         return Rule.find(self, text)
 
 
-_TOKEN = re.compile(r"\bc/|(?<![^\W\d_])[^\W\d_][\w'’\-]*\.?")
+@dataclass(frozen=True)
+class AnchoredRule(Rule):
+    """A multi-line rule that ends at an ``anchor`` (a rare, cheap match): its pattern runs only in the few lines
+    before each anchor, so its cost does not grow with the text."""
+
+    anchor: re.Pattern | None = None
+    lines_before: int = 4
+
+    def find(self, text: str) -> list[Span]:
+        out: list[Span] = []
+        for am in self.anchor.finditer(text):
+            ws = am.start()
+            for _ in range(self.lines_before):
+                ws = text.rfind("\n", max(0, am.start() - 240), ws)
+                if ws <= 0:
+                    ws = max(0, am.start() - 240)
+                    break
+            for span in Rule.find(self, text[:am.end()]) if ws == 0 else _find_from(self, text, ws, am.end()):
+                if span not in out:
+                    out.append(span)
+        return out
+
+
+def _find_from(rule: Rule, text: str, pos: int, end: int) -> list[Span]:
+    out = []
+    for m in rule.pattern.finditer(text, pos, end):
+        s, e = m.span(rule.group)
+        if s < 0 or e <= s or rule.validator is not None and not rule.validator(text[s:e]):
+            continue
+        out.append(Span(s, e, rule.entity_type, rule.score, rule.name))
+    return out
+
+
+_TOKEN = re.compile(r"(?i:\bc/)|(?<![^\W\d_])[^\W\d_][\w'’\-]*\.?")
 _WORD_BEFORE_NO = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})(?=\.?[ \t]*,?[ \t]*(?:[^\s\d]{1,7}[ \t]*)?\d)")
 
 
@@ -324,7 +378,8 @@ def _words_of(alternation: str) -> frozenset[str]:
     return frozenset(out)
 
 
-_PRE_WORDS = _words_of(PRE_TYPE_STRONG + "|" + PRE_TYPE_WEAK)
+_PRE_WORDS = _words_of(PRE_TYPE_STRONG + "|" + PRE_TYPE_WEAK) | frozenset(
+    "tv. lg. trav. pje. psje. avda av rr. rruga bul. ul.".split())  # the case-sensitive (?-i:...) ones
 _POST_WORDS = _words_of(POST_TYPE)
 _GLUED_ENDS = tuple(sorted(_words_of(GLUED + "|" + GLUED_CAP) | {"tie", "gate", "ring", "gade", "kade"}))
 _SUFFIX_WORDS = _words_of(STREET_SUFFIX[3:-1])
@@ -408,13 +463,19 @@ ADDRESS_RULES: list[Rule] = [
     Rule("region_postcode", "STREET_ADDRESS",
          re.compile(r"(?<=,)[ \t]*([A-Z]{2,3}[ \t]+\d{4,6}(?:-\d{3,4})?)(?=[ \t]*(?:$|\n|,|;|\.(?:\s|$)))"), 0.6,
          group=1, context=re.compile(UP + LET + r"+,$"), validator=lambda v: not re.search(r"(?:19|20)\d\d$", v)),
+    # the same in lower case, US state codes only (typed quickly: "boston, ma 02118")
+    Rule("region_postcode_lower", "STREET_ADDRESS",
+         re.compile(r"(?<=,)[ \t]*((?i:" + US_STATE_CODES + r")[ \t]+\d{5}(?:-\d{4})?)(?=[ \t]*(?:$|\n|,|;|\.(?:\s|$)))"),
+         0.55, group=1, context=re.compile(r"[^\W\d_]{3,},$"),
+         validator=lambda v: v[:2].casefold() not in _FUNCTION and not re.search(r"(?:19|20)\d\d$", v)),
     # Australian state + postcode (Sydney NSW 2000)
     Rule("au_state_postcode", "STREET_ADDRESS",
          re.compile(r"\b(?:(?:NSW|VIC|QLD|TAS),?[ \t]+\d{4}|(?:SA|WA|NT|ACT),?[ \t]+(?!(?:19|20)\d\d)\d{4})\b"), 0.75),
     # EU order on the line after a street (or after its comma): 10115 Berlin, 75001 Paris, 1010 Wien, 114 55 Stockholm
     Rule("postcode_city", "STREET_ADDRESS",
          re.compile(r"(?<![\w\-])(?:" + _CC + r"-)?(?:\d{4,5}|\d{3}[ \t]\d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{5}-\d{3}|"
-                    r"[1-9]\d{3}[ \t]?[A-Z]{2})[ \t]+" + _CITY), 0.6, context=_AFTER_STREET_NO),
+                    r"[1-9]\d{3}[ \t]?[A-Z]{2}|[1-9]\d{2}(?=[ \t]+" + UP + LOW + r"{3,}))[ \t]+" + _CITY), 0.6,
+         context=_AFTER_STREET_NO),
     Rule("postcode_cc_city", "STREET_ADDRESS",
          re.compile(r"(?<![\w\-])" + _CC + r"-\d{4,5}[ \t]+" + _CITY), 0.7),
     Rule("nl_postcode", "STREET_ADDRESS",
@@ -440,12 +501,27 @@ ADDRESS_RULES: list[Rule] = [
          re.compile(r"(?<![\w\-])(?:" + NAMEW + r"[ \t]+){0,2}(?i:" + STREET_SUFFIX + r")\b\.?[ \t]+(?:and|&|at)"
                     r"[ \t]+(?:" + NAMEW + r"[ \t]+){1,2}(?i:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|"
                     r"drive|dr)\b\.?"), 0.6, validator=_cross_ok, gate=_and_gate),
+    # a postal block whose last line is a bare postcode: "12 Foo 34\nTown\n, ST\n12345" (house-number line, town /
+    # region lines, possibly with an empty field's leading comma, then the postcode alone)
+    AnchoredRule("postcode_block", "STREET_ADDRESS",
+         re.compile(r"(?m)(?:^[ \t]*|(?<=[ \t:])(?=\d|" + UP + r"))((?:(?:\d{1,5}[A-Za-z]?,?[ \t]+)?(?:" + _BW + r"[ \t]+){1,4}\d{1,5}[A-Za-z]?|\d{1,5}"
+                    r"[A-Za-z]?,?[ \t]+(?:" + _BW + r"[ \t]+){0,3}" + _BW + r")[ \t]*,?[ \t]*\n"
+                    r"(?:[ \t]*,?[ \t]*(?:" + _BW + r"[ \t]*,?[ \t]*){1,4}\n){1,3}"
+                    r"[ \t]*,?[ \t]*(?:" + UP + r"[^\W\d_]++[ \t]+){0,2}\d{4,6}(?:-\d{3,4})?)(?![\w\-]|[.,]\d)"), 0.6,
+         group=1, validator=lambda v: _block_ok(v), anchor=_BARE_POSTCODE_LINE),
     # US military / diplomatic mail (USPS standard): PSC 1234, Box 5678 APO AE 09876; USNS Name FPO AP 96543
     Rule("military_address", "STREET_ADDRESS",
          re.compile(r"\b(?:(?:PSC|CMR|Unit)\s+\d{3,5},?\s+Box\s+\d{2,5}|(?:USNS|USNV|USS|USCGC)\s+" + _CAP +
                     r"(?:\s+" + _CAP + r")?)[\s,]*(?:(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}(?:-\d{4})?)?", _I), 0.75),
     Rule("apo_zip", "STREET_ADDRESS", re.compile(r"\b(?:APO|FPO|DPO)\s+A[AEP]\s+\d{5}(?:-\d{4})?\b", _I), 0.8),
     # "my address is 12 ...", "lives at 4 ...", "ship it to Unit 5 ...": a cue, then a house number / unit / box
+    # "my address is Národní 20" / "lives at Nowy Świat 5": a street with no street word, after a strong cue
+    Rule("address_cue_name", "STREET_ADDRESS",
+         re.compile(r"\b(?i:address(?:\s+is)?\s*:?|lives?\s+at|living\s+at|resides?\s+at)[ \t]*\n?[ \t]*"
+                    r"((?:" + NAMEW + r"[ \t]+(?:" + CONN + r"{1,2})?){1,3}(?!(?:19|20)\d\d\b)" + HOUSE_NO + r")"
+                    + NUM_END), 0.6, group=1, validator=lambda v: not any(
+             w.casefold() in _FUNCTION and w.casefold() not in _CONN_WORDS or w.casefold() in _NUM_WORDS
+             or w.casefold() in _MEASURE for w in _words(v)[:-1]) and _words(v)[0].casefold() not in _NOT_NAME_START),
     Rule("address_cue", "STREET_ADDRESS",
          re.compile(r"\b(?i:address(?:\s+is)?\s*:?|lives?\s+at|living\s+at|moved\s+to|reside\s+at|ship(?:ped)?"
                     r"(?:\s+it)?\s+to|deliver(?:ed|y)?(?:\s+it)?\s+to|send(?:\s+it)?\s+to|mail(?:\s+it)?\s+to|"
