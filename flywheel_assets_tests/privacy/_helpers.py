@@ -51,3 +51,21 @@ def all_text(frame) -> str:
     for col in ("messages", "edited_response", "tools"):
         parts.extend(x for x in frame[col].to_list() if x)
     return "\n".join(parts)
+
+
+def oasst_texts(realdata, n: int | None = None) -> list[str]:
+    """Texts of the Open Assistant messages in ``realdata/oasst_feedback`` (real English chat), tree by tree,
+    depth first (prompt, then each reply and its replies); the first ``n`` when given."""
+    out: list[str] = []
+
+    def walk(m):
+        out.append(m["text"])
+        for r in m.get("replies") or []:
+            walk(r)
+
+    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            walk(json.loads(line)["prompt"])
+            if n is not None and len(out) >= n:
+                break
+    return out if n is None else out[:n]

@@ -14,6 +14,7 @@ import pytest
 
 from flywheel_assets.privacy.cascade import address_blocks, bridge_addresses, resolve_overlaps
 from flywheel_assets.privacy.detectors.rules import detect_rules
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 
 def addr_spans(text: str) -> list[str]:
@@ -161,23 +162,11 @@ def test_everyday_text_is_not_an_address(text):
     assert addr_spans(text) == [], addr_spans(text)
 
 
-def _oasst_texts(root) -> list[str]:
-    out = []
-
-    def walk(m):
-        out.append(m["text"])
-        for r in m.get("replies", []):
-            walk(r)
-
-    for line in (root / "oasst_feedback" / "en_100_tree.jsonl").read_text(encoding="utf-8").splitlines():
-        walk(json.loads(line)["prompt"])
-    return out
-
 
 def test_few_address_spans_in_real_chat(realdata):
     """634 K chars of real English chat hold almost no postal addresses: before this grammar the rules found 82
     "addresses" there (World View, One way, For loop, 10 minute walk ...); now only a handful of famous streets."""
-    hits = [v for t in sorted(set(_oasst_texts(realdata))) for v in addr_spans(t)]
+    hits = [v for t in sorted(set(oasst_texts(realdata))) for v in addr_spans(t)]
     assert len(hits) <= 5, hits
     for v in hits:
         assert not re.search(r"(?i)\b(?:view|way|loop|walk|drive|park)\b", v), v

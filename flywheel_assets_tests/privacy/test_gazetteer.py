@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flywheel_assets.privacy.detectors.gazetteer import detect_places, lexicon
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 
 def found(text: str) -> list[str]:
@@ -97,24 +97,11 @@ def test_never_crashes_and_spans_are_in_range(text):
         assert 0 <= s.start < s.end <= len(text)
 
 
-def _oasst_texts(realdata) -> list[str]:
-    out: list[str] = []
-
-    def walk(m):
-        out.append(m["text"])
-        for r in m.get("replies", []):
-            walk(r)
-
-    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as f:
-        for line in f:
-            walk(json.loads(line)["prompt"])
-    return out
-
 
 def test_oasst_real_chat_precision(realdata):
     from flywheel_assets.privacy.detectors.presidio_ner import _skip_words
 
-    texts = _oasst_texts(realdata)
+    texts = oasst_texts(realdata)
     chars = sum(len(t) for t in texts)
     values = [t[s.start:s.end] for t in texts for s in detect_places(t)]
     # real chat about travel and history names places, but rarely: far below one span per 2,000 chars

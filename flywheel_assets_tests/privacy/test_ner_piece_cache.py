@@ -3,37 +3,17 @@ must be exactly those of reading every text on its own with the cache empty."""
 
 from __future__ import annotations
 
-import json
 
 import spacy.language
 
 import flywheel_assets.privacy.detectors.presidio_ner as ner
 from flywheel_assets.privacy.detectors.presidio_ner import detect_ner_batch
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
-
-def _oasst_texts(realdata, n: int) -> list[str]:
-    out: list[str] = []
-
-    def walk(x):
-        if isinstance(x, dict):
-            if isinstance(x.get("text"), str):
-                out.append(x["text"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as f:
-        for line in f:
-            walk(json.loads(line))
-            if len(out) >= n:
-                break
-    return [t[:600] for t in out[:n]]
 
 
 def test_repeated_pieces_read_once_and_spans_unchanged(realdata, monkeypatch):
-    base = _oasst_texts(realdata, 12)
+    base = _oasst600(realdata, 12)
     greeting = "Yesterday I met Maria Fernandez in Chicago."
     texts = base + [greeting, "Ticket 4: " + greeting, greeting + " Thanks!"]
     ner._ENT_CACHE.clear()
@@ -66,10 +46,14 @@ def test_repeated_pieces_read_once_and_spans_unchanged(realdata, monkeypatch):
 
 
 def test_batches_capped_by_chars_give_the_same_spans(realdata, monkeypatch):
-    texts = _oasst_texts(realdata, 10)
+    texts = _oasst600(realdata, 10)
     ner._ENT_CACHE.clear()
     ref = detect_ner_batch(texts)
     ner._ENT_CACHE.clear()
     monkeypatch.setattr(ner, "_BATCH_CHARS", 500)  # many small batches
     assert detect_ner_batch(texts, batch_size=3) == ref
     ner._ENT_CACHE.clear()
+
+
+def _oasst600(realdata, n: int) -> list[str]:
+    return [t[:600] for t in oasst_texts(realdata, n)]

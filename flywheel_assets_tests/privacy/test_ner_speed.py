@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 
@@ -12,27 +11,8 @@ from flywheel_assets.privacy.config import PrivacyConfig
 from flywheel_assets.privacy.detectors.base import Span
 from flywheel_assets.privacy.detectors.presidio_ner import (_fast_matmul, context_windows, detect_ner_batch,
                                                            spacy_nlp, unexplained_candidates)
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
-
-def _oasst_texts(realdata, n: int) -> list[str]:
-    out: list[str] = []
-
-    def walk(x):
-        if isinstance(x, dict):
-            if isinstance(x.get("text"), str):
-                out.append(x["text"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as f:
-        for line in f:
-            walk(json.loads(line))
-            if len(out) >= n:
-                break
-    return out[:n]
 
 
 def test_unexplained_candidates_skip_words_inside_known_spans():
@@ -82,7 +62,7 @@ def test_gated_ner_skips_explained_texts_and_maps_cropped_offsets_back():
 
 def test_gating_keeps_recall_on_real_chat(realdata):
     """On real chat text, gating + cropping finds the model's names/places where ungated NER finds them."""
-    texts = _oasst_texts(realdata, 60)
+    texts = oasst_texts(realdata, 60)
     full = detect_ner_batch(texts)
     gated = detect_ner_batch(texts, known=[[] for _ in texts], context_tokens=2)
     n_full = sum(len(x) for x in full)
@@ -94,7 +74,7 @@ def test_fast_matmul_same_entities_and_restores_ops(realdata):
     nlp = spacy_nlp()
     ner = nlp.get_pipe("ner")
     before = [n.ops for n in ner.model.walk()]
-    texts = _oasst_texts(realdata, 60)
+    texts = oasst_texts(realdata, 60)
     with nlp.select_pipes(enable=["ner"]):
         ref = [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
         with _fast_matmul(nlp):
@@ -106,7 +86,7 @@ def test_fast_matmul_same_entities_and_restores_ops(realdata):
 
 def test_find_values_matches_the_alternation_regex(realdata):
     rnd = random.Random(7)
-    texts = _oasst_texts(realdata, 200) + ["Ana met ANA and ana-b; ana.x and ana. Ana@", "Straße STRASSE ſtraße",
+    texts = oasst_texts(realdata, 200) + ["Ana met ANA and ana-b; ana.x and ana. Ana@", "Straße STRASSE ſtraße",
                                            "ΣΟΦΙΑ σοφια Σοφια", "İstanbul istanbul ıstanbul"]
     n = 0
     for t in texts:
@@ -137,7 +117,7 @@ def test_email_name_spans_prefilter_keeps_matches():
 
 
 def test_cascade_deterministic_with_gating(realdata):
-    texts = _oasst_texts(realdata, 30)
+    texts = oasst_texts(realdata, 30)
     cfg = PrivacyConfig(ner_gating=True, ner_context_tokens=2)
     r1 = Cascade(cfg).scan_many(texts)
     r2 = Cascade(cfg).scan_many(list(reversed(texts)))

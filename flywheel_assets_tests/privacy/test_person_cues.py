@@ -16,6 +16,7 @@ from flywheel_assets.privacy.config import PrivacyConfig
 from flywheel_assets.privacy.detectors.names_lexicon import (fold, given_names, is_given_name, is_place_name,
                                                              name_frequency, word_class)
 from flywheel_assets.privacy.detectors.person_cues import detect_person_cues
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 
 def found(text: str) -> list[str]:
@@ -167,23 +168,10 @@ def test_cascade_uses_person_cues():
 
 # --- real data ------------------------------------------------------------------------------------------------------
 
-def _oasst_texts(realdata) -> list[str]:
-    out: list[str] = []
-
-    def walk(m):
-        out.append(m["text"])
-        for r in m.get("replies") or []:
-            walk(r)
-
-    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as f:
-        for line in f:
-            walk(json.loads(line)["prompt"])
-    return out
-
 
 def test_oasst_precision(realdata):
     """Real English chat (634 K chars): few spans, and none of them a role word, weekday, month or everyday word."""
-    texts = _oasst_texts(realdata)
+    texts = oasst_texts(realdata)
     values = [t[s.start:s.end] for t in texts for s in detect_person_cues(t)]
     assert len(values) < 200  # 122 at the time of writing, almost all public figures / characters
     bad = {"user", "assistant", "agent", "system", "human", "bot", "note", "example", "answer", "step", "chorus",

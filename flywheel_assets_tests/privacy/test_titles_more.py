@@ -4,11 +4,11 @@ cue ("Systems administrator" under a name in a CV, "Jane Roe | Benefits manager 
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from flywheel_assets.privacy.detectors.titles import detect_titles
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 
 def _values(text: str) -> list[str]:
@@ -42,24 +42,11 @@ def test_sentence_case_titles_need_a_segment_and_a_job(text):
     assert _values(text) == []
 
 
-def _oasst_texts(realdata) -> list[str]:
-    out: list[str] = []
-
-    def walk(m):
-        out.append(m["text"])
-        for r in m.get("replies") or []:
-            walk(r)
-
-    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            walk(json.loads(line)["prompt"])
-    return out
-
 
 def test_segment_titles_add_nothing_spurious_on_real_chat(realdata):
     """634 K chars of real chat: no stand-alone Sentence-case title from the new rule (the file has none), and the
     total stays a handful of titles from song lyrics, film plots and biographies."""
-    texts = _oasst_texts(realdata)
+    texts = oasst_texts(realdata)
     assert sum(len(t) for t in texts) > 500_000
     values = [t[s.start:s.end] for t in texts for s in detect_titles(t)]
     assert len(values) <= 20, values

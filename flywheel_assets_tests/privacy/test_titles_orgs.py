@@ -6,12 +6,12 @@ Assistant conversations and the tau-bench retail demos of ``shared/realdata``.
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from flywheel_assets.privacy.detectors.organisations import detect_organisations
 from flywheel_assets.privacy.detectors.titles import detect_titles
+from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 
 def _values(text: str, spans) -> list[str]:
@@ -125,29 +125,11 @@ def test_cascade_runs_both_detectors_by_default():
     assert not any(s.entity_type in ("TITLE", "ORGANIZATION") for s in off)
 
 
-def _oasst_texts(realdata) -> list[str]:
-    out: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                out.append(node["text"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    with open(realdata / "oasst_feedback" / "en_100_tree.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            walk(json.loads(line))
-    return out
-
 
 def test_few_false_positives_on_real_chat(realdata):
     """634 K chars of real English chat: a handful of spans (job titles in song lyrics and film plots, a few
     institution names), never a bot role, a product or a public tech name."""
-    texts = _oasst_texts(realdata)
+    texts = oasst_texts(realdata)
     assert sum(len(t) for t in texts) > 500_000
     titles = [t[s.start:s.end] for t in texts for s in detect_titles(t)]
     orgs = [t[s.start:s.end] for t in texts for s in detect_organisations(t)]

@@ -35,6 +35,8 @@ import re
 from functools import lru_cache
 
 from .base import Span
+from .names_lexicon import _all_name_tokens as _name_tokens
+from .names_lexicon import _first_names
 
 SOURCE = "org_form"
 SCORE = 0.6
@@ -173,20 +175,6 @@ def _last_names() -> frozenset:
     from .names_lexicon import lexicon
 
     return lexicon(20_000)[1]
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> frozenset:
-    from .names_lexicon import _first_names as fn
-
-    return fn()
-
-
-@lru_cache(maxsize=1)
-def _name_tokens() -> frozenset:
-    from .names_lexicon import _all_name_tokens
-
-    return _all_name_tokens()
 
 
 def _generic(word: str) -> bool:

@@ -39,6 +39,8 @@ import re
 from functools import lru_cache
 
 from .base import Span
+from .names_lexicon import _all_name_tokens as _name_tokens
+from .names_lexicon import _first_names
 
 SOURCE = "job_title"
 SCORE = 0.6
@@ -171,20 +173,6 @@ def _stop_words() -> frozenset:
 _HEADS = frozenset(_STRONG) | frozenset(_AMBIGUOUS)
 # candidate words: one cheap token regex + a set lookup (a 400-word alternation is ten times slower)
 _TOKEN = re.compile(r"(?<![\w'’\-])[A-Za-z][A-Za-z\-]*[A-Za-z](?![\w'’]|-\w)")
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> frozenset:
-    from .names_lexicon import _first_names as fn
-
-    return fn()
-
-
-@lru_cache(maxsize=1)
-def _name_tokens() -> frozenset:
-    from .names_lexicon import _all_name_tokens
-
-    return _all_name_tokens()
 
 
 def _looks_like_name(v: str) -> bool:
