@@ -55,3 +55,15 @@ def run_rules(rules: list[Rule], text: str) -> list[Span]:
     for r in rules:
         out.extend(r.find(text))
     return out
+
+
+def merge_overlapping(spans: list[Span]) -> list[Span]:
+    """Sorted, de-duplicated spans with overlaps merged into the earlier span (its type, score and source kept)."""
+    out: list[Span] = []
+    for s in sorted(set(spans)):
+        if out and s.start < out[-1].end:
+            if s.end > out[-1].end:
+                out[-1] = Span(out[-1].start, s.end, s.entity_type, s.score, s.source)
+            continue
+        out.append(s)
+    return out

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .base import Span
+from .base import Span, merge_overlapping
 from .names_lexicon import _all_name_tokens as _name_tokens
 from .names_lexicon import _first_names
 
@@ -303,7 +303,7 @@ def detect_organisations(text: str) -> list[Span]:
             continue  # "a multinational corporation"
         start = m.end(1) - len(words[-1]) if len(words) == 1 else m.start(1)
         out.append(Span(start, m.end(), "ORGANIZATION", SCORE, SOURCE))
-    return _dedupe(out)
+    return merge_overlapping(out)
 
 
 # --- one organisation word (or two / three) in an employer / membership context --------------------------------
@@ -493,14 +493,3 @@ def _employ_hint(text: str) -> bool:
     low = text.lower()
     return any(h in low for h in _EMPLOY_HINTS)
 
-
-def _dedupe(spans: list[Span]) -> list[Span]:
-    spans = sorted(set(spans))
-    out: list[Span] = []
-    for s in spans:
-        if out and s.start < out[-1].end:
-            if s.end > out[-1].end:
-                out[-1] = Span(out[-1].start, s.end, s.entity_type, s.score, s.source)
-            continue
-        out.append(s)
-    return out

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .base import Span
+from .base import Span, merge_overlapping
 from .names_lexicon import _all_name_tokens as _name_tokens
 from .names_lexicon import _first_names
 
@@ -323,7 +323,7 @@ def detect_titles(text: str) -> list[Span]:
         if pm:  # a specialty in brackets: "engineer (backend)"
             end = pm.end()
         out.append(Span(start, end, "TITLE", SCORE, SOURCE))
-    return _dedupe(out)
+    return merge_overlapping(out)
 
 
 def _strong_cue(before: str, lenient: bool = False) -> bool:
@@ -374,18 +374,6 @@ _NEEDS_MODIFIER = frozenset("""assistant agent player owner host partner reader 
 processor printer handler runner scheduler controller builder tester lead chief deputy principal guard fitter
 cutter caster grader sorter setter tender packager dispenser""".split())
 _AMBIGUOUS_SET = frozenset(_AMBIGUOUS) - frozenset(_STRONG)
-
-
-def _dedupe(spans: list[Span]) -> list[Span]:
-    spans = sorted(set(spans))
-    out: list[Span] = []
-    for s in spans:
-        if out and s.start < out[-1].end:
-            if s.end > out[-1].end:
-                out[-1] = Span(out[-1].start, s.end, s.entity_type, s.score, s.source)
-            continue
-        out.append(s)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------------
