@@ -184,3 +184,69 @@ def test_build_cache_roundtrip(tmp_path, monkeypatch):
         monkeypatch.undo()
     monkeypatch.setenv("FLYWHEEL_GAZETTEER_CACHE", "0")
     assert g.cache_path() is None
+
+
+# --- unknown words licensed by a strong place cue (score below the gazetteer's) -----------------------------------
+from flywheel_assets.privacy.detectors.gazetteer import CUE_SCORE, _cue_places  # noqa: E402
+
+
+def cue_found(text: str) -> list[tuple[str, float]]:
+    return [(text[s.start:s.end], s.score) for s in detect_places(text)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # invented / fictional place names that no gazetteer lists: the cue alone licenses them
+    ("I grew up in Zubrovka before university.", ["Zubrovka"]),
+    ("We moved here from Qarvenhollow last spring.", ["Qarvenhollow"]),
+    ("My grandmother was born in Velmoravia.", ["Velmoravia"]),
+    ("They are a Brindlemarsh-based charity.", ["Brindlemarsh"]),
+    ("Most farms in the Kestravin region grow wheat.", ["Kestravin"]),
+    ("I'm from Port Zelwick originally.", ["Port Zelwick"]),
+    ("he lives in ostravenko now", ["ostravenko"]),
+])
+def test_place_cue_licenses_unknown_word(text, expected):
+    got = cue_found(text)
+    assert [g for g, _ in got] == expected
+    assert all(score == CUE_SCORE < 0.6 for _, score in got)
+
+
+@pytest.mark.parametrize("text", [
+    "I live in Python most days.",          # tech word
+    "We visited Grandma on Sunday.",        # English noun
+    "I'm in trouble again.",                # English word
+    "A Kubernetes-based deployment.",       # tech
+    "It lives in the same directory.",      # lower-case English word after a cue
+    "I'm from Microsoft.",                  # vendor
+    "We moved to Maria's place.",           # a given name, not a place
+    "born in PyTorch land",                 # CamelCase product
+])
+def test_place_cue_leaves_words_names_and_tech(text):
+    assert _cue_places(text, []) == []
+
+
+def test_place_cue_lower_case_famous_place_after_biographic_cue():
+    assert [g for g, _ in cue_found("she was born in turkey")] == ["turkey"]
+    assert cue_found("we had turkey for dinner") == []
+    assert cue_found("we visited turkey farms") == []  # lower case needs a biographic cue
+
+
+def test_place_cue_oasst_false_positives_are_rare(realdata):
+    texts = oasst_texts(realdata)
+    hits = [t[s.start:s.end] for t in texts for s in _cue_places(t, [])]
+    # measured 10 on the 634 K chars: places (La Jolla, Escondido, Szentendre, ...) and one misspelt "Artic"
+    assert len(hits) <= 20, hits
+    assert not {h.lower() for h in hits} & {"python", "linux", "github", "same", "there", "here"}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Our flight to Qorvalle was delayed.", ["Qorvalle"]),
+    ("We stayed in Brenzamoor for a week.", ["Brenzamoor"]),
+    ("a festival in the town of Velquista", ["Velquista"]),
+    ("Our flight to Berlinx was", ["Berlinx"]),
+])
+def test_travel_cues_license_capitalised_unknown_words(text, expected):
+    assert [g for g, _ in cue_found(text)] == expected
+
+
+def test_travel_cues_need_a_capital():
+    assert _cue_places("our flight to qorvalle was delayed", []) == []  # lower case: biographic cues only

@@ -325,3 +325,27 @@ def test_irregular_inflections_are_english_words():
     assert word_class("admitted") == 0 and word_class("children") == 0 and word_class("arose") == 0
     assert word_class("hung") == 2  # still a census first name, no longer a "no English word" name
     assert word_class("Sang-ho") == 1  # a hyphenated given name whose part is a given name stays name-like
+
+
+# --- surname cues: an unknown word after "maiden name is", "née", "Dr.", "the X family" ---------------------------
+@pytest.mark.parametrize("text,expected", [
+    ("My maiden name is Okonkwo-Bright.", "Okonkwo-Bright"),
+    ("her surname: kowalczyk", "kowalczyk"),
+    ("Anna Berg, née Lindqvist, said hi", "Lindqvist"),
+    ("please see dr. abernathy tomorrow", "abernathy"),
+    ("the Fairweather family moved next door", "Fairweather"),
+])
+def test_surname_cues_license_unknown_words(text, expected):
+    got = [text[s.start:s.end] for s in detect_person_cues(text)]
+    assert expected in got
+
+
+@pytest.mark.parametrize("text", [
+    "the family name is important",
+    "the Linux family of systems",
+    "dr. who is on tonight",
+    "the surname is optional in this form",
+    "my last name is smith",  # an everyday word in lower case stays (too ambiguous)
+])
+def test_surname_cues_leave_everyday_words(text):
+    assert detect_person_cues(text) == []

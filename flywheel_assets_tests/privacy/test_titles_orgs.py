@@ -224,3 +224,39 @@ def test_institution_heads_need_a_name_or_place(text, expected):
 ])
 def test_lower_case_employer_word(text, expected):
     assert _values(text, detect_organisations(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Yesterday Zentrix announced a merger.", ["Zentrix"]),           # news verb after the name
+    ("Qorvix has acquired a rival.", ["Qorvix"]),
+    ("Nexora is headquartered in Oslo.", ["Nexora"]),
+    ("She co-founded Nexora in 2015.", ["Nexora"]),                 # founder cue
+    ("She is a data scientist at Zentrix.", ["Zentrix"]),           # role + at
+    ("He is a former Velquor employee.", ["Velquor"]),
+    ("The Nexora team at the expo was great.", ["Nexora"]),
+    ("Zentrix (NASDAQ: ZTX) rose.", ["Zentrix"]),                   # ticker
+    ("We signed with Acme, Inc. today.", ["Acme, Inc."]),           # comma before the legal suffix
+    ("Fabbrica Rossi S.p.A. bought Nexora K.K. and Qorvix Pty Ltd.",
+     ["Fabbrica Rossi S.p.A.", "Nexora K.K.", "Qorvix Pty Ltd."]),  # national suffix forms
+    ("Qorvix's shareholders voted.", ["Qorvix"]),
+    ("Zentrix is a leading provider of payroll software.", ["Zentrix"]),
+    ("She worked at Zentrix, Qorvix and Nexora.", ["Zentrix", "Qorvix", "Nexora"]),  # list siblings
+])
+def test_more_organisation_cues(text, expected):
+    assert _values(text, detect_organisations(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "John announced his plans.",                 # a given name, not a company
+    "Microsoft announced a product; Apple (NASDAQ: AAPL) fell.",  # public vendors
+    "He founded a company in 1998.",
+    "The SRE team met; the QA team and the Python team agreed.",   # functions and products, not employers
+    "The team announced it.",
+    "Python is one of the most popular languages.",
+    "I work at Zentrix and Paris, London and Berlin are lovely.",  # places are no list siblings
+])
+def test_more_organisation_cues_skip_people_products_and_functions(text):
+    vals = _values(text, detect_organisations(text))
+    banned = ("John", "Microsoft", "Apple", "SRE", "QA", "Python", "Paris", "London", "Berlin")
+    assert not any(v in banned for v in vals)
+    assert all(v == "Zentrix" for v in vals)

@@ -42,6 +42,13 @@ Second wave (general toponymy, no lexicon of benchmark values):
   lower case (``germany``, ``bavaria``) unless they are everyday nouns or given names (``turkey``, ``china``,
   ``jordan``: a short curated list); 4-letter major cities (``baku``, ``riga``) match in lower case.
 
+Fourth wave: a word no gazetteer lists is a place (score ``CUE_SCORE`` 0.45, below the gazetteer's 0.6) when a
+strong cue licenses it and it is neither an English word nor a given name (``names_lexicon.word_class == 1``) nor a
+product / tech name: biographic cues (``grew up in``, ``born in``, ``moved (here) from/to``, ``lives in``, ``based in``,
+``I'm from/in``, ``hometown is``), ``X-based``, ``the X region/province/county/district/...``, and capitalised only
+after travel cues (``visited``, ``flight to``, ``stayed in``, ``the town of``). After a biographic cue a lower-case
+unknown word (5+ letters) or a gazetteer country / city in lower case (``born in turkey``) is a place too.
+
 Build cost: the tables (~3 s of CPU) are cached as a ``marshal`` file under the user's cache dir, keyed by this
 module's source and the data packages' versions (``python -m flywheel_assets.privacy.detectors.gazetteer --build``
 writes it; ``FLYWHEEL_GAZETTEER_CACHE=0`` disables it); a fresh process then loads them in ~0.1 s.
@@ -461,7 +468,18 @@ _POSSESSIVE = re.compile(r"['’][sS]\b")
 
 
 def detect_places(text: str) -> list[Span]:
-    """LOCATION spans for gazetteer places in ``text`` (sorted, non-overlapping)."""
+    """LOCATION spans for gazetteer places in ``text`` and unknown words after strong place cues (sorted,
+    non-overlapping)."""
+    if not text:
+        return []
+    out = _lexicon_places(text)
+    extra = _cue_places(text, out)
+    if extra:
+        out = sorted(out + extra, key=lambda sp: (sp.start, sp.end))
+    return out
+
+
+def _lexicon_places(text: str) -> list[Span]:
     if not text:
         return []
     lex = lexicon()
@@ -540,6 +558,110 @@ def detect_places(text: str) -> list[Span]:
                 continue
         out.append(Span(a, b, ENTITY, SCORE, SOURCE))
         prev_end = b
+    return out
+
+
+# --- unknown words licensed as places by a strong cue -------------------------------------------------------------
+# "grew up in X", "born in X", "moved (here) from X", "lives in X", "I'm from X", "X-based", "the X region": a word
+# that is neither an English word nor a given name (names_lexicon.word_class == 1) nor a product / tech name is taken
+# as a place with a lower score than the gazetteer's. Lower case: only after the strongest (biographic) cues, and
+# then also a gazetteer country / city whose lower-case form is an everyday noun ("born in turkey").
+CUE_SCORE = 0.45
+_STRONG_PLACE_CUE = (r"grew[ \t]+up[ \t]+in|born[ \t]+(?:and[ \t]+(?:raised|bred)[ \t]+)?in|raised[ \t]+in|"
+                     r"moved[ \t]+(?:here[ \t]+|back[ \t]+|over[ \t]+|away[ \t]+)?(?:from|to)|"
+                     r"relocat(?:e|ed|ing)[ \t]+(?:here[ \t]+)?(?:from|to)|"
+                     r"(?:live|lives|lived|living|reside|resides|resided|residing)[ \t]+in|"
+                     r"based[ \t]+(?:in|out[ \t]+of)|located[ \t]+in|hometown[ \t]+(?:is|of)|native[ \t]+of|"
+                     r"(?:i'm|i’m|i[ \t]+am|we're|we’re|we[ \t]+are)[ \t]+(?:from|in|based[ \t]+in)")
+_WEAK_PLACE_CUE = (r"visit(?:ed|ing|s)?|trip[ \t]+to|vacation(?:ing)?[ \t]+in|holiday(?:ing)?[ \t]+in|"
+                   r"(?:flights?|flew|fly(?:ing)?|travel(?:l?ed|l?ing|s)?|arriv(?:e|ed|es|ing))[ \t]+(?:to|from|in)|"
+                   r"stay(?:ed|ing|s)?[ \t]+in|headquartered[ \t]+in|(?:the[ \t]+)?(?:city|town|village|capital)"
+                   r"[ \t]+of")
+_CUE_PLACE = re.compile(
+    r"(?=[gbrmlvhniwtfascGBRMLVHNIWTFASC])\b(?:(?P<strong>" + _STRONG_PLACE_CUE + r")|" + _WEAK_PLACE_CUE + r")[ \t]+(?:the[ \t]+)?"
+    r"(?:(?i:north|south|east|west|northern|southern|eastern|western|central|rural|downtown)[ \t]+)?"
+    r"(?P<w>[^\W\d_]+(?:['’\-][^\W\d_]+)*(?:[ \t][A-Z][^\W\d_]+(?:['’\-][^\W\d_]+)*){0,2})", re.I)
+_AREA_PLACE = re.compile(
+    r"the[ \t]+(?P<w>[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+)?)[ \t]+(?:area|region|province|county|district|"
+    r"municipality|prefecture|oblast|canton|governorate|voivodeship|metropolitan[ \t]+area)\b")
+_BASED_PLACE = re.compile(r"(?<![\w.\-/])(?P<w>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)-based\b")
+_BASED = re.compile(r"-based\b")
+_TOPONYM_WORDS = frozenset("""new port lake san santa santo saint st fort mount upper lower little great el la le
+los las al""".split())
+# technology words that are no English words (Kubernetes-based, living in vscode): never a place
+_TECH = frozenset("""linux unix ubuntu debian kubernetes docker python javascript typescript golang java rust
+github gitlab vscode vim emacs jupyter pytorch tensorflow numpy pandas django flask nodejs npm wasm webassembly
+postgres postgresql mysql sqlite mongodb redis kafka spark hadoop azure aws gcp openai chatgpt gpt llm llama
+huggingface transformers bert android ios macos windows excel powershell bash zsh unicode ascii json yaml xml html
+css markdown latex wordpress shopify chromium firefox blockchain ethereum bitcoin solana minecraft roblox fortnite
+""".split())
+_NEXT_NOT_PLACE = re.compile(r"[ \t]*(?:\(|[./@_]\w)")
+
+
+def _unknown_place_word(w: str, cap: bool) -> bool:
+    from .names_lexicon import word_class
+
+    w = _POSSESSIVE.sub("", w)  # "moved to Maria's place": the owner decides
+    f = _fold(w)
+    if f in _BRANDS or f in _TECH or f in _MONTHS_DAYS or f in _ROLES or len(f) < 3:
+        return False
+    if cap and not (w[:1].isupper() and (w[1:].islower() or "-" in w or "'" in w or "’" in w)):
+        return False  # CamelCase / ALL CAPS: product names, acronyms
+    if not cap and (len(f) < 5 or _english_form(f, _plain_words(), _word_lists()[2])):
+        return False
+    return word_class(w) == 1
+
+
+def _cue_places(text: str, taken: list[Span]) -> list[Span]:
+    """LOCATION spans (score CUE_SCORE) for unknown words after strong place cues, not overlapping ``taken``."""
+    low = None
+    out: list[Span] = []
+    for rx in (_CUE_PLACE, _AREA_PLACE, _BASED_PLACE):
+        if rx is _BASED_PLACE:  # literal search first: "-based" is rare
+            ms = [m for p in _BASED.finditer(text) for m in [rx.search(text, max(0, p.start() - 40), p.end())] if m]
+        else:
+            ms = rx.finditer(text)
+        for m in ms:
+            if rx is _AREA_PLACE and m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+                continue  # "bathe", "lathe"
+            a, b = m.span("w")
+            words = [(x.start() + a, x.end() + a, x.group(0)) for x in re.finditer(r"\S+", m.group("w"))]
+            cap = words[0][2][:1].isupper()
+            strong = rx is not _CUE_PLACE or m.group("strong") is not None
+            if not cap:
+                if not strong or rx is not _CUE_PLACE:
+                    continue
+                s, e, w = words[0]
+                if low is None:
+                    low = lexicon()
+                ent = low.get(_fold(w))
+                f = _fold(w)
+                famous = ent and f not in _BRANDS and f not in _plain_words() and \
+                    any(not rest and t != _CUE for rest, t, _k in ent)  # "born in turkey", not "in the same"
+                if not famous and not _unknown_place_word(w, False):
+                    continue
+                words = [words[0]]
+            else:
+                # a run of capitalised words: every word unknown or a toponym word (New, Port, San), the last unknown
+                keep = []
+                for s, e, w in words:
+                    if not w[:1].isupper():
+                        break
+                    keep.append((s, e, w))
+                while keep and not _unknown_place_word(keep[-1][2], True):
+                    keep.pop()
+                if not keep or not all(_unknown_place_word(w, True) or _fold(w) in _TOPONYM_WORDS
+                                       for _s, _e, w in keep):
+                    continue
+                words = keep
+            s, e = words[0][0], words[-1][1]
+            if _POSSESSIVE.search(text, e - 2, e):
+                e -= 2  # "Zubrovka's capital"
+            if _NEXT_NOT_PLACE.match(text, e) or (s > 0 and text[s - 1] in "/@_.#$\\"):
+                continue
+            if any(sp.start < e and s < sp.end for sp in taken) or any(sp.start < e and s < sp.end for sp in out):
+                continue
+            out.append(Span(s, e, ENTITY, CUE_SCORE, SOURCE))
     return out
 
 

@@ -227,6 +227,14 @@ def detect_person_cues(text: str) -> list[Span]:
             confident += 1
         if s < covered:
             continue
+        if (c >= 1 or cap) and i > 0 and toks[i - 1][2].casefold() in _SURNAME_CUE_END and \
+                _surname_after_cue(tx, i, cap, c):
+            # "maiden name is Okafor", "née kowalczyk", "dr. lindqvist", "the Abernathy family"
+            r = _take(tx, i, first_min=1, lower_min=None, max_tokens=2) if cap and c >= 1 else None
+            end = r[1] if r is not None else e - poss
+            out.append(Span(s, end, "PERSON", SCORE, SOURCE))
+            covered = end
+            continue
         if c == 0:  # an everyday word ("Hope", "carol", "Will") is a name only after "my name is" / "call me"
             if i > 0 and toks[i - 1][2].casefold() in _NAME_CUE_END and _everyday_given(_core(w)) and \
                     _NAME_CUE_B.search(text, max(0, s - 40), s):
@@ -488,6 +496,27 @@ _NAME_CUE_B = re.compile(r"\b(?:my\s+(?:full\s+|first\s+|real\s+|legal\s+|given\
                          r"|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|i\s+go\s+by|i\s*(?:'m|’m|\s+am)\s+called"
                          r"|i\s+am\s+named)[ \t]*:?[ \t]*\Z", _I)
 _NAME_CUE_END = frozenset(("is", "me", "by", "called", "named", "name", "nickname"))
+
+
+# surname cues: an unknown word (word_class 1, either case) or a census surname after them is a surname
+_SURNAME_CUE_B = re.compile(
+    r"(?:\b(?:maiden|sur|family|last|birth)[ \t]*name[ \t]*(?:is|was|:|=)?|\bn[ée]e|"
+    r"\b(?:mr|mrs|ms|mx|dr|prof)\.?|(?<![\w.])the)[ \t]*:?[ \t]*\Z", _I)
+_SURNAME_CUE_END = frozenset(("is", "was", "name", "surname", "née", "nee", "mr", "mrs", "ms", "mx", "dr", "prof",
+                              "the"))
+_FAMILY_AFTER = re.compile(r"[ \t]+(?:family|families|household|residence|twins|brothers|sisters)\b", _I)
+
+
+def _surname_after_cue(tx: _Text, i: int, cap: bool, c: int) -> bool:
+    s, e, w = tx.toks[i]
+    prev = tx.toks[i - 1][2].casefold()
+    if prev == "the":  # "the Okafor family" (capitalised only; "the smith family" is too ambiguous)
+        return cap and c == 1 and _FAMILY_AFTER.match(tx.text, e) is not None and not _info(w)[2]
+    if not _SURNAME_CUE_B.search(tx.text, max(0, s - 40), s):
+        return False
+    if c >= 1:
+        return cap or w.islower() and len(w) >= 3 and not _CODE_AFTER.match(tx.text, e)
+    return cap and prev not in ("is", "was") and _core(w).casefold() in _last_names()
 
 
 @lru_cache(maxsize=1)
