@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from .config import PrivacyConfig
@@ -404,12 +405,23 @@ def propagate(text: str, spans: list[Span], known: dict[str, str]) -> list[Span]
                 extra.append(Span(a, b, et, 0.45, "propagate"))
     if not extra:
         return spans
-    # a known value explains a model (NER) span around it: keep the known value's extent and type
-    kept = [s for s in spans if not (s.source in _MODEL_SOURCES and any(
-        e.start < s.end and s.start < e.end and (e.end - e.start) < (s.end - s.start) for e in extra))]
-    for e in extra:
-        kept = [s if not (s.source in _MODEL_SOURCES and s.start < e.end and e.start < s.end) else
-                Span(s.start, s.end, s.entity_type, min(s.score, 0.44), s.source) for s in kept]
+    # a known value explains a model (NER) span around it: keep the known value's extent and type (a model span
+    # around a shorter known value is dropped; one overlapping a known value loses the merge). Sorted sweep with
+    # bisect, not spans x values: a 5,000-name list must not be quadratic.
+    ex = sorted((e.start, e.end) for e in extra)
+    starts = [a for a, _ in ex]
+    longest = max(b - a for a, b in ex)
+    kept = []
+    for s in spans:
+        if s.source not in _MODEL_SOURCES:
+            kept.append(s)
+            continue
+        near = ex[bisect_left(starts, s.start - longest):bisect_left(starts, s.end)]
+        over = [(a, b) for a, b in near if a < s.end and s.start < b]
+        if not over:
+            kept.append(s)
+        elif not any(b - a < s.end - s.start for a, b in over):
+            kept.append(Span(s.start, s.end, s.entity_type, min(s.score, 0.44), s.source))
     return resolve_overlaps(kept + extra)
 
 

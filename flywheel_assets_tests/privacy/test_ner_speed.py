@@ -122,3 +122,48 @@ def test_cascade_deterministic_with_gating(realdata):
     r1 = Cascade(cfg).scan_many(texts)
     r2 = Cascade(cfg).scan_many(list(reversed(texts)))
     assert r1 == list(reversed(r2))
+
+
+def _pairwise_explained(spans, extra):
+    """The former spans x values loop of ``propagate`` (reference for the bisect sweep)."""
+    model = ("spacy", "gliner")
+    kept = [s for s in spans if not (s.source in model and any(
+        e.start < s.end and s.start < e.end and (e.end - e.start) < (s.end - s.start) for e in extra))]
+    for e in extra:
+        kept = [s if not (s.source in model and s.start < e.end and e.start < s.end) else
+                Span(s.start, s.end, s.entity_type, min(s.score, 0.44), s.source) for s in kept]
+    return kept
+
+
+def test_propagate_sweep_matches_pairwise_reference(monkeypatch):
+    """propagate() finds the model spans a known value explains with a sorted sweep; on random layouts it must
+    keep, drop and down-score exactly the spans the old pairwise loop did."""
+    import flywheel_assets.privacy.cascade as casc
+
+    rng = random.Random(7)
+    for _ in range(300):
+        n = rng.randint(40, 120)
+        text = "".join(rng.choice("ab ") for _ in range(n))
+        spans = []
+        for _ in range(rng.randint(0, 8)):
+            a = rng.randint(0, n - 2)
+            b = rng.randint(a + 1, min(n, a + 15))
+            spans.append(Span(a, b, rng.choice(["PERSON", "ORGANIZATION"]), rng.choice([0.5, 0.6]),
+                              rng.choice(["spacy", "gliner", "rules"])))
+        extra = []
+        for _ in range(rng.randint(1, 6)):
+            a = rng.randint(0, n - 2)
+            b = rng.randint(a + 1, min(n, a + 10))
+            extra.append(Span(a, b, "PERSON", 0.45, "propagate"))
+        captured = {}
+
+        def fake_resolve(items, captured=captured):
+            captured["kept"] = items
+            return items
+
+        monkeypatch.setattr(casc, "find_values", lambda t, values, ic, extra=extra: [(e.start, e.end) for e in extra]
+                            if not ic else [])
+        monkeypatch.setattr(casc, "resolve_overlaps", fake_resolve)
+        casc.propagate(text, spans, {"x": "PERSON"})
+        got = captured["kept"][:len(captured["kept"]) - len(extra)]
+        assert got == _pairwise_explained(spans, extra)
