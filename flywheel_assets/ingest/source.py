@@ -149,7 +149,8 @@ def max_nesting(text: str) -> int:
 
     Vectorised: drop complete string literals (regex, C speed), cut at an unterminated string (everything after
     its opening quote is string), keep only brackets and take the running depth's maximum with numpy. Same result
-    as the character scan in :func:`_max_nesting_scan`, including the early cap at ``MAX_JSON_DEPTH + 1``."""
+    as a character-by-character scan (the reference in the benchmark harness tests), including the early cap at
+    ``MAX_JSON_DEPTH + 1``."""
     import numpy as np
 
     rest = _JSON_STRING.sub("", text)
@@ -163,31 +164,6 @@ def max_nesting(text: str) -> int:
     best = int(np.cumsum(np.where((b == 91) | (b == 123), 1, -1)).max())
     best = max(best, 0)
     return min(best, MAX_JSON_DEPTH + 1)
-
-
-def _max_nesting_scan(text: str) -> int:
-    """Reference character scan (kept for tests of :func:`max_nesting`)."""
-    depth = best = 0
-    in_str = esc = False
-    for ch in text:
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "[{":
-            depth += 1
-            if depth > best:
-                best = depth
-                if best > MAX_JSON_DEPTH:
-                    return best
-        elif ch in "]}":
-            depth -= 1
-    return best
 
 
 def iter_json_lines(src: SourceFile) -> Iterator[tuple[int, int, bytes, object | Quarantine]]:
