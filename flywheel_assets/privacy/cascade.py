@@ -36,6 +36,9 @@ _MODEL_SOURCES = ("spacy", "gliner")
 # log timestamps / clock times are operational data, not birthdays
 _LOG_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?)?|"
                        r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b|\b\d{10,13}\b")
+# rules whose dates are personal by their label (a birth date, an event's date-time), kept even when they look like
+# log timestamps
+_CONTEXT_DATES = frozenset({"dob_ctx", "event_datetime"})
 _NOT_NAMES = frozenset("""the and for but not you your our his her its their this that these those with from into
 about have has had was were are will would could should can may might must shall please thanks thank hello dear
 yes no okay sure mr mrs ms dr prof street road avenue city state country january february march april june july
@@ -685,7 +688,7 @@ class Cascade:
         if any(s.entity_type == "DATE_TIME" for s in spans):
             ts = [(m.start(), m.end()) for m in _LOG_TIME.finditer(text)]
             if ts:
-                spans = [s for s in spans if s.entity_type != "DATE_TIME" or s.source == "dob_ctx" or not any(
+                spans = [s for s in spans if s.entity_type != "DATE_TIME" or s.source in _CONTEXT_DATES or not any(
                     a < s.end and s.start < b for a, b in ts)]
         spans = [_trim(text, s) for s in spans]
         spans = [s for s in spans if s.end > s.start]

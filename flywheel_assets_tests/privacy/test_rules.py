@@ -117,3 +117,20 @@ def test_ssn_addresses_titles_dates():
 ])
 def test_log_lines_are_not_pii(text):
     assert found(text) == [], found(text)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("Date: 2019-03-04 10:11:12 Name: (see file)", "2019-03-04 10:11:12"),
+    ("when: 2019-03-04 10:11 where: the clinic", "2019-03-04 10:11"),
+    ("Your appointment on 2024-06-03 14:30 is confirmed", "2024-06-03 14:30"),
+    ('{"visit": "2024-05-16T09:00:00Z", "status": "ok"}', "2024-05-16T09:00:00Z"),
+])
+def test_labelled_event_datetimes_are_masked(text, value):
+    """A date-time labelled as a person's event is a linkage key; the same format unlabelled (log lines, created_at,
+    update:) stays."""
+    from flywheel_assets.privacy.cascade import Cascade
+    cascade = Cascade()
+    assert [text[s.start:s.end] for s in cascade.scan(text) if s.entity_type == "DATE_TIME"] == [value]
+    for kept in ("2024-05-01 12:00:01 INFO started worker", '{"created_at": "2024-05-16T09:00:00Z"}',
+                 "update: 2024-06-03 14:30 deployed", '{"date": "2024-05-16"}'):
+        assert not [s for s in cascade.scan(kept) if s.entity_type == "DATE_TIME"], kept

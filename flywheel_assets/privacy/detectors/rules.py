@@ -191,6 +191,14 @@ PII_RULES: list[Rule] = [
     Rule("dob_ctx", "DATE_TIME",
          re.compile(r"(?<![\w/.\-:])(?:19|20)\d{2}-\d{2}-\d{2}(?![\w:])"), 0.7,
          context=re.compile(r"\b(?:born|birth|dob|birthday|b\.)\W*\w*\W*$", _I)),
+    # a date-time labelled as a person's event (an appointment, a visit, a meeting, "When: ..."): a linkage key into
+    # other records (HIPAA counts such dates as identifiers). Unlabelled log timestamps stay (see cascade._LOG_TIME).
+    Rule("event_datetime", "DATE_TIME",
+         re.compile(r"(?<![\w/.\-:])(?:19|20)\d{2}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+                    r"(?:Z|[+\-]\d{2}:?\d{2})?(?![\w:])"), 0.6,
+         context=re.compile(r"\b(?:date|when|appointment|appt|visit|meeting|scheduled|booked|reserved|arrival|"
+                            r"departure|check-?in|check-?out|pick-?up|drop-?off|admitted|admission|discharged?|"
+                            r"born|birth|dob)(?:\s*[\"']?\s*[:=]\s*[\"']?|\s+(?:on|at|for))\s*$", _I)),
     Rule("driver_license", "US_DRIVER_LICENSE",
          re.compile(r"(?<![\w\-])(?=[A-Z0-9\-]*\d)[A-Z0-9][A-Z0-9\-]{5,16}(?![\w\-])", _I), 0.7,
          context=re.compile(r"\b(?:driver'?s?|driving)\s*(?:licen[cs]e|lic\.?|permit)\b[^\n]{0,25}$|\bDL\s*#?:?\s*$",
