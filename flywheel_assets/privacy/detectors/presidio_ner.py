@@ -179,6 +179,38 @@ _LOWER_TOKEN = re.compile(r"[^\sA-ZÀ-Þ]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]{2}")
 
 
+@lru_cache(maxsize=65536)
+def _everyday_words(value: str) -> bool:
+    """True when every word of a model PERSON / LOCATION span is an everyday English word (``word_class`` 0) that is
+    neither a census last name nor a gazetteer place: the small model's capitalised-noun false positives in chat
+    (``Algorithms``, ``Earth``, ``Quantum``, ``Strength Training``). ``Baker``, ``Hunter``, ``Reading`` stay."""
+    from .names_lexicon import _all_name_tokens, _hard_words, _lemmas, english_vocabulary, fold, word_class
+
+    words = _WORD.findall(value)
+    if not words or len(words) > 6:
+        return False
+    names = _all_name_tokens()
+    nonnoun, nouns = english_vocabulary()
+    for w in words:
+        f = fold(w)
+        if word_class(w) != 0 or f in names or _is_place(w):
+            return False
+        # WordNet's noun list also holds proper nouns (Reykjavik, Warszawa, Loggia): a bare noun is no proof. A stop /
+        # common word, a verb / adjective / adverb, or an inflected noun (Algorithms, Formats) is.
+        lem = _lemmas(f)
+        if not (f in _hard_words() or any(x in nonnoun for x in lem)
+                or f not in nouns and any(x in nouns for x in lem[1:])):
+            return False
+    return True
+
+
+def _is_place(word: str) -> bool:
+    """True when ``word`` alone is a gazetteer place name (any tier)."""
+    from .gazetteer import _fold, lexicon
+
+    return any(not rest for rest, _tier, _kind in lexicon().get(_fold(word), ()))
+
+
 def _env() -> None:
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -420,5 +452,7 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
                     continue  # "Size XS", "Desk Lamp", "Hello": common words only
                 if et != "ORGANIZATION":  # "Acme Services" keeps its common noun; "Hello Lukas" loses it
                     a, b = ta, tb
+                    if _everyday_words(piece[a:b]):
+                        continue  # "Algorithms", "Earth", "Iterate", "Strength Training": no name, no place
             spans.append(Span(a + off, b + off, et, score, "spacy"))
     return [sorted(set(s), key=_span_key) for s in out]  # the dataclass order, without Python-level __lt__ calls

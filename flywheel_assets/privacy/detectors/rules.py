@@ -109,6 +109,11 @@ on as we you they it is was""".split())
 _NOT_GREETING_NAME = frozenset("""there all everyone everybody team folks guys again so much both you again anyway
 support sir madam maam ma'am friend friends agent bot assistant admin again for again""".split())
 
+# first words after "Thanks," / "This is" / "Regards," that start a sentence, not a name ("Thanks, I will check",
+# "This is A great idea", "Regards, The Team"); "An" and "My" are left out: they are also given names
+_NOT_INTRO_START = _NOT_GREETING_NAME | frozenset("""i i'm i'll i've i'd the a it we you they this that our your his
+her their its there what which who how why when where if it's we're you're they're""".split())
+
 PII_RULES: list[Rule] = [
     Rule("email", "EMAIL_ADDRESS",
          re.compile(r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}\b"), 0.95),
@@ -170,7 +175,8 @@ PII_RULES: list[Rule] = [
     Rule("name_intro", "PERSON",
          re.compile(r"\b(?i:my name is|my name's|i am called|this is|signed|regards,|sincerely,|thanks,|cheers,|"
                     r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:\s+" + _CAP
-                    + r"){0,3})"), 0.65, group=1),
+                    + r"){0,3})"), 0.65, group=1,
+         validator=lambda v: v.split()[0].casefold().replace("’", "'") not in _NOT_INTRO_START),
     # organisations by their legal / institutional suffix (Smith Ltd., Underwood Group, Acme GmbH)
     Rule("org_suffix", "ORGANIZATION",
          re.compile(r"\b(?:" + _CAP + r"(?:,?\s+(?:&|and)\s+|\s+)){1,3}(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|S\.A|SA|"
