@@ -250,3 +250,19 @@ def test_travel_cues_license_capitalised_unknown_words(text, expected):
 
 def test_travel_cues_need_a_capital():
     assert _cue_places("our flight to qorvalle was delayed", []) == []  # lower case: biographic cues only
+
+
+@pytest.mark.parametrize("text,expected", [
+    # big cities whose accent-stripped name WordNet also lists as a (proper) noun: kept, accented or not
+    ("Yesterday Montréal and Bogotá were busy.", ["Montréal", "Bogotá"]),
+    ("I live in Zürich now, my sister in Kraków.", ["Zürich", "Kraków"]),
+    ("Flights from Montreal to Reykjavik are cheap.", ["Montreal", "Reykjavik"]),
+])
+def test_accented_big_cities_found(text, expected):
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Thank God it works.", "He sold his Soul for it.", "A soul, a god."])
+def test_accent_stripped_alternates_that_are_words_are_not_places(text):
+    # Göd (a small town) and Soul (an alternate spelling of Seoul) must not turn everyday words into places
+    assert found(text) == []

@@ -263,17 +263,21 @@ def _good_cased_alt(s: str) -> bool:
     return not re.search(r"[^\w\s'’.\-]", s)
 
 
-def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
-    """token key -> (kind, major, trusted) for every gazetteer name (one entry per distinct token sequence);
+def _raw_names() -> tuple[dict[tuple[str, ...], tuple[int, bool, bool]], frozenset]:
+    """(token key -> (kind, major, trusted) for every gazetteer name (one entry per distinct token sequence), keys
+    that are the accent-stripped spelling of a big place's primary name (Montréal, Zürich, Bogotá, Kraków));
     trusted: the key is a primary name spelled as is (not an alternate name, not an accent-stripped spelling)."""
     names: dict[tuple[str, ...], tuple[int, bool, bool]] = {}
+    accented: set[tuple[str, ...]] = set()
 
-    def add(name: str, kind: int, major: bool, alternate: bool = False) -> None:
+    def add(name: str, kind: int, major: bool, alternate: bool = False, big: bool = True) -> None:
         for v in _variants(name):
             key = _tokens(v)
             if not key or len(key) > 8:
                 continue
             trusted = not alternate and (v.isascii() or v == _strip_accents(v))
+            if not alternate and not trusted and big:
+                accented.add(key)
             keys = [key]
             if len(key) > 1 and key[0] in _ABBREV:
                 keys.append((_ABBREV[key[0]],) + key[1:])  # Saint Petersburg <-> St. Petersburg, Mount / Mt.
@@ -318,7 +322,7 @@ def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
         for city in sorted(gc.get_cities().values(), key=lambda c: c["geonameid"]):
             pop = city.get("population") or 0
             major = pop >= _MAJOR_POP or _tokens(city["name"]) in capitals
-            add(city["name"], _KIND_CITY, major)
+            add(city["name"], _KIND_CITY, major, big=pop >= _ALT_POP)
             for alt in city.get("alternatenames") or ():
                 if _is_latin_name(alt):
                     if pop >= _ALT_POP and _good_latin_alt(alt):
@@ -333,7 +337,7 @@ def _raw_names() -> dict[tuple[str, ...], tuple[int, bool, bool]]:
         pass
     for v in _EXTRA:
         add(v, _KIND_COUNTRY, True)
-    return names
+    return names, frozenset(accented)
 
 
 def lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
@@ -356,7 +360,7 @@ def _build_lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
     last = _build_surnames()
     wn_nouns = _wordnet()[1]
     plain = core | other
-    names = _raw_names()
+    names, accented = _raw_names()
     single_places = frozenset(k[0] for k in names if len(k) == 1)
     grouped: dict[str, list[tuple[tuple[str, ...], int, int]]] = {}
     for key, (kind, major, trusted) in names.items():
@@ -366,8 +370,12 @@ def _build_lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
                 continue
             inflected = _english_form(w, plain, noun_or_name)
             ambiguous = w in core or w in other or w in noun_or_name or inflected
-            if ambiguous and not trusted:
-                continue  # an alternate / accent-stripped spelling that is also a word: "Soul" (Seoul), "God" (Göd)
+            if ambiguous and not trusted and not (key in accented and len(w) >= 5 and w not in core and
+                                                  w not in other and not inflected):
+                # an alternate / accent-stripped spelling that is also a word: "Soul" (Seoul), "God" (Göd); but a
+                # big place's own name, accents stripped, stays even though WordNet lists it as a proper noun
+                # ("montreal", "zurich", "bogota", "krakow")
+                continue
             if w in core or (w in other and kind != _KIND_COUNTRY) or (inflected and w not in noun_or_name):
                 tier = _CUE
             elif kind != _KIND_CITY and trusted and not inflected and w not in other and w not in first and \
