@@ -1,6 +1,8 @@
 """The detector cascade: rules + secrets -> lower-case name lexicon -> org dictionary -> spaCy NER (via Presidio,
 only on texts with a candidate word; long texts windowed) -> GLiNER (optional),
-then allow-list, type filter, overlap resolution, postal-address block bridging and name propagation.
+then allow-list, type filter, overlap resolution, postal-address block bridging and name propagation. An
+all-lower-case text also gets a cased copy (``truecase.py``, same offsets) that rules and lexicon detectors read as
+well and spaCy and post-processing read instead (``truecase_lowercase``).
 
 ``Cascade(cfg).scan_many(texts)`` is the batch entry point (one ``nlp.pipe`` call, cache by text hash so repeated
 system prompts / tool schemas are scanned once). Output spans are sorted, non-overlapping and deterministic.
@@ -21,6 +23,7 @@ from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
 from .detectors.addresses import _NUM_WORDS as _ADDR_NUM_WORDS
 from .detectors.addresses import UP as _ADDR_UP
 from .detectors.rules import detect_rules
+from .truecase import truecase
 
 PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _NAME_TOKEN = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ'’\-]{2,}")
@@ -561,6 +564,11 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
     return known
 
 
+def _hints(spans: list[Span]) -> tuple[tuple[int, int], ...]:
+    """Extents of the names / places / firms found so far: truecasing capitalises their words."""
+    return tuple(sorted((s.start, s.end) for s in spans if s.entity_type in ("PERSON", "LOCATION", "ORGANIZATION")))
+
+
 def _lexicon_detectors(cfg: PrivacyConfig) -> list:
     """The cheap lexicon / context detectors switched on in ``cfg``, in a fixed order (each ``text -> [Span]``)."""
     out = []
@@ -615,7 +623,8 @@ class Cascade:
             spacy_nlp(cfg.spacy_model)
         sample = ["Dr. Ana Lopez, Senior Software Engineer at Initech Robotics, moved from Lyon to 12 Rue de la Paix, "
                   "75002 Paris, France. Call me anna; jared paavolainen works at Ideas42.",
-                  "user: what's the name on the account?\nagent: priya raman, 60614 Chicago, IL"]
+                  "user: what's the name on the account?\nagent: priya raman, 60614 Chicago, IL",
+                  "hi, i'm jared paavolainen from tampere, i work at ideas42"]  # truecasing (all lower case)
         self._scan_uncached(sample)
 
     def scan(self, text: str) -> list[Span]:
@@ -657,13 +666,22 @@ class Cascade:
             for i, t in enumerate(texts):
                 if t:
                     per[i].extend(detect(t))
+        # all-lower-case texts: a cased copy with the same offsets (truecase.py; what the lower-case-aware detectors
+        # above found gets capitals too). Rules and lexicon detectors read it as well, spaCy and post-processing instead
+        cased = [truecase(t, hints=_hints(sp)) for t, sp in zip(texts, per)] if cfg.truecase_lowercase else texts
+        low = [i for i, (t, c) in enumerate(zip(texts, cased)) if c is not t]
+        for i in low:  # the copy adds what needs capitals (street grammar); names are person_cues' job
+            if cfg.rules:
+                per[i].extend(s for s in detect_rules(cased[i], mask_dates=cfg.mask_dates) if s.entity_type != "PERSON")
+            for detect in _lexicon_detectors(cfg):
+                per[i].extend(detect(cased[i]))
         if cfg.presidio_ner:
             from .detectors.presidio_ner import detect_ner_batch
 
             # gating: NER reads only around candidate words no earlier span (one that _finish keeps) explains
             known = [[s for s in sp if s.score >= cfg.min_score and s.entity_type not in cfg.skip_types]
                      for sp in per] if cfg.ner_gating else None
-            for i, spans in enumerate(detect_ner_batch(texts, model_name=cfg.spacy_model, score=cfg.ner_min_score,
+            for i, spans in enumerate(detect_ner_batch(cased, model_name=cfg.spacy_model, score=cfg.ner_min_score,
                                                        mask_dates=cfg.mask_dates,
                                                        skip_lowercase=cfg.ner_skip_lowercase,
                                                        max_chars=cfg.ner_max_chars, stats=self.stats,
@@ -675,7 +693,7 @@ class Cascade:
             for i, spans in enumerate(detect_gliner_batch(texts, self.gliner_model, cfg.gliner_labels,
                                                           cfg.gliner_threshold)):
                 per[i].extend(spans)
-        return [self._finish(t, s) for t, s in zip(texts, per)]
+        return [self._finish(c, s) for c, s in zip(cased, per)]  # offsets are shared: spans fit both texts
 
     def _finish(self, text: str, spans: list[Span]) -> list[Span]:
         cfg = self.cfg

