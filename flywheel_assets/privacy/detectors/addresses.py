@@ -14,7 +14,14 @@ national conventions (no data package; nothing keyed to a benchmark template or 
   ``D-10115 Berlin``, and generic 4–6 digit codes only next to address words (``zip``, ``PLZ``, after a house
   number line, before ``City`` at a line end);
 * street intersections (``the corner of 5th Avenue and 42nd Street``);
-* US military mail (``PSC 1234, Box 5678 APO AE 09876``) and address cues (``my address is 12 ...``).
+* US military mail (``PSC 1234, Box 5678 APO AE 09876``) and address cues (``my address is 12 ...``);
+* whole postal blocks: a street line (house number first or last, a unit before / after it) and up to three
+  town / region / unit lines (an empty ``nan`` field of a table export, at most one blank line, ``> `` quoting)
+  down to a bare postcode line; on one line, the town words after ``<street> <unit>`` up to the clause end;
+* lower-case streets in an address's own frame (``65 via lagrange 3``: a house number on both sides of a weak
+  street word; ``pernilles vei 115``: a foreign street word), Catalan / Basque / Greek / Cyrillic street words,
+  Greek streets with no street word after an initial or a house number (``Ρ. Φεραίου 13``), and a locality or
+  building word before a number-first street after an address cue (``sent to Eyrarodda 6 Mahler Street``).
 
 Precision guards (what logs are full of): durations / distances (``10 minute walk``), function words inside a
 street name (``1, followed by the starting square``), ``One way`` / ``For loop`` / ``World View``, ``St.`` as
@@ -34,7 +41,7 @@ _I = re.IGNORECASE
 
 # -- character classes -------------------------------------------------------------------------------------------
 # upper-case letters of Latin-1, Latin Extended-A/B (Polish, Czech, Hungarian, Turkish, Romanian, Baltic) and Greek
-_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper()) + "Α-Ω"
+_UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper()) + "Α-ΩΆΈΉΊΌΎΏ" + "А-ЯЁЄІЇЎҐ"
 UP = "[" + _UPPER + "]"
 LET = r"[^\W\d_]"
 LOW = r"[^\W\d_" + _UPPER + r"]"  # a letter that is not upper case (RTX 3070 is no town)
@@ -46,7 +53,7 @@ CONN = (r"(?:d['’]|(?:de(?:l|ls|i|s)?|du|da|do|dos|das|di|della|delle|dello|de
         r"von|van|der|den|het|op|an|am|im|zum|zur|auf|of|the|y|e|i|et|al|alla|sul|sur|sous|en|na|nad|pod|u|"
         r"tou|tis|ton)\s+)")
 NUM = r"\d{1,5}(?:[ \t]?[A-Za-z](?![\w]))?(?:[ \t]?[\-/][ \t]?\d{1,5}[A-Za-z]?)?(?:[ \t]?(?:bis|ter)\b)?"
-HOUSE_NO = (r"(?:(?i:n[º°o]\.?|no\.?|nr\.?|núm\.?|num\.?|n\.|numero|número|#)[ \t]*:?[ \t]*)?" + NUM)
+HOUSE_NO = (r"(?:(?i:n[º°o]\.?|no\.?|nr\.?|núm\.?|num\.?|n\.|numero|número|#|д\.|дом)[ \t]*:?[ \t]*)?" + NUM)
 NUM_END = r"(?![\w%€$£:]|[.,]\d|[ \t]*[%€$£]|[ \t]*(?i:kg|km|mb|gb|ms|px|min|h|pm|am)\b)"
 
 _MONTH_DAY = ("january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|"
@@ -125,7 +132,10 @@ PRE_TYPE_STRONG = (
     r"travesía|glorieta|callejón|rambla|rúa|rua|travessa|estrada|praça|praceta|alameda|rodovia|ladeira|viale|"
     r"piazza|piazzale|corso|vicolo|lungomare|lungotevere|contrada|ulica|ul\.|aleja|aleje|osiedle|os\.|plac|"
     r"strada|bulevardul|b-dul|calea|șoseaua|şoseaua|aleea|piața|splaiul|intrarea|odos|odós|leoforos|leof\.|"
-    r"οδός|λεωφόρος|λεωφ\.|bulevar|ulitsa|ul\.|prospekt|náměstí|námestie|trg"
+    r"οδός|λεωφόρος|λεωφ\.|bulevar|ulitsa|ul\.|prospekt|náměstí|námestie|trg|"
+    # Catalan; Greek abbreviations (Λεωφόρος, Οδός, Πλατεία); Russian / Ukrainian / Bulgarian (ул. Ленина 5)
+    r"carrer|passeig|avinguda|plaça|travessera|λ\.|οδ\.|πλ\.|πλατεία|улица|ул\.|проспект|просп\.|пр-т|"
+    r"переулок|пер\.|бульвар|бул\.|б-р|шоссе|площадь|пл\.|набережная|наб\.|вулиця|вул\.|проспект|пр\."
 )
 # ambiguous in English text (place, via, court, av.): the name after them must be capitalised
 PRE_TYPE_WEAK = (
@@ -192,7 +202,8 @@ def type_first_ok(value: str) -> bool:
 # -- 3. name + street word + house number (Germanic, Nordic, Hungarian, Baltic, Turkish, Czech) --------------------
 # glued to the name (Hauptstraße, Prinsengracht, Drottninggatan, Mannerheimintie); needs >= 3 letters before it
 GLUED = (r"stra(?:ss|ß)e|strasse|str\.|gasse|weg|allee|platz|damm|ufer|steig|pfad|markt|chaussee|straat|laan|"
-         r"plein|gracht|(?<!c)kade|dijk|singel|steeg|(?<!bri)(?<!rene)gade|vej|stræde|gatan|gata|gaten|vägen|väg|"
+         r"plein|plaats|"
+         r"gracht|(?<!c)kade|dijk|singel|steeg|(?<!bri)(?<!rene)gade|vej|stræde|gatan|gata|gaten|vägen|väg|"
          r"veien|vegen|veg|gränd|torget|plassen|katu|kuja|polku|tori|kaari|rinne|aukio|väylä|raitti|plads|torv|"
          r"vænge|vænget|stræde|stien|løkka|stigen|platsen|stieg|twiete|zeile|graben|kamp|straatweg|burgwal|"
          r"ntie|stræti|vegur|stígur|braut|plass|bakke|stig|kaia|brygge|kaj|kaai|markt|steeg|hofje|"
@@ -208,8 +219,100 @@ POST_TYPE = (r"straße|strasse|str\.|gasse|weg|allee|platz|damm|ufer|chaussee|st
              r"sokak|sokağı|sk\.|sok\.|cadde|caddesi|cd\.|cad\.|bulvarı|blv\.|mahallesi|mah\.|mh\.|iela|gatvė|g\.|"
              r"prospektas|pr\.|tänav|tn|maantee|mnt\.?|puiestee|pst\.|trg|cesta|ulitsa|odos|markt|singel|plass|"
              r"stræti|gränd|torget|torv|plads|bulvar|bulvarı|bulevar|bulevardi|sokağı|caddesi|bulv\.|prospekt|"
-             r"shosse|naberezhnaya|pereulok|per\.|ploshchad|ulitsa|vulytsia|vul\.")
+             r"shosse|naberezhnaya|pereulok|per\.|ploshchad|ulitsa|vulytsia|vul\.|"
+             # Norwegian / Icelandic short forms, Basque (kalea = street, etorbidea = avenue, enparantza = square)
+             r"vei|veg|vegur|kalea|etorbidea|enparantza|bidea|pasealekua")
 _POST_NAME = r"(?:" + NAMEW + r"[ \t]+(?:" + CONN + r"{1,2})?){0,3}"
+
+# street words after a name that are no English word: the name before them may be lower case (typed quickly:
+# "pernilles vei 115", "kossuth lajos utca 12")
+POST_TYPE_STRONG = (r"straße|strasse|gasse|allee|chaussee|straat|gracht|utca|körút|iela|gatvė|tänav|maantee|"
+                    r"puiestee|caddesi|cadde|sokak|sokağı|ulica|ulice|náměstí|třída|nábřeží|námestie|vej|veien|vegen|"
+                    r"vei|gatan|gata|vägen|gade|kalea|etorbidea|enparantza|bidea|prospektas|vulytsia|ulitsa")
+# words that make "<number> <type> <name> <number>" a sentence in lower case ("2 via email 3 times", "1 route to
+# prod 2"): channels, tools, software, everyday nouns of chat
+_LOWER_NOT_NAME = frozenset("""email e-mail mail sms text phone call chat slack teams zoom api ssh http https ftp
+post dm message messages link links app web website browser git github pip npm docker python cli terminal shell cron
+webhook webhooks queue server servers client proxy vpn usb bluetooth wifi cable the this that it them which what
+who how where when is are was be paypal venmo stripe zelle card cash cheque check wire bank transfer ups fedex dhl usps
+courier train bus plane flight car ferry""".split())
+_MEASURE_AFTER = r"(?![ \t]+(?i:" + "|".join(sorted(_MEASURE, key=lambda w: (-len(w), w))) + r")\b)"
+
+
+def lower_street_ok(value: str) -> bool:
+    """A lower-case street found by its street word (``65 via lagrange 3``, ``pernilles vei 115``): the name holds
+    no function / quantity / counter / technical word, and the house number is not a year."""
+    ws = _words(value)
+    names = [w.casefold() for w in ws if not w[0].isdigit()]
+    names = [w for w in names if w not in _PRE_WORDS and w not in _POST_WORDS and w + "." not in _PRE_WORDS
+             and w + "." not in _POST_WORDS]  # the street word itself (via, str.)
+    if any((w in _FUNCTION or w in _MEASURE or w in _NUM_WORDS or w in _LOWER_NOT_NAME or w in _NOT_NAME_START)
+           and w not in _CONN_WORDS for w in names):
+        return False
+    return not any(re.fullmatch(r"(?:19|20)\d\d", w) for w in ws if w[0].isdigit()) and any(
+        w not in _CONN_WORDS for w in names)
+
+
+_GREEK_CAP = r"[Α-ΩΆΈΉΊΌΎΏ]"
+_GREEK_WORD = _GREEK_CAP + r"[α-ωάέήίόύώϊϋΐΰΑ-ΩΆΈΉΊΌΎΏ]+"
+# Greek streets named after a person or place carry no street word ("Ρ. Φεραίου 13", "Μεγάλη Άμμος 184"): an
+# initial or a house number before the name marks them
+_GREEK_STREET = (r"(?<![\w\-.])(?:\d{1,5}[ \t]+(?:" + _GREEK_CAP + r"\.[ \t]*)?|" + _GREEK_CAP + r"\.[ \t]*)"
+                 + _GREEK_WORD + r"(?:[ \t]+" + _GREEK_WORD + r"){0,2}[ \t]*,?[ \t]+\d{1,4}[Α-Ωα-ωA-Za-z]?"
+                 r"(?![\w%.,]\w|[\w%])")
+_NOT_LOCALITY = frozenset("""noon midnight tonight today tomorrow yesterday morning evening night afternoon week
+weekend dinner lunch breakfast home work school office least most about around approximately roughly only just
+exactly nearly almost over under up down back then now also number no gate gates terminal platform pier dock exit
+track level zone area section hall lot bay stop stand booth table""".split())
+
+
+_NOT_LOC = (r"(?!(?i:" + "|".join(sorted(_FUNCTION | _NOT_NAME_START | _NOT_LOCALITY, key=lambda w: (-len(w), w)))
+            + r")\b)")
+# a locality / building word before a number-first street, after an address cue or at a line start ("sent to
+# Eyrarodda 6 Mahler Street", "Rosemount 12 Elm Road")
+_STRONG_SUFFIX_ALT = "|".join(sorted(_STRONG_SUFFIX, key=lambda w: (-len(w), w)))
+_STRONG_END = re.compile(r"(?i)\b(?:" + _STRONG_SUFFIX_ALT + r")\.?$")
+_LOCALITY_BEFORE = re.compile(r"(?:^|\n)[ \t>]*((?:" + _NOT_LOC + ANYW + r"[ \t]+){1,3})$|(?:\b(?i:to|at|is|in)[ \t]+|:"
+                              r"[ \t]*)((?:" + _NOT_LOC + ANYW + r"[ \t]+){1,3})$")
+
+
+def locality_street_ok(value: str) -> bool:
+    """``<Locality> <number> <name> <street>``: the locality words are not function / time / counter words, all
+    capitalised or all lower case, and the street part passes the number-first checks."""
+    m = re.search(r"\d", value)
+    loc, street = _words(value[:m.start()]), value[m.start():]
+    if not loc or not street_number_first_ok(street):
+        return False
+    low = [w.casefold().rstrip(".") for w in loc]
+    if any(w in _FUNCTION or w in _NOT_NAME_START or w in _NOT_LOCALITY or w in _NUM_WORDS or w in _MEASURE
+           or w in _NOT_PLACE or w in _SUFFIX_WORDS for w in low):
+        return False
+    caps = [w[0].isupper() for w in loc]
+    return all(caps) or not any(caps) and value == value.lower()
+
+
+# the town / region / country words after "<street number> <unit>" on one line ("12 Foo 3 Apt. 4 springfield il",
+# "... Suite 5 Oberdorf nan"), up to the clause's end or its next function word; the street + unit before them is
+# the address context (the cascade's tail growth takes capitalised towns only)
+_TAIL_UNIT_START = re.compile(r"(?i:apt|apartment|suite|ste|unit|flat|app|appt|apto|piso|dpto|depto)\b")
+_UNIT_BEFORE = re.compile(r"(?:\d{1,5}[A-Za-z]?\.?|\b(?i:" + _STRONG_SUFFIX_ALT + r")\.?)[ \t]*,?[ \t]+$")
+_UNIT_TAIL_AFTER = re.compile(r",?(?:[ \t]+" + ANYW + r"){1,4}?(?=[ \t]*(?:$|[\n?!.;,]|(?:for|to|in|on|at|by|please|"
+                              r"and|but|so|if|is|was|thanks|thank)\b))")
+
+
+def unit_tail_ok(value: str) -> bool:
+    """The words after the unit are place words: no function / counter / measure / sign-off / time word, no code
+    identifier."""
+    words = _words(value)[2:]
+    if not words:
+        return False
+    return not any("_" in w or w.casefold().rstrip(".") in (_FUNCTION | _NUM_WORDS | _MEASURE | _NOT_PLACE |
+                                                            _NOT_LOCALITY | _TAIL_WORDS_NOT) for w in words)
+
+
+_TAIL_WORDS_NOT = frozenset("""upstairs downstairs left right next door floor entrance building lobby back front
+side corner please done ok okay now later asap soon yet already too as well""".split())
+
 
 # -- 4. units -------------------------------------------------------------------------------------------------------
 UNIT_WORDS = (r"apt|apartment|appt|app\.|apto|appartement|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|"
@@ -291,19 +394,56 @@ def _cross_ok(value: str) -> bool:
 
 
 _BW = r"[^\W\d_][\w'’.\-]*+"  # a word of a postal block line (possessive: no re-splitting on backtrack)
-_BARE_POSTCODE_LINE = re.compile(r"\n[ \t]*,?[ \t]*(?:" + UP + r"[^\W\d_]++[ \t]+){0,2}\d{4,6}(?:-\d{3,4})?"
-                                 r"(?![\w\-]|[.,]\d)")
+# unit designators inside a postal block (a line of their own, before or after the street: "Apt. 4", "Suite 200")
+_BLOCK_UNITS = (r"apt|apartment|appt|app|apto|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|wohnung|whg|piso|"
+                r"dpto|depto|lokal")
+_BLOCK_UNIT = r"(?i:" + _BLOCK_UNITS + r")\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w\-])"
+# the last line of a block: town / region / country words (a form export's empty field "nan" too) and a bare postcode
+_BLOCK_LAST = r"[ \t>]*,?[ \t]*(?:" + _BW + r"[ \t]*,?[ \t]*){0,5}\d{4,6}(?:-\d{3,4})?(?![\w\-]|[.,]\d)"
+_BARE_POSTCODE_LINE = re.compile(r"\n" + _BLOCK_LAST)
+# the first line: [unit] [number] name words number[.] [unit] | [unit] number name words (house number first or last)
+_BLOCK_FIRST = (r"(?:" + _BLOCK_UNIT + r",?[ \t]+)?(?:(?:\d{1,5}[A-Za-z]?,?[ \t]+)?(?:" + _BW + r"[ \t]+){1,4}"
+                r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?\.?|"
+                r"(?:\d{1,5}[A-Za-z]?,?[ \t]+)?\d{1,5}[A-Za-z]?,?[ \t]+(?:" + _BW
+                + r"[ \t]+){0,4}"
+                + _BW + r")(?:[ \t]*,?[ \t]*" + _BLOCK_UNIT + r")?[ \t]*,?[ \t]*\n")
+# up to three lines between: town / region words (", ST"), a unit line, at most one empty line
+_BLOCK_MID = r"(?:[ \t>]*,?[ \t]*(?:(?:" + _BW + r"[ \t]*,?[ \t]*){1,4}|" + _BLOCK_UNIT + r")?[ \t]*\n){0,3}"
+# empty fields of a form / table export, not words
+_EMPTY_FIELD = frozenset({"nan", "none", "null", "n/a"})
 
 
 def _block_ok(value: str) -> bool:
-    """A postal block: no function / counter / measure / sign-off words, no year as the postcode, at most one line
-    of the town / region part without a capital or comma (not a list or a poem)."""
+    """A postal block: no function / counter / measure / sign-off words (a region code in capitals such as ``SO``
+    / ``IN`` / ``OR`` and the ``and`` of a country name on the last line are fine), no year as the postcode or as
+    the street line's number, no code identifiers, at most one empty line, and a town before the postcode when
+    the block is just two lines."""
     lines = value.split("\n")
-    ws = [w.casefold().strip(".,") for w in _words(value)]
-    bad = _FUNCTION | _NUM_WORDS | _MEASURE | _NOT_PLACE
-    if any(w in bad and w not in _CONN_WORDS for w in ws) or re.fullmatch(r"(?:19|20)\d\d", ws[-1]):
+    if any(len(l.strip()) > 40 for l in lines) or sum(1 for l in lines if not l.strip(" \t>,")) > 1:
         return False
-    return all(len(l.strip()) <= 40 for l in lines)
+    bad = _FUNCTION | _NUM_WORDS | _MEASURE | _NOT_PLACE
+    for k, line in enumerate(lines):
+        for w in _words(line):
+            f = w.casefold().strip(".,")
+            if "_" in w or re.search(r"[a-z][A-Z]", w):  # snake_case / camelCase: code, not a place
+                return False
+            if f in bad and f not in _CONN_WORDS and f not in _EMPTY_FIELD and not (
+                    w.isupper() and len(w) <= 3 or f == "and" and k == len(lines) - 1
+                    # "12 via Roma 4": the street word is no function word
+                    or k == 0 and (w.casefold() in _PRE_WORDS or f in _PRE_WORDS or f in _POST_WORDS)):
+                return False
+    first = _words(lines[0])
+    last = _words(lines[-1])
+    if re.fullmatch(r"(?:19|20)\d\d", last[-1]) or first[-1][0].isdigit() and re.fullmatch(r"(?:19|20)\d\d",
+                                                                                             first[-1]):
+        return False
+    places = [w for w in last[:-1] if w.casefold() not in _EMPTY_FIELD]
+    if len(lines) > 2:
+        return True
+    # two lines: the first names a street (a street word), or the second is "Town, ST 12345" / "Town nan 12345"
+    # (a region field, filled or empty)
+    return bool(places) and (len(last) > 2 or "," in lines[-1] or any(
+        w.casefold().rstrip(".") in _STREET_WORDS or w.casefold().endswith(_GLUED_ENDS) for w in first))
 
 
 @dataclass(frozen=True)
@@ -339,6 +479,46 @@ class AnchoredRule(Rule):
                 if span not in out:
                     out.append(span)
         return out
+
+
+@dataclass(frozen=True)
+class ExtendingRule(Rule):
+    """A rule whose spans may also grow into a longer address span, found in the same scan: ``extend(text, span)``
+    returns the longer span (its own source name) or None."""
+
+    extend: Callable[[str, Span], Span | None] | None = None
+
+    def find(self, text: str) -> list[Span]:
+        out = Rule.find(self, text)
+        if self.extend is not None and out:
+            out.extend([x for x in map(lambda sp: self.extend(text, sp), list(out)) if x is not None])
+        return out
+
+
+def _locality_before(text: str, span: Span) -> Span | None:
+    """``sent to Eyrarodda 6 Mahler Street``: 1-3 locality / building words between an address cue (or a line
+    start, or a colon) and a number-first street with a strong street word."""
+    if not _STRONG_END.search(text, span.start, span.end):
+        return None
+    b = _LOCALITY_BEFORE.search(text, max(0, span.start - 60), span.start)
+    if not b:
+        return None
+    s = b.start(1) if b.group(1) is not None else b.start(2)
+    if not locality_street_ok(text[s:span.end]):
+        return None
+    return Span(s, span.end, span.entity_type, 0.6, "locality_street")
+
+
+def _unit_with_town(text: str, span: Span) -> Span | None:
+    """``12 Foo 3 Apt. 4 springfield il``: a unit right after a house number or a street word, then 1-4 place words
+    up to the clause end (or its next function word)."""
+    if not _TAIL_UNIT_START.match(text, span.start) or not _UNIT_BEFORE.search(text, max(0, span.start - 30),
+                                                                                span.start):
+        return None
+    m = _UNIT_TAIL_AFTER.match(text, span.end)
+    if not m or not unit_tail_ok(text[span.start:m.end()]):
+        return None
+    return Span(span.start, m.end(), span.entity_type, 0.6, "unit_tail")
 
 
 def _find_from(rule: Rule, text: str, pos: int, end: int) -> list[Span]:
@@ -383,6 +563,17 @@ _PRE_WORDS = _words_of(PRE_TYPE_STRONG + "|" + PRE_TYPE_WEAK) | frozenset(
 _POST_WORDS = _words_of(POST_TYPE)
 _GLUED_ENDS = tuple(sorted(_words_of(GLUED + "|" + GLUED_CAP) | {"tie", "gate", "ring", "gade", "kade"}))
 _SUFFIX_WORDS = _words_of(STREET_SUFFIX[3:-1])
+# street words written out (no abbreviation: "str" / "pl" are also code and counters)
+_STREET_WORDS = frozenset(w for w in _PRE_WORDS | _POST_WORDS | _SUFFIX_WORDS if "." not in w and len(w) > 2)
+
+
+_POST_STRONG_WORDS = _words_of(POST_TYPE_STRONG)
+_NUM_TYPE = re.compile(r"\d[ \t]*,?[ \t]+(?i:" + PRE_TYPE_WEAK + r")(?!\w)")
+
+
+def _lower_pre_gate(text: str) -> bool:
+    """A weak street word right after a number somewhere in the text (the lower-case rule needs both)."""
+    return _pre_gate(text) and _NUM_TYPE.search(text) is not None
 
 
 def _pre_gate(text: str) -> bool:
@@ -410,11 +601,11 @@ def _and_gate(text: str) -> bool:
 
 
 ADDRESS_RULES: list[Rule] = [
-    Rule("street_address", "STREET_ADDRESS",
+    ExtendingRule("street_address", "STREET_ADDRESS",
          re.compile(r"(?<![\w.,$€£#/:\-])\d{1,6}[A-Za-z]?(?:[\-/]\d{1,4})?,?\s+(?:(?:[NSEW]|North|South|East|West)"
                     r"\.?\s+)?(?:(?:[A-Za-zÀ-ÿ][\w'’.\-]*|\d{1,3}(?:st|nd|rd|th))\s+){0,4}" + STREET_SUFFIX
                     + r"\b\.?", _I), 0.75,
-         validator=street_number_first_ok),
+         validator=street_number_first_ok, extend=_locality_before),
     Rule("street_name_number", "STREET_ADDRESS",
          re.compile(r"\b(?:[A-ZÀ-Þ][\w'’\-]*\s+){1,3}(?i:" + STREET_SUFFIX + r")\b(?!\.?[ \t]+[A-ZÀ-Þ][a-z])\.?"
                     r"(?:[ \t]+\d{1,5}[A-Za-z]?\b(?![.,:]\d))?"), 0.6, validator=street_name_suffix_ok),
@@ -444,8 +635,21 @@ ADDRESS_RULES: list[Rule] = [
                     + HOUSE_NO + NUM_END + _TAIL_UNIT), 0.7,
          validator=lambda v: v.split()[0].casefold() not in _NOT_NAME_START and not re.match(
              r"(?i)(?:terminal|gate|pier|dock|platform|track|level|zone|area|section|hall)\b", v), gate=_post_gate),
-    Rule("unit", "STREET_ADDRESS",
-         re.compile(r"\b(?i:" + UNIT_WORDS + r")\.?[ \t]*(?:(?i:no|nr|n[º°])\.?[ \t]*)?" + _UNIT_ID), 0.7),
+    # lower case, in an address's own frame: a house number on both sides of a weak street word ("65 via
+    # lagrange 3", "12 str. florilor 40"), a lower-case name before a foreign street word ("pernilles vei 115")
+    GatedRule("street_type_first_lower", "STREET_ADDRESS",
+         re.compile(_NO_BEFORE + r"(?i:" + PRE_TYPE_WEAK + r")(?![\w])[ \t]*" + _PRE_NAME_STRONG + _AFTER_NO
+                    + _MEASURE_AFTER + _TAIL_UNIT), 0.65, validator=lambda v: type_first_ok(v) and lower_street_ok(v),
+              gate=_lower_pre_gate),
+    GatedRule("street_type_after_lower", "STREET_ADDRESS",
+         re.compile(r"(?<![\w\-])(?:" + _NOT_LOC + ANYW + r"[ \t]+(?:" + CONN + r"{1,2})?){1,3}(?i:" + POST_TYPE_STRONG
+                    + r")(?![\w])[ \t]*,?[ \t]*" + HOUSE_NO + NUM_END + _TAIL_UNIT), 0.65, validator=lower_street_ok,
+              gate=lambda t: not _tokens(t).isdisjoint(_POST_STRONG_WORDS)),
+    GatedRule("greek_street", "STREET_ADDRESS", re.compile(_GREEK_STREET), 0.65,
+              gate=lambda t: re.search(r"[Α-Ωα-ω]", t) is not None),
+    ExtendingRule("unit", "STREET_ADDRESS",
+         re.compile(r"\b(?i:" + UNIT_WORDS + r")\.?[ \t]*(?:(?i:no|nr|n[º°])\.?[ \t]*)?" + _UNIT_ID), 0.7,
+         extend=_unit_with_town),
     Rule("unit_ordinal", "STREET_ADDRESS",
          re.compile(r"(?<![\w.])\d{1,2}(?:º|ª|°|st|nd|rd|th|e|er|ème|\.)?[ \t]*(?:(?i:floor|fl\.|étage|etage|"
                     r"piso|andar|"
@@ -504,10 +708,8 @@ ADDRESS_RULES: list[Rule] = [
     # a postal block whose last line is a bare postcode: "12 Foo 34\nTown\n, ST\n12345" (house-number line, town /
     # region lines, possibly with an empty field's leading comma, then the postcode alone)
     AnchoredRule("postcode_block", "STREET_ADDRESS",
-         re.compile(r"(?m)(?:^[ \t]*|(?<=[ \t:])(?=\d|" + UP + r"))((?:(?:\d{1,5}[A-Za-z]?,?[ \t]+)?(?:" + _BW + r"[ \t]+){1,4}\d{1,5}[A-Za-z]?|\d{1,5}"
-                    r"[A-Za-z]?,?[ \t]+(?:" + _BW + r"[ \t]+){0,3}" + _BW + r")[ \t]*,?[ \t]*\n"
-                    r"(?:[ \t]*,?[ \t]*(?:" + _BW + r"[ \t]*,?[ \t]*){1,4}\n){1,3}"
-                    r"[ \t]*,?[ \t]*(?:" + UP + r"[^\W\d_]++[ \t]+){0,2}\d{4,6}(?:-\d{3,4})?)(?![\w\-]|[.,]\d)"), 0.6,
+         re.compile(r"(?m)(?:^[ \t>]*|(?<=[ \t:>])(?=\d|" + UP + r"|(?i:" + _BLOCK_UNITS + r")\b))(" + _BLOCK_FIRST
+                    + _BLOCK_MID + _BLOCK_LAST + r")"), 0.6,
          group=1, validator=lambda v: _block_ok(v), anchor=_BARE_POSTCODE_LINE),
     # US military / diplomatic mail (USPS standard): PSC 1234, Box 5678 APO AE 09876; USNS Name FPO AP 96543
     Rule("military_address", "STREET_ADDRESS",
