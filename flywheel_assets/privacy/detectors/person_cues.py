@@ -22,6 +22,9 @@ them from what real chat logs and transcripts say around a name, and from a name
   is`` / ``call me`` (``Hope``), speech / action verbs (``X shouted``), vocatives ending a clause (``leave me X,``),
   lower-case possessives in a sentence naming someone else, person verbs + a non-English surname (``spoke with
   Lindqvist``), and a lone lower-case given name that is no English word, in prose (``send it to priya``);
+- in lower-case chat (``truecase.is_lowercase_text``) a found name grows by a lower-case honorific (``mrs. okafor``),
+  a census surname that is no verb / adjective after a lone given name (``priya pinto``), a post-nominal (``... md``),
+  and the other members of a ``,`` / ``and`` list of name-like words (``jukka, okafor and pinto``); ``says péter.``;
 - a lone capitalised given name that is frequent in the name sources and no English verb/adjective (``Siobhan``,
   ``Sarah``), unless it is part of a longer capitalised name (``San Diego``, ``Yun Express``), follows a determiner
   or a place preposition, sits under a place key (``"city": "Charlotte"``), in code, or is a big city's name.
@@ -70,10 +73,13 @@ _GIVEN_B = re.compile(
     r"speaking|talked|talk|talking|chatted|chatting|met|meet|meeting|working|worked|went|go|going|came|come|coming)"
     r"\s+(?:to|with)|contact|contacted|email|emailed|e-mail|text|texted|message|messaged|ping|pinged|cc|cc'?d|"
     r"tell|told|thank|thanked|ask|asked|invite|invited|introduce|introduced|according\s+to|on\s+behalf\s+of|"
-    r"signed\s+by|written\s+by|sent\s+by|reported\s+by|assigned\s+to|approved\s+by|from|by|with|and|for)[ \t]+\Z",
+    r"signed\s+by|written\s+by|sent\s+by|reported\s+by|assigned\s+to|approved\s+by|says|said|replied|"
+    r"(?:shouted|yelled|screamed)\s+at|from|by|with|and|for)[ \t]+\Z",
     _I)
 # the name after "I'm" / "this is" must end the clause (not "I'm Sorry" / "I'm Happy to help")
 _AFTER_INTRO = re.compile(r"[ \t]*(?:[,.!;:)]|$|\n|(?:from|here|speaking|calling|with|at|and|of|by)\b)", _I)
+_SPEECH_CUES = frozenset(("says", "said", "replied"))  # a lower-case name that is also a word: only ending a clause
+_CLAUSE_END = re.compile(r"[ \t]*(?:[,.!?;:)\"”]|$|\n)")
 _INTRO_WEAK = frozenset(("i'm", "i’m", "i am", "im", "this is", "it's", "its", "it’s"))
 _WEAK_CUES = frozenset(("from", "by", "with", "and", "for"))  # everyday words: capitalised given names only
 _GREETING_B = re.compile(
@@ -116,7 +122,7 @@ _CUE_END_WORDS = frozenset(
      "introduced|of|from|and|hi|hello|hey|hiya|dear|thanks|you|thx|cheers|bye|goodbye|morning|afternoon|evening|"
      "night|welcome|back|congrats|congratulations|sorry|ok|okay|best|regards|wishes|sincerely|yours|truly|"
      "respectfully|love|care|soon|mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|mme|mlle|sr|sra|sig|pan|pani|"
-     "name|nickname").split("|"))
+     "name|nickname|says|said|replied|at").split("|"))
 _CUE_GAP_CHARS = frozenset("-—–~")  # "-- Priya" signatures (other cues end in a word of _CUE_END_WORDS)
 _LONE_FREQ = 2_000  # a lone capitalised given name must have been seen this often in the name sources
 _LONE_FREQ_NOUN = 100_000  # ... and a given name that is also an English noun (John, Anna) this often
@@ -272,6 +278,8 @@ def detect_person_cues(text: str) -> list[Span]:
             if m:
                 cue = " ".join(m.group("cue").split()).casefold()
                 r = _take(tx, i, first_min=2, lower_min=None if cue in _WEAK_CUES else 3)
+                if r is None and not cap and c == 2 and cue in _SPEECH_CUES and _CLAUSE_END.match(text, e - poss):
+                    r = _take(tx, i, first_min=2, lower_min=2, max_tokens=1)  # '"...," says péter.'
                 if r is None and cap and c == 1 and _PERSON_VERB.fullmatch(cue) and _surname_like(w):
                     # "thanked Okonkwo", "spoke with Lindqvist": a person verb + a non-English capitalised word
                     r = _take(tx, i, first_min=1, lower_min=None, max_tokens=3)
@@ -319,7 +327,128 @@ def detect_person_cues(text: str) -> list[Span]:
     if "." in text:
         _initials(tx, out)
     _suffixes(tx, out)
+    if out:
+        out = _extend_lowercase(tx, out)
     return sorted(set(out), key=lambda sp: (sp.start, sp.end, sp.entity_type, sp.score, sp.source))
+
+
+# --- lower-case chat (``truecase.is_lowercase_text``): what a found name's neighbours add ---------------------------
+# an honorific right before a name: "mrs. catherine vassiliev", "dr lindqvist" (the cased "Mrs. X" is rules' title_name)
+_HONORIFICS = frozenset(("mr", "mrs", "ms", "mx", "dr", "prof"))
+_HONORIFIC_B = re.compile(r"(?<![\w.])(?i:mr|mrs|ms|mx|dr|prof)\.?[ \t]+\Z")
+# a post-nominal after a lower-case full name: "anna keller md", "lori tretyakova, dds", "robert lang jr."
+_LOWER_SUFFIX = re.compile(r",?[ \t]+(?:jr\.?|sr\.?|esq\.?|ph\.?d\.?|m\.d\.|md|dds|d\.d\.s\.|dvm|iii)(?![\w\-])")
+
+
+def _extend_lowercase(tx: _Text, out: list[Span]) -> list[Span]:
+    """In lower-case chat (its capitals carry no information about names), a found name grows by what sits next to it:
+    a lower-case honorific before it (``mrs. catherine``), a census last name that is no verb / adjective / adverb
+    right after a lone given name (``jillian capon``, ``kelly müller``; not ``emily good``, ``sarah back``), and a
+    post-nominal after a full name (``anna keller md``). Other texts: only the honorific before a lower-case name
+    (rules' title pattern needs a capital after it)."""
+    text = tx.text
+    from ..truecase import is_lowercase_text
+
+    lower = is_lowercase_text(text)
+    starts = {a: k for k, (a, _b, _w) in enumerate(tx.toks)}
+    res: list[Span] = []
+    for sp in out:
+        a, b = sp.start, sp.end
+        if sp.source == SOURCE and a > 2 and text[a].islower():  # "Dr. Łukasz Nowak": rules' title_name
+            hm = _HONORIFIC_B.search(text, max(0, a - 8), a)
+            if hm:  # the name itself stays a span too ("dr. abernathy" and "abernathy")
+                a = hm.start()
+                res.append(sp)
+        k = starts.get(sp.start)
+        if k is not None and k + 1 < len(tx.toks) and tx.toks[k][2].casefold() in _HONORIFICS:
+            k += 1  # "dr. jukka virtanen md"
+        if lower and sp.source == SOURCE and k is not None:
+            _s0, e0, w0 = tx.toks[k]
+            if e0 == b and w0.islower() and _cls(w0) >= 2 and k + 1 < len(tx.toks):
+                ns, ne, nw = tx.toks[k + 1]
+                if text[e0:ns] == " " and nw.islower() and _surname_word(nw) and \
+                        not _CODE_AFTER.match(text, ne) and not _SAID.match(text, e0):
+                    b = ne
+            if e0 < b and w0.islower() and _cls(w0) >= 2:
+                sm = _LOWER_SUFFIX.match(text, b)
+                if sm:
+                    b = sm.end()
+        res.append(sp if (a, b) == (sp.start, sp.end) else Span(a, b, sp.entity_type, sp.score, sp.source))
+    if lower and ("," in text or " and " in text or "&" in text):
+        res.extend(_lower_list_members(tx, res, starts))
+    return res
+
+
+_SEP_AFTER = re.compile(r"[ \t]*,[ \t]*(?:(?:and|&)[ \t]+)?|[ \t]+(?:and|&)[ \t]+")
+_SEP_BEFORE = re.compile(r"(?:[ \t]*,[ \t]*(?:(?:and|&)[ \t]+)?|[ \t]+(?:and|&)[ \t]+)\Z")
+
+
+def _lower_list_members(tx: _Text, found: list[Span], starts: dict[int, int]) -> list[Span]:
+    """Lower-case coordinated names next to a found one (``our founders: chaussée, blair and parks``): the whole
+    chain of one-word members joined by ``,`` / ``and`` / ``&`` must be given names or surname-like words
+    (``_surname_word``), one of them besides the found name a given name or unknown word; else none is taken
+    (``emma, coffee and tea``)."""
+    text, toks = tx.text, tx.toks
+    ends = {e: k for k, (_a, e, _w) in enumerate(toks)}
+    out: list[Span] = []
+    for sp in found:
+        if sp.source != SOURCE or sp.start not in starts or sp.end not in ends:
+            continue
+        chain: list[int] = []
+        ok = True
+        k = starts[sp.start]
+        while ok:  # leftwards
+            m = _SEP_BEFORE.search(text, max(0, toks[k][0] - 8), toks[k][0])
+            j = ends.get(m.start()) if m else None
+            if j is None:
+                break
+            k = j
+            ok = _list_member(toks[k][2]) > 0
+            chain.append(k)
+        k = ends[sp.end]
+        while ok:  # rightwards
+            m = _SEP_AFTER.match(text, toks[k][1])
+            j = starts.get(m.end()) if m else None
+            if j is None:
+                break
+            k = j
+            ok = _list_member(toks[k][2]) > 0 and not _CODE_AFTER.match(text, toks[k][1])
+            chain.append(k)
+        if ok and chain and sum(1 for j in chain if _list_member(toks[j][2]) == 2) >= 1:
+            out.extend(Span(toks[j][0], toks[j][1], "PERSON", SCORE, SOURCE) for j in sorted(chain))
+    return out
+
+
+def _list_member(w: str) -> int:
+    """2: a lower-case given name or unknown word (a strong member); 1: a census last name (``parks``, ``coffee``:
+    only beside a strong member and the found name); 0: no name."""
+    if not w.islower() or _shorthand(w):
+        return 0
+    c = _cls(w)
+    if c >= 2 and w.casefold() not in _not_given() or c == 1 and len(w) >= 3:
+        return 2
+    return 1 if _surname_word(w) else 0
+
+
+def _shorthand(w: str) -> bool:
+    """Chat shorthand (``lol``, ``idk``, ``gonna``): the truecaser's list."""
+    from ..truecase import _SHORTHAND
+
+    return w.casefold() in _SHORTHAND
+
+
+@lru_cache(maxsize=16384)
+def _surname_word(w: str) -> bool:
+    """A lower-case word that may be a surname after a given name: a census last name (the 88,799 of ``names``) or
+    an unknown word, that is no stop word, no English verb / adjective / adverb (the word itself: ``good``, ``back``,
+    ``young``) and no given name of its own."""
+    from .names_lexicon import _all_name_tokens, english_vocabulary
+    from .presidio_ner import _skip_words
+
+    f = fold(w)
+    if len(f) < 3 or f in _skip_words() or f in english_vocabulary()[0] or _cls(w) >= 2 or _shorthand(w):
+        return False
+    return f in _all_name_tokens() or _cls(w) == 1
 
 
 _DETERMINERS = frozenset("""a an the this that these those every each any some no another such our your their its
