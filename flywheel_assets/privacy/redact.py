@@ -137,6 +137,9 @@ def _walk_json(obj: Any, row: int, fld: str, segs: list, holders: list, parent_k
         personal = person_object(parent_key, obj)
         for k in list(obj.keys()):
             v = obj[k]
+            if k == "required" and isinstance(v, list) and isinstance(obj.get("properties"), dict) and \
+                    all(isinstance(x, str) for x in v):
+                continue  # a JSON schema's required list holds key names, and keys are never redacted
             if isinstance(v, str):
                 seg = _Seg(row, fld, v, forced=_forced_type(k, personal))
                 segs.append(seg)

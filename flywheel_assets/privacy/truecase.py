@@ -280,6 +280,9 @@ def _place_len(tokens: list[tuple[int, int, str]], i: int, text: str) -> int:
     return 0
 
 
+_MIN_SENTENCE_WORDS = 3  # shorter texts (JSON values, labels, search terms) get no sentence-start capital
+
+
 def truecase(text: str, max_chars: int = MAX_CHARS, hints: tuple[tuple[int, int], ...] = ()) -> str:
     """A cased copy of an all-lower-case ``text`` (see the module docstring), same length and offsets; ``text`` itself
     when it is not a lower-case text (``is_lowercase_text``), longer than ``max_chars`` (a tool output or document,
@@ -297,8 +300,8 @@ def truecase(text: str, max_chars: int = MAX_CHARS, hints: tuple[tuple[int, int]
         if code and any(x <= a < y for x, y in code):
             continue
         tokens.append((a, b, m.group(0)))
-    if not tokens:
-        return text
+    if len(tokens) < 2:
+        return text  # one word (a JSON value, an enum, a schema's required key): a capital only adds NER noise
     _wc, _census, _places, tiers, _exc = _lexicons()
     last_names = _census_last()
     connectors = tiers[5] if tiers else frozenset()
@@ -342,7 +345,7 @@ def truecase(text: str, max_chars: int = MAX_CHARS, hints: tuple[tuple[int, int]
                 text[tokens[i - 1][1]:a] == " ":
             cap[i] = True  # janice baker
         # sentence start: the text's first word, after . ! ? + space, at a line start (after a list marker)
-        if not cap[i]:
+        if not cap[i] and len(tokens) >= _MIN_SENTENCE_WORDS:  # "query string", "staging env": no sentence
             before = text[max(0, a - 12):a]
             if i == 0 or _SENT_END.search(before) or _LINE_START.search(text, max(0, a - 12), a):
                 cap[i] = True

@@ -137,3 +137,51 @@ def test_lowercase_passes_add_no_span_on_real_chat(realdata, monkeypatch):
     without = [detect_person_cues(t) for t in texts]
     added = [(i, s) for i, (a, b) in enumerate(zip(with_passes, without)) for s in set(a) - set(b)]
     assert added == []
+
+
+def test_one_or_two_words_get_no_sentence_capital():
+    from flywheel_assets.privacy.truecase import truecase
+
+    # JSON values, enums and schema keys: a capital would only make the NER model call "Query" an organisation
+    for value in ("query", "staging", "query string", "payments worker"):
+        assert truecase(value) == value
+    assert truecase("hi, i'm jared from tampere") != "hi, i'm jared from tampere"
+
+
+def test_tool_schema_required_keys_survive_redaction(pii_key):
+    """A schema's `required` list names keys; redacting it ('query' -> '<ORG_1>') made every later call fail the
+    schema check in curation (seen on the demo drop: 333 units filtered as invalid_tool_call)."""
+    import json
+
+    from flywheel_assets.privacy.config import PrivacyConfig
+    from flywheel_assets.privacy.redact import redact_units
+    from flywheel_assets.schema import message, new_unit, tool_call, units_frame
+
+    schema = {"type": "object", "properties": {"query": {"type": "string"}, "email": {"type": "string"}},
+              "required": ["query", "email"]}
+    tools = [{"type": "function", "function": {"name": "search_kb", "description": "Search the knowledge base",
+                                               "parameters": schema}}]
+    unit = new_unit([message("user", "my email is jane.doe@example.com"),
+                     message("assistant", "", tool_calls=[tool_call("c1", "search_kb",
+                                                                    {"query": "reset password",
+                                                                     "email": "jane.doe@example.com"})])],
+                    session_id="s1", tools=tools)
+    res = redact_units(units_frame([unit]), PrivacyConfig(), pii_key)
+    out_tools = json.loads(res.units["tools"][0])
+    assert out_tools[0]["function"]["parameters"]["required"] == ["query", "email"]
+    msgs = json.loads(res.units["messages"][0])
+    assert "jane.doe@example.com" not in json.dumps(msgs)
+
+
+def test_schema_required_list_is_not_scanned():
+    from flywheel_assets.privacy.redact import _walk_json
+
+    schema = {"type": "object", "properties": {"Berlin": {"type": "string", "description": "office in Berlin"}},
+              "required": ["Berlin"]}
+    segs, holders = [], []
+    _walk_json({"v": schema}, 0, "tools", segs, holders)
+    texts = [s.text for s in segs]
+    assert "office in Berlin" in texts and "Berlin" not in texts  # descriptions are scanned, key names are not
+    segs2 = []
+    _walk_json({"v": {"required": ["Berlin"]}}, 0, "tools", segs2, [])  # no schema around it: an ordinary list
+    assert [s.text for s in segs2] == ["Berlin"]
