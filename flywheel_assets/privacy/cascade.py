@@ -719,6 +719,14 @@ class Cascade:
                      if not any(s.start < e.end and e.start < s.end for s in spans)]
             if extra:
                 spans = resolve_overlaps(spans + extra)
+        if cfg.person_cues and ("," in text or " and " in text or "&" in text):
+            # a list with one person found by any detector ("Neymar, Messi and Mbappe"): its name-like members join
+            from .detectors.person_cues import extend_name_lists
+
+            extra = [e for e in extend_name_lists(text, [(s.start, s.end) for s in spans if s.entity_type == "PERSON"])
+                     if not any(s.start < e.end and e.start < s.end for s in spans)]
+            if extra:
+                spans = resolve_overlaps(spans + self.allow.filter(text, extra))
         spans = bridge_addresses(text, spans)
         spans = address_blocks(text, spans)
         if cfg.propagate:
