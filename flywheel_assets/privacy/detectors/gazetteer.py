@@ -49,6 +49,13 @@ product / tech name: biographic cues (``grew up in``, ``born in``, ``moved (here
 after travel cues (``visited``, ``flight to``, ``stayed in``, ``the town of``). After a biographic cue a lower-case
 unknown word (5+ letters) or a gazetteer country / city in lower case (``born in turkey``) is a place too.
 
+Sixth wave: an ALL-CAPS word (5+ letters; 4+ in Greek / Cyrillic) after a cue is read title-cased when the cue is
+shouted too (``I AM IN ΠΑΡΕΚΚΛΗΣΙΑ``) or biographic (``grew up in TRÄSLÖVSLÄGE``; not ``moved to`` / ``based in``,
+where tech migrations live); more biographic cues (``birthplace is``, ``home city / native town is``, ``a village /
+town called X``); ``X-born`` next to ``X-based`` and ``a X native`` (not ``native speaker``, ``React Native``), both
+also for a gazetteer place (``Berlin-born``); an unknown word right before ``, <country / region>`` that ends the
+phrase (``Kvarnbyn, Sweden``, ``KVARNBYN, SWEDEN 12345``).
+
 Build cost: the tables (~3 s of CPU) are cached as a ``marshal`` file under the user's cache dir, keyed by this
 module's source and the data packages' versions (``python -m flywheel_assets.privacy.detectors.gazetteer --build``
 writes it; ``FLYWHEEL_GAZETTEER_CACHE=0`` disables it); a fresh process then loads them in ~0.1 s.
@@ -474,6 +481,8 @@ def detect_places(text: str) -> list[Span]:
         return []
     out = _lexicon_places(text)
     extra = _cue_places(text, out)
+    if out and "," in text:
+        extra = extra + _pair_places(text, out, extra)
     if extra:
         out = sorted(out + extra, key=lambda sp: (sp.start, sp.end))
     return out
@@ -571,8 +580,11 @@ _STRONG_PLACE_CUE = (r"grew[ \t]+up[ \t]+in|born[ \t]+(?:and[ \t]+(?:raised|bred
                      r"moved[ \t]+(?:here[ \t]+|back[ \t]+|over[ \t]+|away[ \t]+)?(?:from|to)|"
                      r"relocat(?:e|ed|ing)[ \t]+(?:here[ \t]+)?(?:from|to)|"
                      r"(?:live|lives|lived|living|reside|resides|resided|residing)[ \t]+in|"
-                     r"based[ \t]+(?:in|out[ \t]+of)|located[ \t]+in|hometown[ \t]+(?:is|of)|native[ \t]+of|"
-                     r"(?:i'm|i’m|i[ \t]+am|we're|we’re|we[ \t]+are)[ \t]+(?:from|in|based[ \t]+in)")
+                     r"based[ \t]+(?:in|out[ \t]+of)|located[ \t]+in|hometown[ \t]+(?:is|was|of)|native[ \t]+of|"
+                     r"birth[ \t]?place[ \t]+(?:is|was|of)|(?:home|native)[ \t]+(?:city|town|village|country)[ \t]+"
+                     r"(?:is|was|of)|"
+                     r"(?:i'm|i’m|i[ \t]+am|we're|we’re|we[ \t]+are)[ \t]+(?:from|in|based[ \t]+in)|"
+                     r"(?:town|city|village|hamlet|suburb|neighbou?rhood)[ \t]+(?:called|named)")
 _WEAK_PLACE_CUE = (r"visit(?:ed|ing|s)?|trip[ \t]+to|vacation(?:ing)?[ \t]+in|holiday(?:ing)?[ \t]+in|"
                    r"(?:flights?|flew|fly(?:ing)?|travel(?:l?ed|l?ing|s)?|arriv(?:e|ed|es|ing))[ \t]+(?:to|from|in)|"
                    r"stay(?:ed|ing|s)?[ \t]+in|headquartered[ \t]+in|(?:the[ \t]+)?(?:city|town|village|capital)"
@@ -580,12 +592,18 @@ _WEAK_PLACE_CUE = (r"visit(?:ed|ing|s)?|trip[ \t]+to|vacation(?:ing)?[ \t]+in|ho
 _CUE_PLACE = re.compile(
     r"(?=[gbrmlvhniwtfascGBRMLVHNIWTFASC])\b(?:(?P<strong>" + _STRONG_PLACE_CUE + r")|" + _WEAK_PLACE_CUE + r")[ \t]+(?:the[ \t]+)?"
     r"(?:(?i:north|south|east|west|northern|southern|eastern|western|central|rural|downtown)[ \t]+)?"
-    r"(?P<w>[^\W\d_]+(?:['’\-][^\W\d_]+)*(?:[ \t][A-Z][^\W\d_]+(?:['’\-][^\W\d_]+)*){0,2})", re.I)
+    r"(?P<w>[^\W\d_]+(?:['’\-][^\W\d_]+)*(?-i:[ \t][A-Z][^\W\d_]+(?:['’\-][^\W\d_]+)*){0,2})", re.I)
 _AREA_PLACE = re.compile(
     r"the[ \t]+(?P<w>[A-Z][^\W\d_]+(?:[ \t][A-Z][^\W\d_]+)?)[ \t]+(?:area|region|province|county|district|"
     r"municipality|prefecture|oblast|canton|governorate|voivodeship|metropolitan[ \t]+area)\b")
-_BASED_PLACE = re.compile(r"(?<![\w.\-/])(?P<w>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)-based\b")
-_BASED = re.compile(r"-based\b")
+_BASED_PLACE = re.compile(r"(?<![\w.\-/])(?!(?:The|A|An|My|Our|Your|Their|His|Her|This|That|Its)[ \t])"
+                          r"(?P<w>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)-(?:based|born)\b")
+_BASED = re.compile(r"-(?:based|born)\b")
+# "a Tarnowice native" (not "a native speaker", "React Native"): one or two capitalised words before lower-case native
+_NATIVE_PLACE = re.compile(r"\b(?:[Aa]n?|[Tt]he)[ \t]+(?P<w>[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)[ \t]+native\b(?![ \t\-]+"
+                           r"(?:speakers?|tongue|languages?|apps?|code|modules?|library|libraries|plants?|species|"
+                           r"english|american|advertising|ads?|support|build|builds|binaries|binary|version|"
+                           r"integration|client|mode)\b)")
 _TOPONYM_WORDS = frozenset("""new port lake san santa santo saint st fort mount upper lower little great el la le
 los las al""".split())
 # technology words that are no English words (Kubernetes-based, living in vscode): never a place
@@ -612,13 +630,68 @@ def _unknown_place_word(w: str, cap: bool) -> bool:
     return word_class(w) == 1
 
 
+def _famous_place(w: str) -> bool:
+    """A capitalised one-word gazetteer place that needs no cue (not a brand, not an English word)."""
+    f = _fold(w)
+    ent = lexicon().get(f)
+    return bool(ent) and w[:1].isupper() and f not in _BRANDS and f not in _plain_words() and \
+        any(not rest and t != _CUE for rest, t, _k in ent)
+
+
+# "Kvarnbyn, Sweden", "KVARNBYN, SWEDEN": an unknown capitalised word right before ", <country / region>" that ends
+# the phrase (not "Hola, Mexico is ..."); the country / region is a gazetteer match already
+_PAIR_BEFORE = re.compile(r"(?<![\w.\-/@'’])(?P<w>[^\W\d_][^\W\d_'’\-]*[^\W\d_])[ \t]*,[ \t]*$")
+_PAIR_END = re.compile(r"[ \t]*(?:$|[\n\r.,;:)!?]|\d)")
+_GREETINGS = frozenset("""hola bonjour hallo ciao salut namaste aloha shalom merhaba privet hej ola salaam salam
+konnichiwa ahoj servus moin gracias merci danke grazie obrigado""".split())
+
+
+def _pair_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]:
+    out = []
+    lex = lexicon()
+    for sp in found:
+        if sp.score != SCORE or not _PAIR_END.match(text, sp.end):
+            continue
+        toks = _tokens(text[sp.start:sp.end])
+        ent = lex.get(toks[0]) if toks else None
+        if not ent or not any(rest == toks[1:] and kind != _KIND_CITY for rest, _t, kind in ent):
+            continue
+        m = _PAIR_BEFORE.search(text, max(0, sp.start - 40), sp.start)
+        if not m:
+            continue
+        w = m.group("w")
+        if _fold(w) in _GREETINGS:
+            continue
+        if w.isupper():
+            if not _shouted(w) or not text[sp.start:sp.end].isupper() or not _unknown_place_word(w.title(), True):
+                continue
+        elif not _unknown_place_word(w, True):
+            continue
+        a, b = m.span("w")
+        if any(x.start < b and a < x.end for x in found) or any(x.start < b and a < x.end for x in extra):
+            continue
+        out.append(Span(a, b, ENTITY, CUE_SCORE, SOURCE))
+    return out
+
+
+_TECH_PRONE_CUE = re.compile(r"(?i:moved|relocat|based|located)")
+
+
+def _shouted(w: str) -> bool:
+    """An ALL-CAPS word long enough not to be an acronym (5+ letters; 4+ in Greek / Cyrillic)."""
+    letters = [c for c in w if c.isalpha()]
+    return w.isupper() and (len(letters) >= 5 or (len(letters) == 4 and not letters[0].isascii()))
+
+
 def _cue_places(text: str, taken: list[Span]) -> list[Span]:
     """LOCATION spans (score CUE_SCORE) for unknown words after strong place cues, not overlapping ``taken``."""
     low = None
     out: list[Span] = []
-    for rx in (_CUE_PLACE, _AREA_PLACE, _BASED_PLACE):
+    for rx in (_CUE_PLACE, _AREA_PLACE, _BASED_PLACE, _NATIVE_PLACE):
         if rx is _BASED_PLACE:  # literal search first: "-based" is rare
             ms = [m for p in _BASED.finditer(text) for m in [rx.search(text, max(0, p.start() - 40), p.end())] if m]
+        elif rx is _NATIVE_PLACE:
+            ms = rx.finditer(text) if " native" in text else ()
         else:
             ms = rx.finditer(text)
         for m in ms:
@@ -641,6 +714,25 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                 if not famous and not _unknown_place_word(w, False):
                     continue
                 words = [words[0]]
+            elif rx is _CUE_PLACE and _shouted(words[0][2]):
+                # an ALL-CAPS word after a cue ("I AM IN ΠΑΡΕΚΚΛΗΣΙΑ", "grew up in TRÄSLÖVSLÄGE"): read title-cased
+                # when the cue is shouted too, or after a biographic cue (not "moved to", "based in": tech migrations)
+                cue = text[m.start():a]
+                if not (cue.isupper() or (strong and not _TECH_PRONE_CUE.match(cue))):
+                    continue
+                keep = []
+                for s, e, w in words:
+                    if not _shouted(w) or not (_unknown_place_word(w.title(), True) or _fold(w) in _TOPONYM_WORDS) or \
+                            any(sp.start < e and s < sp.end for sp in taken):
+                        break
+                    keep.append((s, e, w))
+                while keep and not _unknown_place_word(keep[-1][2].title(), True):
+                    keep.pop()
+                if not keep:
+                    continue
+                words = keep
+            elif rx in (_BASED_PLACE, _NATIVE_PLACE) and len(words) == 1 and _famous_place(words[0][2]):
+                pass  # "Berlin-born", "a Toronto native": the gazetteer knows the place
             else:
                 # a run of capitalised words: every word unknown or a toponym word (New, Port, San), the last unknown
                 keep = []

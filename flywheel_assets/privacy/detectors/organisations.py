@@ -31,6 +31,12 @@ Written from general knowledge of how company names are built; nothing is keyed 
   read (``S.p.A.``, ``K.K.``, ``Pty Ltd``, ``Co., Ltd``, ``Sdn Bhd`` ...); and list siblings of a found
   organisation (``at Zentrix, Qorvix and Nexora``: ``_list_siblings``), each passing the same ``_org_word`` test.
 
+* **sixth wave**: ``my employer x`` / ``x is hiring`` / ``x hired me`` (one word, any case, same word tests as the
+  lower-case employer cue); lower-case surname firms after an organisation cue (``i work at morrison, keller and
+  dunn``, ``represented by hale & dorr``) and lists of 3+ census surnames without a cue in lower case or ALL CAPS
+  (no given name, at most one everyday word, never the first); a truecased comma list of given names (``Emma, Olivia
+  and Sophia``) is no longer a firm; shouted employer phrases keep only the name (``WORK AT ZENTROVA`` -> ``ZENTROVA``).
+
 Public product / vendor names (GitHub, OpenAI, Python, Kubernetes, AWS, Visa, UPS ...) are never taken: the default
 allow-list (``data/allow_list.yaml``) is consulted for every name word. One token regex per form; linear time.
 """
@@ -250,6 +256,9 @@ def detect_organisations(text: str) -> list[Span]:
                 continue
             firm_form = ("-" in v or "&" in v or "," in v and len(parts) >= 3) and not (
                 "," not in v and parts[0].casefold() in _first_names())
+            if firm_form and "," in v and all(p.casefold() in _first_names() for p in parts) and \
+                    not all(p.casefold() in _last_names() for p in parts):
+                firm_form = False  # "Emma, Olivia and Sophia" (a truecased list of given names): people, not a firm
             if firm_form or _ORG_CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()]) or \
                     _ORG_CUE_AFTER.match(text, m.end()):
                 out.append(Span(m.start(1), m.end(1), "ORGANIZATION", SCORE, SOURCE))
@@ -278,6 +287,10 @@ def detect_organisations(text: str) -> list[Span]:
                 continue
             out.append(Span(m.start(1), m.end(1), "ORGANIZATION", SCORE, SOURCE))
     out.extend(_context_orgs(text))
+    if "employer" in text or "hiring" in text or "hired me" in text:
+        out.extend(_hiring_orgs(text))
+    if " and " in text or "&" in text or " AND " in text:
+        out.extend(_lower_firms(text))
     if _UPPER.search(text):
         out.extend(_cue_orgs(text))
     lower_inst = [m for rx in (_LOWER_OF_PLACE, _LOWER_PLACE_HEAD) for m in rx.finditer(text)] \
@@ -432,6 +445,81 @@ def _lower_org_word(w: str) -> bool:
     return not _inflected(lw, plain, nouns) and not _MORPH_GENERIC.search(lw)
 
 
+# "my employer zentrova", "zentrova is hiring", "zentrova hired me": one word (any case) next to an employer cue; it
+# must pass the same tests as a lower-case employer word (no English / name / place / product word)
+_EMPLOYER_BEFORE = re.compile(r"\b(?i:my|our|his|her|their)[ \t]+(?:(?i:current|former|new|old|previous|last)[ \t]+)?"
+                              r"employer(?:[ \t]*[,:]|[ \t]+(?:is|was))?[ \t]+(?P<name>[^\W\d_][\w&\-]*[^\W_])"
+                              r"(?![\w\-'’@./])")
+_HIRING_AFTER = re.compile(r"(?<![\w\-'’@./])(?P<name>[^\W\d_][\w&\-]*[^\W_])[ \t]+(?:(?:is|are)[ \t]+(?:now[ \t]+|"
+                           r"currently[ \t]+|still[ \t]+)?hiring|hired[ \t]+me)\b")
+
+
+# "i work at morrison, keller and dunn", "represented by hale & dorr": a lower-case surname firm after a strong
+# organisation cue; every part a census last name, no stop / calendar / nationality word, at most one everyday word
+_LOWER_FIRM = re.compile(
+    r"\b(?:(?:works?|worked|working|interned|interning|employed)[ \t]+(?:at|for|by)|joined|hired[ \t]+by|"
+    r"represented[ \t]+by|offer[ \t]+from|(?:partners?|associates?|lawyers?|attorneys?|accountants?|paralegals?|"
+    r"counsel|interns?|clerks?)[ \t]+(?:at|with)|(?:law|accounting|accountancy|architecture)[ \t]+firm(?:[ \t]+of|,)?)"
+    r"[ \t]+(?:the[ \t]+)?"
+    r"(?P<name>[a-z][a-z'’]+(?:[ \t]*,[ \t]*[a-z][a-z'’]+){0,3},?[ \t]+(?:and|&)[ \t]+[a-z][a-z'’]+|"
+    r"[a-z][a-z'’]+[ \t]*&[ \t]*[a-z][a-z'’]+)(?![\w\-'’@])")
+
+
+# the same list shape without a cue (3+ parts: "reach out to delgado, frye and bauer"; also shouted, "ORTEGA, FRYE AND
+# BAUER"), read on a lower-cased copy: no part may be a given name or an everyday word, as the mixed-case form allows
+_LOWER_FIRM_LIST = re.compile(r"(?<![\w\-'’@.])(?P<name>[a-z][a-z'’]+(?:[ \t]*,[ \t]*[a-z][a-z'’]+){1,3},?[ \t]+"
+                              r"(?:and|&)[ \t]+[a-z][a-z'’]+)(?![\w\-'’@])")
+
+
+def _firm_list(text: str) -> list[Span]:
+    low = text.lower()
+    if len(low) != len(text) or ", " not in text:
+        return []
+    from .gazetteer import _surnames
+
+    out = []
+    plain = _place_words()[1]
+    for m in _LOWER_FIRM_LIST.finditer(low):
+        orig = text[m.start("name"):m.end("name")]
+        if not (orig.islower() or orig.isupper()):
+            continue  # mixed case: the capitalised surname-firm rule decides
+        parts = [p for p in re.findall(r"[a-z'’]+", m.group("name")) if p != "and"]
+        if len(parts) < 3 or any(p not in _surnames() or p in _stop_words() or p in _CALENDAR or
+                                 p in _first_names() or p.capitalize() in _DEMONYMS for p in parts):
+            continue
+        if parts[0] in plain or sum(p in plain for p in parts) > 1:
+            continue  # "wood, stone and glass", "red, green and blue"
+        out.append(Span(m.start("name"), m.end("name"), "ORGANIZATION", SCORE, SOURCE))
+    return out
+
+
+def _lower_firms(text: str) -> list[Span]:
+    out = _firm_list(text) if ", " in text else []
+    for m in _LOWER_FIRM.finditer(text):
+        parts = [p for p in re.findall(r"[a-z'’]+", m.group("name")) if p != "and"]
+        plain = _place_words()[1]
+        if len(parts) < 2 or ("&" not in m.group("name") and parts[0] in plain) or sum(p in plain for p in parts) > 1:
+            continue
+        from .gazetteer import _surnames  # the census list as is (names_lexicon's drops surnames that are nouns)
+
+        if all(p in _surnames() and p not in _stop_words() and p not in _CALENDAR and
+               p.capitalize() not in _DEMONYMS for p in parts):
+            out.append(Span(m.start("name"), m.end("name"), "ORGANIZATION", SCORE, SOURCE))
+    return out
+
+
+def _hiring_orgs(text: str) -> list[Span]:
+    out = []
+    for rx in (_EMPLOYER_BEFORE, _HIRING_AFTER):
+        for m in rx.finditer(text):
+            w = m.group("name")
+            ok = _lower_org_word(w) if w.islower() else (_org_word(w) and not _is_place(w) and
+                                                           w.casefold() not in _name_tokens())
+            if ok and not _allowed_phrase(w):
+                out.append(Span(m.start("name"), m.end("name"), "ORGANIZATION", SCORE, SOURCE))
+    return out
+
+
 def _inflected(lw: str, plain: frozenset, nouns: frozenset) -> bool:
     try:
         from .gazetteer import _english_form
@@ -547,8 +635,9 @@ _COMMA_LEGAL = re.compile(r"(?<![\w\-'’.@/])" + _CTX_NAME + r"(?:,[ \t]*(?:Inc
 def _trim_leading(words: list[str]) -> list[str]:
     """Drop sentence-opening words before a name ("Yesterday Zentrix announced", "Then Acme ...")."""
     plain = _place_words()[1]
+    shout = len(words) > 1 and all(w.isupper() for w in words)  # "WORK AT ZENTROVA": English words, not acronyms
     while words and (words[0].casefold() in _stop_words() or words[0].casefold() in _CALENDAR or (
-            words[0].casefold() in plain and not _BRANDLIKE.match(words[0]) and len(words) > 1)):
+            words[0].casefold() in plain and (shout or not _BRANDLIKE.match(words[0])) and len(words) > 1)):
         words = words[1:]
     return words
 
