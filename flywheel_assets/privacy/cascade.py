@@ -564,6 +564,16 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
     return known
 
 
+def unescape_quotes(text: str) -> tuple[str, list[int]] | None:
+    """``(unescaped, index)`` for a text holding backslash-escaped quotes (a logged JSON or Python string literal:
+    ``\\"I\\'m Jane\\'s daughter\\"``), else None. ``index[k]`` is the position in ``text`` of the unescaped
+    text's k-th character, so a span ``(a, b)`` found in the unescaped text is ``(index[a], index[b - 1] + 1)``."""
+    if "\\" not in text or ("\\'" not in text and '\\"' not in text):
+        return None
+    keep = [k for k in range(len(text)) if not (text[k] == "\\" and k + 1 < len(text) and text[k + 1] in "'\"")]
+    return "".join(text[k] for k in keep), keep
+
+
 def _hints(spans: list[Span]) -> tuple[tuple[int, int], ...]:
     """Extents of the names / places / firms found so far: truecasing capitalises their words."""
     return tuple(sorted((s.start, s.end) for s in spans if s.entity_type in ("PERSON", "LOCATION", "ORGANIZATION")))
@@ -647,6 +657,19 @@ class Cascade:
 
     # -- internals ---------------------------------------------------------------------------------------------------
     def _scan_uncached(self, texts: list[str]) -> list[list[Span]]:
+        """Scan ``texts``; a text with backslash-escaped quotes is scanned unescaped and its spans are mapped back
+        (``unescape_quotes``: ``I\\'m Jane\\'s daughter`` reads as ``I'm Jane's daughter``)."""
+        views = [unescape_quotes(t) for t in texts] if self.cfg.unescape_quotes else [None] * len(texts)
+        extra = [i for i, v in enumerate(views) if v is not None]
+        if not extra:
+            return self._scan_texts(texts)
+        out = self._scan_texts([t if v is None else v[0] for t, v in zip(texts, views)])
+        for i in extra:  # back to the original offsets; a span keeps the backslashes inside it
+            idx = views[i][1]
+            out[i] = [Span(idx[s.start], idx[s.end - 1] + 1, s.entity_type, s.score, s.source) for s in out[i]]
+        return out
+
+    def _scan_texts(self, texts: list[str]) -> list[list[Span]]:
         cfg = self.cfg
         per: list[list[Span]] = [[] for _ in texts]
         if cfg.rules:

