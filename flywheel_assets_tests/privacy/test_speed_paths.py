@@ -161,3 +161,100 @@ def test_cascade_output_equals_reference_paths(realdata, monkeypatch):
     slow = C.Cascade(PrivacyConfig()).scan_many(texts)
     assert fast == slow
     assert sum(map(len, fast)) > 150
+
+
+def _json_strings(node, out, min_len=3):
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if len(x) >= min_len:
+                out.append(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+
+
+def _corpus_strings(realdata, budget=100_000):
+    """Every string value (>= 3 chars) of tau-bench (airline + retail), ToolBench trees and Langfuse framework
+    traces, at most ``budget`` chars per corpus (files in sorted order)."""
+    out: list[str] = []
+    for sub in ("tau_bench_demos", "toolbench_trees", "langfuse_framework_traces"):
+        got: list[str] = []
+        for path in sorted((realdata / sub).rglob("*")):
+            if sum(map(len, got)) > budget:
+                break
+            if not path.is_file() or path.suffix not in (".json", ".jsonl"):
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            docs = text.splitlines() if path.suffix == ".jsonl" else [text]
+            for doc in docs:
+                try:
+                    _json_strings(json.loads(doc), got)
+                except ValueError:
+                    got.append(doc)
+        out.extend(got)
+    return out
+
+
+def _assert_three_paths_same(texts):
+    for t in texts:
+        ref = R.detect_rules(t, prefilter=False)
+        assert R.detect_rules(t) == ref
+        assert R.run_rules_prefiltered(t) == R.run_rules_prefiltered_loop(t)
+
+
+def test_prefiltered_rules_equal_reference_on_agent_logs(realdata):
+    texts = _corpus_strings(realdata)
+    assert len(texts) > 500 and sum(map(len, texts)) > 300_000
+    _assert_three_paths_same(texts)
+    assert sum(len(R.detect_rules(t)) for t in texts) > 100  # the logs do hold rule hits
+
+
+def test_prefiltered_rules_equal_reference_on_demo_logs(tmp_path):
+    from flywheel_assets.demo import generate_demo
+
+    generate_demo(tmp_path / "drop", sessions=12, manifest_path=tmp_path / "manifest.json")
+    texts: list[str] = []
+    for path in sorted((tmp_path / "drop").rglob("*")):
+        if path.is_file():
+            raw = path.read_text(encoding="utf-8", errors="replace")
+            texts.append(raw)  # whole files: long multi-line texts
+            for line in raw.splitlines():
+                try:
+                    _json_strings(json.loads(line), texts)
+                except ValueError:
+                    texts.append(line)
+    assert len(texts) > 100
+    _assert_three_paths_same(texts)
+    assert sum(len(R.detect_rules(t)) for t in texts) > 50  # the planted PII is found
+
+
+def test_compiled_plan_equals_plan_loop_on_synthetic():
+    texts = SYNTHETIC + [t.upper() for t in SYNTHETIC] + [t.lower() for t in SYNTHETIC]
+    _assert_three_paths_same(texts)
+
+
+def test_min_digits_is_what_a_match_must_consume():
+    def n(p, flags=0):
+        return R.pattern_min_digits(re.compile(p, flags))
+
+    assert n(r"\d{3}-\d{2}-\d{4}") == 9
+    assert n(r"(?:\d[ -]?){12,18}\d") == 13
+    assert n(r"(?:0?[1-9]|[12]\d)[/.]\d\d") == 3  # a branch counts its cheapest member
+    assert n(r"(?:abc|\d{5})\d") == 1
+    assert n(r"[\dA-F]{8}") == 0  # a class with non-digits counts nothing
+    assert n(r"[^\d]{4}\d") == 1  # a negated class neither
+    assert n(r"(?=\d{9})\d") == 1  # nor a lookaround
+    assert n(r"x(\d)\1") == 1  # nor a back-reference
+    assert n(r"\d{2,}?", re.I) == 2
+    assert R.count_digits("a1٢３ x") == 3 and R.count_digits("") == 0 and R.count_digits("12ab3") == 3
+    digit = re.compile(r"\d")
+    sample = "".join(chr(c) for c in range(0x660, 0x6a0)) + "0123456789abc١٢٣" + "\uff10\uff11"
+    assert R.count_digits(sample) == len(digit.findall(sample))
+    # the rules with a digit requirement: a text with one digit too few skips them, and they cannot match it
+    plan = dict(R._planned_rules())
+    card = next(r for r in plan if r.name == "credit_card")
+    assert ("digits", 13) in R.rule_requirements(card)
+    assert R.detect_rules("card 4111 1111 1111 111") == R.detect_rules("card 4111 1111 1111 111", prefilter=False)

@@ -537,11 +537,9 @@ _WORD_BEFORE_NO = re.compile(r"(?<![^\W\d_])([^\W\d_]{3,})(?=\.?[ \t]*,?[ \t]*(?
 
 @lru_cache(maxsize=16)
 def _tokens(text: str) -> frozenset[str]:
-    out = set()
-    for t in _TOKEN.findall(text):
-        t = t.casefold()
-        out.add(t)
-        out.add(t.rstrip("."))
+    """The text's case-folded tokens, each also without its trailing full stop (a token has at most one)."""
+    out = set(map(str.casefold, _TOKEN.findall(text)))
+    out.update([t[:-1] for t in out if t.endswith(".")])
     return frozenset(out)
 
 
@@ -586,6 +584,11 @@ def _post_gate(text: str) -> bool:
 
 @lru_cache(maxsize=16)
 def _glued_gate(text: str) -> bool:
+    # a word whose case folding ends in a glued street word needs that ending in the text's case folding
+    # (``str.casefold`` maps character by character): most texts have none, and skip the word scan
+    low = text.casefold()
+    if not any(e in low for e in _GLUED_ENDS):
+        return False
     return any(w.casefold().endswith(_GLUED_ENDS) for w in _WORD_BEFORE_NO.findall(text))
 
 
