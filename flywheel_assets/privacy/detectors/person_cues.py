@@ -27,6 +27,14 @@ them from what real chat logs and transcripts say around a name, and from a name
   is`` / ``call me`` (``Hope``), speech / action verbs (``X shouted``), vocatives ending a clause (``leave me X,``),
   lower-case possessives in a sentence naming someone else, person verbs + a non-English surname (``spoke with
   Lindqvist``), and a lone lower-case given name that is no English word, in prose (``send it to priya``);
+- the strongest cues (``my (maiden) name is``, ``née``, ``call me``, ``everyone calls me``, ``I go by``) take any
+  capitalised word that is no pronoun / determiner / filler, also an English word (``call me Will``, ``née
+  Christian``); credits (``directed / written / produced / narrated / illustrated / composed / performed by X``,
+  ``(co-)starring X``, ``featuring X``, ``a song / novel / film / book by X``) take one to four capitalised name
+  words (no allow-listed product, no ``by the``; never code verbs like ``sorted by``), in lower-case texts
+  non-English lower-case words; a particle run (``van der``, ``de la``, ``bin``) + a capitalised word extends any
+  name found here (``Paul van der Voet``; lower-case ``pieter de vaan`` after ``my name is``); the answer in the
+  same line as a name question (``what's your name? jillian capon``, ``name please? mark pinto``);
 - in lower-case chat (``truecase.is_lowercase_text``) a found name grows by a lower-case honorific (``mrs. okafor``),
   a census surname that is no verb / adjective after a lone given name (``priya pinto``), a post-nominal (``... md``),
   and the other members of a ``,`` / ``and`` list of name-like words (``jukka, okafor and pinto``); ``says péter.``;
@@ -71,6 +79,7 @@ _RELATIONS = (r"friend|best friend|wife|husband|son|daughter|brother|sister|mom|
 _STRONG_B = re.compile(
     r"\b(?:my\s+(?:full\s+|first\s+|last\s+|real\s+|legal\s+|given\s+|nick)?name\s*(?:is|'s|’s|=|:)"
     r"|(?:you\s+can\s+|please\s+|they\s+|just\s+|people\s+|friends\s+)?call\s+me"
+    r"|(?:everyone|everybody|people|friends|most\s+people|folks)\s+(?:usually\s+|just\s+|all\s+)?calls?\s+me"
     r"|i\s+go\s+by|i\s*(?:'m|’m|\s+am)\s+called|i\s+am\s+named|signed,?"
     r"|my\s+(?:" + _RELATIONS + r")(?:'s|’s)?\s*(?:,|named|called|is\s+called)?)[ \t]*:?[ \t]*\Z", _I)
 _GIVEN_B = re.compile(
@@ -169,7 +178,8 @@ class _Text:
         self.toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
 
 
-def _take(tx: _Text, i: int, *, first_min: int, lower_min: int | None, max_tokens: int = 4) -> tuple[int, int] | None:
+def _take(tx: _Text, i: int, *, first_min: int, lower_min: int | None, max_tokens: int = 4,
+          particles_lower: bool = False) -> tuple[int, int] | None:
     """A name starting at token ``i``: (token index of the last word, end char) or None.
 
     Capitalised: the first word needs ``word_class >= first_min`` (1 = any non-English word, 2 = a given name); the
@@ -195,17 +205,74 @@ def _take(tx: _Text, i: int, *, first_min: int, lower_min: int | None, max_token
         nw = toks[j + 1][2]
         ncap, nc, _ = _info(nw)
         if cap:
-            if nw.casefold() in _PARTICLES and j + 2 < len(toks) and _is_cap(toks[j + 2][2]) and \
-                    text[toks[j + 1][1]:toks[j + 2][0]] == " " and _cls(toks[j + 2][2]) >= 1:
-                j += 2
+            k = _particle_run(tx, j + 1, lower=False)
+            if k is not None:  # "Paul van der Voet", "Ana de la Cruz", "Omar bin Laden"
+                j = k
                 continue
             if not ncap or nc < 1 and _core(nw).casefold() not in _last_names():  # Einstein, Hooper: nouns
                 break
         else:
+            k = _particle_run(tx, j + 1, lower=True) if particles_lower else None
+            if k is not None:  # "my name is pieter de vaan"
+                j = k
+                continue
             if not nw.islower() or nc < 1 or _core(nw) not in _last_names() and nc < 2:
                 break
         j += 1
     return j, toks[j][1] - _info(toks[j][2])[2]
+
+
+# name particles ("van der", "de la", "bin"): lower case inside a name; these also capitalised ("Vincent Van Gogh")
+_PARTICLES_CAP = frozenset("van von de der den di da del della dos das du bin ibn ter".split())
+_PARTICLE_STOP = frozenset("""a an the and or of in on at to for by with from as is are was were be it its this that
+i me my you your he him his she her we us our they them their not no so but if then than""".split())
+
+
+def _particle_run(tx: _Text, k: int, *, lower: bool) -> int | None:
+    """Token index of the name word ending a particle run that starts at token ``k`` (``van der Voet``, ``de la
+    Cruz``, ``bin Laden``; ``lower``: ``de vaan``), else None. One to three particles, single spaces; the word after
+    them is capitalised and no stop word (any capitalised word: ``Laden``, ``Cruz``), or, ``lower``, a lower-case
+    word that is no English word or a census last name."""
+    toks, text = tx.toks, tx.text
+    n = 0
+    while k + n < len(toks) and n < 3:
+        pw = toks[k + n][2]
+        if text[toks[k + n - 1][1]:toks[k + n][0]] != " ":
+            return None
+        if not (pw.casefold() in _PARTICLES and (pw.islower() or not lower and pw.casefold() in _PARTICLES_CAP and
+                                                 _is_cap(pw))) or _info(pw)[2]:
+            break
+        n += 1
+    j = k + n
+    if n == 0 or j >= len(toks) or text[toks[j - 1][1]:toks[j][0]] != " ":
+        return None
+    w = toks[j][2]
+    f = fold(_core(w))
+    if len(f) < 2 or f in _PARTICLE_STOP or f in _PARTICLES or f in _allowed_terms():
+        return None
+    if lower:
+        return j if w.islower() and (_cls(w) >= 1 or _core(w) in _last_names()) else None
+    return j if _is_cap(w) and f not in _not_given() else None
+
+
+_PARTICLE_NEAR = re.compile(r"[^\W\d_] (?:" + "|".join(sorted(_PARTICLES)) + r") ", _I)  # cheap pre-check
+
+
+def _extend_particles(tx: _Text, out: list[Span]) -> list[Span]:
+    """A found name followed by a particle run and a capitalised name word grows by them (``Paul`` -> ``Paul van
+    der Voet``), whichever cue found it."""
+    ends = {e: k for k, (_a, e, _w) in enumerate(tx.toks)}
+    res = []
+    for sp in out:
+        k = ends.get(sp.end)
+        j = _particle_run(tx, k + 1, lower=False) if k is not None and k + 1 < len(tx.toks) else None
+        if j is not None:
+            r = _take(tx, j, first_min=0, lower_min=None, max_tokens=2)
+            end = r[1] if r is not None else tx.toks[j][1] - _info(tx.toks[j][2])[2]
+            res.append(Span(sp.start, end, sp.entity_type, sp.score, sp.source))
+        else:
+            res.append(sp)
+    return res
 
 
 def preload() -> None:
@@ -246,9 +313,16 @@ def detect_person_cues(text: str) -> list[Span]:
             out.append(Span(s, end, "PERSON", SCORE, SOURCE))
             covered = end
             continue
+        if i > 0 and toks[i - 1][2].casefold() in _CREDIT_END and not poss:
+            r = _credit_name(tx, i)
+            if r is not None:  # "directed by Akira Kurosawa", "co-starring Hope Davis", "a novel by Tolkien"
+                out.append(_span(tx, i, r))
+                covered = r
+                continue
         if c == 0:  # an everyday word ("Hope", "carol", "Will") is a name only after "my name is" / "call me"
-            if i > 0 and toks[i - 1][2].casefold() in _NAME_CUE_END and _everyday_given(_core(w)) and \
-                    _NAME_CUE_B.search(text, max(0, s - 40), s):
+            if i > 0 and toks[i - 1][2].casefold() in _NAME_CUE_END and \
+                    _NAME_CUE_B.search(text, max(0, s - 40), s) and \
+                    (_everyday_given(_core(w)) and (cap or fold(w) not in _STRONG_STOP) or _strong_word(tx, i)):
                 r = _everyday_name(tx, i, cap)
                 if r is not None:
                     out.append(_span(tx, i, r[1]))
@@ -264,7 +338,8 @@ def detect_person_cues(text: str) -> list[Span]:
         if not cue_near:
             pass
         elif _STRONG_B.search(win):
-            r = _take(tx, i, first_min=1, lower_min=2)
+            if fold(_core(w)) not in _STRONG_STOP:  # "call me Anytime"
+                r = _take(tx, i, first_min=1, lower_min=2, particles_lower=True)
         elif cap and _TITLE_B.search(win):
             r = _take(tx, i, first_min=1, lower_min=None, max_tokens=3)
         elif _CLOSING_B.search(win):
@@ -325,8 +400,8 @@ def detect_person_cues(text: str) -> list[Span]:
         _possessives(tx, poss_cands, out)
     if ":" in text:
         _speaker_labels(tx, out)
-        if "?" in text:
-            _name_answers(tx, out)
+    if "?" in text and "name" in text.casefold():
+        _name_answers(tx, out)
     if confident >= 2:
         _lists(tx, out)
     _relations(tx, out)
@@ -335,6 +410,8 @@ def detect_person_cues(text: str) -> list[Span]:
     if "." in text:
         _initials(tx, out)
     _suffixes(tx, out)
+    if out and _PARTICLE_NEAR.search(text):
+        out = _extend_particles(tx, out)
     if out:
         out = _extend_lowercase(tx, out)
     return sorted(set(out), key=lambda sp: (sp.start, sp.end, sp.entity_type, sp.score, sp.source))
@@ -629,10 +706,32 @@ _RELATIVE_AFTER = re.compile(r",[ \t]*(?:which|where|whose|a|an|the|in|on|at)\b"
 _VOCATIVE_PRONOUN_B = re.compile(r"\b(?:me|us|you|him|her|them|please|now|again|too|anymore|sorry|thanks|"
                                  r"okay|ok|yes|no|right)[ \t]+\Z", _I)
 # the strongest cues only: a name that is also an everyday word ("Hope", "Will", "carol") needs one of them
-_NAME_CUE_B = re.compile(r"\b(?:my\s+(?:full\s+|first\s+|real\s+|legal\s+|given\s+|nick)?name\s*(?:is|'s|’s|=|:)"
-                         r"|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|i\s+go\s+by|i\s*(?:'m|’m|\s+am)\s+called"
-                         r"|i\s+am\s+named)[ \t]*:?[ \t]*\Z", _I)
-_NAME_CUE_END = frozenset(("is", "me", "by", "called", "named", "name", "nickname"))
+_NAME_CUE_B = re.compile(r"\b(?:my\s+(?:full\s+|first\s+|real\s+|legal\s+|given\s+|maiden\s+|nick)?name\s*"
+                         r"(?:is|was|'s|’s|=|:)"
+                         r"|(?:you\s+can\s+|please\s+|just\s+)?call\s+me|i\s+go\s+by(?:\s+the\s+name)?"
+                         r"|i\s*(?:'m|’m|\s+am)\s+called|i\s+am\s+named|(?<![\w.])n[ée]e"
+                         r"|(?:everyone|everybody|people|friends|my\s+friends|they|most\s+people|folks)\s+"
+                         r"(?:usually\s+|just\s+|all\s+)?calls?\s+me)[ \t]*:?[ \t]*\Z", _I)
+_NAME_CUE_END = frozenset(("is", "was", "me", "by", "called", "named", "name", "nickname", "née", "nee"))
+# after the strongest cues a capitalised word is a name even when it is an English word ("call me Will", "my maiden
+# name is Christian", "everyone calls me Lind"); not a pronoun, determiner or filler ("call me the boss", "call me
+# Anything")
+_STRONG_STOP = frozenset("""a an the this that these those my your his her our their its it me you him them us i we
+they he she not no yes so just now here there maybe sure anytime anything whatever whenever anyone someone something
+somebody everyone nothing what who please back ok okay sir madam maam ma'am mister miss mr mrs ms dr crazy
+old later tomorrow today tonight soon again if when and or but""".split())
+_TITLE_CUE = re.compile(r"\b[A-Z][\w'’]*[ \t]+[A-Z][\w'’]*[ \t]*:?[ \t]*\Z")  # "Call Me Maybe": a title, no cue
+
+
+def _strong_word(tx: _Text, i: int) -> bool:
+    """A capitalised word after one of the strongest cues (the caller checked the cue): no pronoun / determiner /
+    filler, no allow-listed product or assistant name, the cue itself not title-cased (``Call Me Maybe``)."""
+    s, _e, w = tx.toks[i]
+    f = fold(_core(w))
+    if not _is_cap(w) or len(f) < 2 or f in _STRONG_STOP or f in _allowed_terms() or \
+            f in _not_given() and name_frequency(f) < 1_000:
+        return False
+    return not _TITLE_CUE.search(tx.text, max(0, s - 30), s)
 
 
 # surname cues: an unknown word (word_class 1, either case) or a census surname after them is a surname
@@ -695,6 +794,79 @@ def _everyday_name(tx: _Text, i: int, cap: bool) -> tuple[int, int] | None:
     return i, e
 
 
+# credits name people: "directed by X", "co-starring X", "a novel by X" (never "sorted by", "powered by": code and
+# products)
+_CREDIT_B = re.compile(
+    r"(?:\b(?:(?:co-?)?(?:directed|written|produced|narrated|illustrated|composed|performed|authored)|"
+    r"(?:a|an|the|his|her|their|new|latest|famous|classic|great|first|last|another)[ \t]+(?:[\w\-]+[ \t]+)?"
+    r"(?:song|novel|film|movie|book|album|poem|play|painting|story|essay|memoir|biography|documentary|symphony|"
+    r"opera|sculpture|track|single|record|comic|series|show|sitcom|screenplay|photo|photograph|portrait|mural)s?)"
+    r"[ \t]+by|(?<![\w\-])(?:co-?)?starring|(?<![\w\-])featuring)[ \t]+\Z", _I)
+_CREDIT_END = frozenset(("by", "starring", "co-starring", "costarring", "featuring"))
+
+
+def _credit_word(w: str, *, first: bool) -> bool:
+    """One capitalised word of a credited name: no stop word / pronoun (``by the``, ``by our``), no allow-listed
+    product (``written by OpenAI``), no big city; after the first word also any capitalised noun (``Stephen
+    King``) but no English verb / adjective (``Studio Ghibli Presents``)."""
+    core = _core(w)
+    f = fold(core)
+    if not _is_cap(core) or len(f) < 2 or not core.replace("-", "").replace("'", "").isalpha() or \
+            f in _STRONG_STOP or f in _allowed_terms() or f in _not_given() and name_frequency(f) < 1_000:
+        return False
+    if first:
+        return not is_place_name(core)
+    from .names_lexicon import _all_name_tokens
+
+    return _cls(core) >= 1 or f in _last_names() or f in _all_name_tokens() or not is_verb_or_adjective(f)
+
+
+def _credit_name(tx: _Text, i: int) -> int | None:
+    """End of a credited name starting at token ``i`` (after a credit cue, which this checks): one to four
+    capitalised name words (particles inside), the first a given name or no English word (``Frank``, ``Jordan``: an
+    everyday first word is left to spaCy; WordNet also lists ``Kurosawa``); ``featuring`` (products too:
+    ``featuring Retina Display``) needs a given name first or non-English words only. In lower-case texts: lower-case words that are no English word."""
+    toks, text = tx.toks, tx.text
+    s, e, w = toks[i]
+    m = _CREDIT_B.search(text, max(0, s - 50), s)
+    if not m:
+        return None
+    featuring = m.group(0).casefold().rstrip().endswith("featuring")
+    if _is_cap(w):
+        if not _credit_word(w, first=True) or _cls(w) < 1:
+            return None  # an everyday first word ("Frank", "Jordan", "Hope", "Hand") stays spaCy's
+        j = i
+        while j + 1 < len(toks) and j - i < 3 and not _info(toks[j][2])[2] and \
+                text[toks[j][1]:toks[j + 1][0]] == " ":
+            k = _particle_run(tx, j + 1, lower=False)
+            if k is not None and k - i < 4:
+                j = k
+                continue
+            if not _credit_word(toks[j + 1][2], first=False):
+                break
+            j += 1
+        words = [toks[k][2] for k in range(i, j + 1) if toks[k][2].casefold() not in _PARTICLES]
+        if featuring and not (_cls(words[0]) >= 2 or all(_cls(x) >= 1 for x in words)):
+            return None
+        return toks[j][1] - _info(toks[j][2])[2]
+    from ..truecase import is_lowercase_text
+
+    if not w.islower() or featuring or not is_lowercase_text(text):
+        return None
+    j = i - 1
+    while j + 1 < len(toks) and j + 1 - i < 4 and (j < i or text[toks[j][1]:toks[j + 1][0]] == " "):
+        nw = toks[j + 1][2]
+        if not nw.islower() or _cls(nw) < 1 or fold(_core(nw)) in _not_given() or _shorthand(nw) or \
+                _CODE_AFTER.match(text, toks[j + 1][1]):
+            break
+        j += 1
+        if _info(nw)[2]:
+            break
+    if j < i or (j == i and _cls(w) < 1):
+        return None
+    return toks[j][1] - _info(toks[j][2])[2]
+
+
 _SENT_BREAK = re.compile(r"[.!?\n]")
 
 
@@ -715,7 +887,8 @@ def _possessives(tx: _Text, cands: list[tuple[int, int]], out: list[Span]) -> No
 _NAME_QUESTION = re.compile(
     r"\b(?:(?:your|full|first|last|legal|account\s*holder'?s?|card\s*holder'?s?|passenger'?s?|customer'?s?|"
     r"guest'?s?|travell?er'?s?|patient'?s?|caller'?s?|contact'?s?|recipient'?s?)\s+name|"
-    r"name\s+(?:on|under|for)\s+(?:the|your|this)\b|who\s+(?:am\s+i|i'?m)\s+(?:speaking|talking|chatting)\s+"
+    r"name\s+(?:on|under|for)\s+(?:the|your|this)\b|(?<![\w\-])name[ \t]*,?[ \t]*please\b|"
+    r"who\s+(?:am\s+i|i'?m)\s+(?:speaking|talking|chatting)\s+"
     r"(?:with|to))[^\n?]{0,80}\?", _I)
 _ANSWER_LINE = re.compile(
     r"[ \t]*(?P<lab>[^\W\d_][\w\-]{0,20})[ \t]*:[ \t]*[\"“'*]?[ \t]*"
@@ -726,6 +899,44 @@ _ANSWER_LINE = re.compile(
     _I)
 
 
+# the answer in the same line, right after the question ("what's your name? jillian capon"): two or three words
+# ending the line
+_INLINE_ANSWER = re.compile(
+    r"[ \t]+(?:(?:sure|yes|yeah|ok|okay)[ \t]*[,.!]?[ \t]+)?(?:(?:it'?s|it’s|it\s+is|i'?m|i’m|i\s+am)[ \t]+)?"
+    r"(?P<name>[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){1,2})[ \t]*[.!]?[ \t]*(?:\n|\Z)", _I)
+
+
+def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
+    """``what's your name? jillian capon`` / ``name please? mark pinto``: all words in one case (lower case only in a
+    lower-case text), no stop word, chat shorthand or allow-listed term; the first a given name (``mark``, ``jillian``)
+    or non-English, the others no English verb / adjective / adverb (after a non-English first word: census last
+    names or non-English words only)."""
+    from .names_lexicon import _all_name_tokens
+    from ..truecase import is_lowercase_text
+
+    text = tx.text
+    m = _INLINE_ANSWER.match(text, q_end)
+    if not m:
+        return
+    words = m.group("name").split()
+    if all(w.islower() for w in words):
+        if not is_lowercase_text(text):
+            return
+    elif not all(_is_cap(w) for w in words):
+        return
+    if any(fold(w) in _not_given() or fold(w) in _allowed_terms() or _shorthand(w) for w in words):
+        return
+    first = _core(words[0])
+    given = _cls(first) >= 2 or _everyday_given(first)
+    if not (given or _cls(first) == 1):
+        return
+    for w in words[1:]:
+        f = fold(_core(w))
+        if not (_cls(w) >= 1 or (given or f in _all_name_tokens()) and not is_verb_or_adjective(f)):
+            return  # after a given name also a noun ("jillian capon"); never a verb / adjective ("anna curious")
+    out.append(Span(m.start("name"), m.end("name"), "PERSON", ANSWER_SCORE, SOURCE))
+
+
 def _name_answers(tx: _Text, out: list[Span]) -> None:
     """The answer turn right after a name question (``assistant: what's the name on the account?`` ->
     ``user: priya raman``), also in lower case: one to three words, none a stop word, the first a given name or
@@ -733,8 +944,11 @@ def _name_answers(tx: _Text, out: list[Span]) -> None:
     text = tx.text
     for q in _NAME_QUESTION.finditer(text):
         nl = text.find("\n", q.end())
-        if nl == -1 or text[q.end():nl].strip(" \t\"'”*"):
+        if text[q.end():nl if nl != -1 else len(text)].strip(" \t\"'”*"):
+            _inline_answer(tx, q.end(), out)
             continue  # the question must end its turn
+        if nl == -1:
+            continue
         m = _ANSWER_LINE.match(text, nl + 1)
         if not m:
             continue
