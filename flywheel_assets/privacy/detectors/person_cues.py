@@ -641,20 +641,27 @@ def _speaker_labels(tx: _Text, out: list[Span]) -> None:
             out.append(Span(s, e, "PERSON", SCORE, SOURCE))
 
 
+def _list_members(text: str, m: re.Match) -> list[list[tuple[int, int, str]]] | None:
+    """The members of the list ``m`` as lists of (start, end, word) tokens; None when fewer than two or one is empty."""
+    members: list[list[tuple[int, int, str]]] = []
+    pos = m.start()
+    for sep in list(_LIST_SEP.finditer(text, m.start(), m.end())) + [None]:
+        seg_end = sep.start() if sep is not None else m.end()
+        members.append([(t.start(), t.end(), t.group(0)) for t in _TOKEN.finditer(text, pos, seg_end)])
+        if sep is not None:
+            pos = sep.end()
+    if len(members) < 2 or any(not mem for mem in members):
+        return None
+    return members
+
+
 def _lists(tx: _Text, out: list[Span]) -> None:
     text = tx.text
     if "," not in text and " and " not in text and "&" not in text:
         return
     for m in _LIST.finditer(text):
-        # members as lists of (start, end, word) tokens
-        members: list[list[tuple[int, int, str]]] = []
-        pos = m.start()
-        for sep in list(_LIST_SEP.finditer(text, m.start(), m.end())) + [None]:
-            seg_end = sep.start() if sep is not None else m.end()
-            members.append([(t.start(), t.end(), t.group(0)) for t in _TOKEN.finditer(text, pos, seg_end)])
-            if sep is not None:
-                pos = sep.end()
-        if len(members) < 2 or any(not mem for mem in members):
+        members = _list_members(text, m)
+        if members is None:
             continue
         names: list[tuple[int, int, bool]] = []  # (start, end, confident)
         for k, mem in enumerate(members):
@@ -1287,14 +1294,8 @@ def extend_name_lists(text: str, persons: list[tuple[int, int]]) -> list[Span]:
     for m in _LIST.finditer(text):
         if _UNSPACED_COMMA.search(m.group(0)):
             continue  # "Netflix,Prime,Hulu": a value list, no prose
-        members: list[list[tuple[int, int, str]]] = []
-        pos = m.start()
-        for sep in list(_LIST_SEP.finditer(text, m.start(), m.end())) + [None]:
-            seg_end = sep.start() if sep is not None else m.end()
-            members.append([(t.start(), t.end(), t.group(0)) for t in _TOKEN.finditer(text, pos, seg_end)])
-            if sep is not None:
-                pos = sep.end()
-        if len(members) < 2 or any(not mem for mem in members):
+        members = _list_members(text, m)
+        if members is None:
             continue
         # a member holding a known person (the first member may carry words before it: "with Priya, ...")
         anchored = []
