@@ -574,6 +574,11 @@ def unescape_quotes(text: str) -> tuple[str, list[int]] | None:
     return "".join(text[k] for k in keep), keep
 
 
+def _not_overlapping(extra: list[Span], spans: list[Span]) -> list[Span]:
+    """The spans of ``extra`` that overlap none of ``spans`` (what a late detector adds to the cascade's result)."""
+    return [e for e in extra if not any(s.start < e.end and e.start < s.end for s in spans)]
+
+
 def _hints(spans: list[Span]) -> tuple[tuple[int, int], ...]:
     """Extents of the names / places / firms found so far: truecasing capitalises their words."""
     return tuple(sorted((s.start, s.end) for s in spans if s.entity_type in ("PERSON", "LOCATION", "ORGANIZATION")))
@@ -738,16 +743,15 @@ class Cascade:
         spans = self.allow.filter(text, spans)
         spans = resolve_overlaps(spans)
         if "@" in text:
-            extra = [e for e in email_name_spans(text, spans)
-                     if not any(s.start < e.end and e.start < s.end for s in spans)]
+            extra = _not_overlapping(email_name_spans(text, spans), spans)
             if extra:
                 spans = resolve_overlaps(spans + extra)
         if cfg.person_cues and ("," in text or " and " in text or "&" in text):
             # a list with one person found by any detector ("Neymar, Messi and Mbappe"): its name-like members join
             from .detectors.person_cues import extend_name_lists
 
-            extra = [e for e in extend_name_lists(text, [(s.start, s.end) for s in spans if s.entity_type == "PERSON"])
-                     if not any(s.start < e.end and e.start < s.end for s in spans)]
+            extra = _not_overlapping(
+                extend_name_lists(text, [(s.start, s.end) for s in spans if s.entity_type == "PERSON"]), spans)
             if extra:
                 spans = resolve_overlaps(spans + self.allow.filter(text, extra))
         spans = bridge_addresses(text, spans)

@@ -52,7 +52,7 @@ benchmark template or value. Entity type PERSON, source ``person_cue``, score 0.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .base import Span
 from .names_lexicon import fold, is_place_name, is_verb_or_adjective, lexicon, name_frequency, word_class
@@ -171,11 +171,17 @@ def _last_names() -> frozenset:
 
 
 class _Text:
-    """Tokens of one text (start, end, word)."""
+    """Tokens of one text (start, end, word); ``lowercase``: ``truecase.is_lowercase_text``, worked out once."""
 
     def __init__(self, text: str):
         self.text = text
         self.toks = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+
+    @cached_property
+    def lowercase(self) -> bool:
+        from ..truecase import is_lowercase_text
+
+        return is_lowercase_text(self.text)
 
 
 def _take(tx: _Text, i: int, *, first_min: int, lower_min: int | None, max_tokens: int = 4,
@@ -432,9 +438,7 @@ def _extend_lowercase(tx: _Text, out: list[Span]) -> list[Span]:
     post-nominal after a full name (``anna keller md``). Other texts: only the honorific before a lower-case name
     (rules' title pattern needs a capital after it)."""
     text = tx.text
-    from ..truecase import is_lowercase_text
-
-    lower = is_lowercase_text(text)
+    lower = tx.lowercase
     starts = {a: k for k, (a, _b, _w) in enumerate(tx.toks)}
     res: list[Span] = []
     for sp in out:
@@ -856,9 +860,7 @@ def _credit_name(tx: _Text, i: int) -> int | None:
         if featuring and not (_cls(words[0]) >= 2 or all(_cls(x) >= 1 for x in words)):
             return None
         return toks[j][1] - _info(toks[j][2])[2]
-    from ..truecase import is_lowercase_text
-
-    if not w.islower() or featuring or not is_lowercase_text(text):
+    if not w.islower() or featuring or not tx.lowercase:
         return None
     j = i - 1
     while j + 1 < len(toks) and j + 1 - i < 4 and (j < i or text[toks[j][1]:toks[j + 1][0]] == " "):
@@ -919,7 +921,6 @@ def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
     or non-English, the others no English verb / adjective / adverb (after a non-English first word: census last
     names or non-English words only)."""
     from .names_lexicon import _all_name_tokens
-    from ..truecase import is_lowercase_text
 
     text = tx.text
     m = _INLINE_ANSWER.match(text, q_end)
@@ -927,7 +928,7 @@ def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
         return
     words = m.group("name").split()
     if all(w.islower() for w in words):
-        if not is_lowercase_text(text):
+        if not tx.lowercase:
             return
     elif not all(_is_cap(w) for w in words):
         return
@@ -1206,9 +1207,7 @@ def _relations(tx: _Text, out: list[Span]) -> None:
     word that is no product, place or assistant name."""
     text = tx.text
     low = text.casefold()
-    from ..truecase import is_lowercase_text
-
-    lower_ok = is_lowercase_text(text)
+    lower_ok = tx.lowercase
     if "'s " in low or "’s " in low:
         for m in _POSS_REL.finditer(text):
             xm = _X_BEFORE.search(text, max(0, m.start() - 60), m.start())
