@@ -16,7 +16,7 @@ from bisect import bisect_left
 from functools import lru_cache
 
 from .config import PrivacyConfig
-from .detectors.base import Span
+from .detectors.base import Span, first_line_part
 from .detectors.dictionary import cached_allow_list, cached_dictionary
 from .detectors.addresses import _FUNCTION as _ADDR_FUNCTION
 from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
@@ -528,7 +528,7 @@ def _alternation(values: tuple[str, ...], ignore_case: bool) -> re.Pattern:
 
 _NAME_PART = r"[A-ZÀ-Þ][a-zà-ÿ'’]+(?:-[A-ZÀ-Þ]?[a-zà-ÿ'’]+)*"
 _POSTCODE_IN = re.compile(r"(?<![\w\-])\d{5}(?:-\d{4})?(?![\w\-])|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
-_NAME_LIKE = re.compile(r"^" + _NAME_PART + r"(?:\s+" + _NAME_PART + r"){0,3}$")
+_NAME_LIKE = re.compile(r"^" + _NAME_PART + r"(?:[ \t]+" + _NAME_PART + r"){0,3}$")  # a name never spans lines
 
 
 def _name_support(v: str) -> bool:
@@ -737,6 +737,9 @@ class Cascade:
                 spans = [s for s in spans if s.entity_type != "DATE_TIME" or s.source in _CONTEXT_DATES or not any(
                     a < s.end and s.start < b for a, b in ts)]
         spans = [_trim(text, s) for s in spans]
+        if "\n" in text:  # a model's name / place / firm never runs over a line break ("Jane Doe\nSales Manager")
+            spans = [_first_line(text, s) if s.source in _MODEL_SOURCES and s.entity_type != "STREET_ADDRESS" and
+                     "\n" in text[s.start:s.end] else s for s in spans]
         spans = [s for s in spans if s.end > s.start]
         if not spans:  # most log texts: skip the allow-list scan (~10% of the cascade's CPU when it runs)
             return spans
@@ -756,10 +759,21 @@ class Cascade:
                 spans = resolve_overlaps(spans + self.allow.filter(text, extra))
         spans = bridge_addresses(text, spans)
         spans = address_blocks(text, spans)
+        if cfg.contact_blocks and "\n" in text:  # name / title / employer lines above a postal address
+            from .detectors.contact_blocks import contact_block_spans
+
+            extra = contact_block_spans(text, spans)
+            if extra:
+                spans = resolve_overlaps(spans + self.allow.filter(text, extra))
         if cfg.propagate:
             spans = propagate(text, spans, known_values(text, spans))
             spans = self.allow.filter(text, spans) if spans else spans
         return spans
+
+
+def _first_line(text: str, s: Span) -> Span:
+    a, b = first_line_part(text, s.start, s.end)
+    return _trim(text, Span(a, b, s.entity_type, s.score, s.source))
 
 
 def _trim(text: str, s: Span) -> Span:

@@ -32,6 +32,9 @@ class PrivacyConfig(BaseModel):
     org_heads: bool = Field(True, description="Organisation names by form (ORGANIZATION): name + head word (Acme "
                                               "Robotics), surname firms with a cue, brand-like employers, lower-case "
                                               "legal suffixes; see detectors/organisations.py.")
+    contact_blocks: bool = Field(True, description="Lines of a mailing label / e-mail signature between a found "
+                                                   "PERSON line and a postal address (job title, employer) become "
+                                                   "TITLE / ORGANIZATION; see detectors/contact_blocks.py.")
     truecase_lowercase: bool = Field(True, description="All-lower-case texts (chat typed without capitals) also get a "
                                                        "cased copy (same offsets; truecase.py) for the capital-"
                                                        "dependent detectors: names, places, firms, addresses.")

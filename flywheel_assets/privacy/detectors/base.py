@@ -67,3 +67,16 @@ def merge_overlapping(spans: list[Span]) -> list[Span]:
             continue
         out.append(s)
     return out
+
+
+def first_line_part(text: str, a: int, b: int) -> tuple[int, int]:
+    """``(a, b)`` cut to its first line that holds a letter: a model's name / place / firm never runs over a line
+    break (``Jane Doe\\nSales Manager``, ``Algorithms\\n    Compiler Design``). ``(a, a)`` when no line has one."""
+    pos = a
+    while pos < b:
+        nl = text.find("\n", pos, b)
+        nl = b if nl == -1 else nl
+        if any(c.isalpha() for c in text[pos:nl]):
+            return pos, nl
+        pos = nl + 1
+    return a, a

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from .base import Span
+from .base import Span, first_line_part
 
 LABEL_MAP = {
     "PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
@@ -446,6 +446,9 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
             et = LABEL_MAP.get(label)
             if et is None:
                 continue
+            if "\n" in text:  # "Algorithms\n    Compiler Design": one line only
+                a, b = first_line_part(piece, a, b)
+                text = piece[a:b]
             if et == "DATE_TIME":
                 if not mask_dates or not _HAS_DIGIT.search(text) or _DURATION.match(text.strip()):
                     continue

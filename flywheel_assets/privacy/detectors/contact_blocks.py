@@ -1,0 +1,147 @@
+"""Contact blocks: the lines of a mailing label, e-mail signature or CRM export that sit between a person's name and
+a postal address identify that person too::
+
+    Jane Doe                      <- PERSON (found by another detector)
+    Senior Claims Adjuster        <- TITLE          (this module)
+    Northwind Mutual              <- ORGANIZATION   (this module)
+    12 Harbour Road, Leith        <- STREET_ADDRESS (found by another detector)
+
+A post-processing step over the spans the cascade already holds (no lexicon, no model): it walks up from the first
+line of each street-address block over short, label-like lines (quote / bullet prefixes such as ``>``, ``•``, ``|``
+or the ``???`` a bullet becomes in a lossy ASCII export are ignored) and returns the uncovered lines that lie below
+a PERSON line. The line straight above an address block that starts the text (or a paragraph) is taken too when
+it is written in Title Case (``Northwind Mutual`` / blank line / ``12 Harbour Road``: a company's letterhead).
+
+What is not taken: prose (a line ending in ``.``, ``?``, ``!``), sign-offs and labels (``Best regards,``,
+``Ship to:``), lines holding numbers, e-mails, URLs or markup, and anything above a line that is none of these.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import Span
+
+SOURCE = "contact_block"
+SCORE = 0.5
+_MAX_LINES = 5  # lines walked above an address (name / title / department / employer / name)
+_PREFIX = re.compile(r"[ \t]*(?:(?:[>*|#•·‣◦▪\-–—]|\?{2,}|\ufffd+)[ \t]*)*")
+_WORD = re.compile(r"[^\W_]+(?:['’\-.&][^\W_]*)*")
+_BAD_CHARS = re.compile(r"[@:;=<>{}\[\]\"/\\()$%+*#_`|~^]|https?|www\.")  # markup: an LLM answer's headings
+# a line opening with one of these is a label, sign-off or greeting, not a name / title / employer line
+_NOT_IDENTITY = frozenset("""address addresses ship shipping shipped billing bill mailing postal delivery deliver
+delivered send sent return office home work contact attn attention c/o re subject regards sincerely thanks thank best
+cheers yours dear hi hello hey to from via location directions map phone tel fax mobile email e-mail web website note
+notes p.s. ps""".split())
+_LOWER_JOINERS = frozenset("and of for the de la du des del van von der den da di y & n' n".split())
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    while pos <= len(text):
+        nl = text.find("\n", pos)
+        nl = len(text) if nl == -1 else nl
+        out.append((pos, nl))
+        pos = nl + 1
+    return out
+
+
+def _content(text: str, a: int, b: int) -> tuple[int, int]:
+    """(start, end) of a line's content: after its quote / bullet prefix, without trailing space."""
+    s = _PREFIX.match(text, a, b).end()
+    e = b
+    while e > s and text[e - 1] in " \t\r":
+        e -= 1
+    return s, e
+
+
+def _covered(text: str, s: int, e: int, spans: list[Span], types: tuple[str, ...] | None) -> bool:
+    """At least 90% of the line's non-space characters lie in spans (of ``types``, or of any type)."""
+    need = sum(1 for c in text[s:e] if not c.isspace())
+    if not need:
+        return False
+    got = 0
+    for sp in spans:
+        if sp.end <= s or sp.start >= e or (types is not None and sp.entity_type not in types):
+            continue
+        got += sum(1 for c in text[max(s, sp.start):min(e, sp.end)] if not c.isspace())
+    return got >= 0.9 * need
+
+
+def _identity_line(line: str) -> bool:
+    """A short line that can be a name, a job title or an employer: 1-7 words of letters (a digit inside a word is
+    fine: ``Ideas42``), no standalone number, no sentence end, no label colon, markup, e-mail or URL."""
+    if not line or len(line) > 60 or not line[0].isalpha() or line[-1] in ".?!,:;" or _BAD_CHARS.search(line):
+        return False
+    words = _WORD.findall(line)
+    if not words or len(words) > 7 or any(w.isdigit() for w in words):
+        return False
+    return words[0].casefold().rstrip(".") not in _NOT_IDENTITY
+
+
+def _title_case(line: str) -> bool:
+    words = _WORD.findall(line)
+    return bool(words) and words[0][0].isupper() and all(
+        w[0].isupper() or w[0].isdigit() or w.casefold() in _LOWER_JOINERS for w in words)
+
+
+def contact_block_spans(text: str, spans: list[Span]) -> list[Span]:
+    """New TITLE / ORGANIZATION spans for the identity lines of contact blocks in ``text`` (see the module doc).
+    ``spans``: the cascade's spans so far (PERSON and STREET_ADDRESS spans anchor a block). Sorted."""
+    if "\n" not in text:
+        return []
+    addresses = [s for s in spans if s.entity_type == "STREET_ADDRESS"]
+    if not addresses:
+        return []
+    lines = _lines(text)
+    starts = [a for a, _ in lines]
+    out: dict[tuple[int, int], str] = {}
+    for addr in addresses:
+        k = _line_index(starts, addr.start)
+        a, b = lines[k]
+        if _content(text, a, b)[0] != addr.start:
+            continue  # the address does not start its line: prose, not a block
+        cands: list[tuple[int, int]] = []
+        person_at = None  # number of candidates collected when the walk passed a PERSON line
+        blank_ok = True
+        top_reached = False
+        j = k - 1
+        while j >= 0 and k - j <= _MAX_LINES + 1:
+            s, e = _content(text, *lines[j])
+            if s == e:  # a blank line: one is allowed straight above the address (letterheads), none further up
+                if blank_ok and j == k - 1:
+                    blank_ok = False
+                    j -= 1
+                    continue
+                top_reached = True
+                break
+            blank_ok = False
+            if _covered(text, s, e, spans, ("PERSON",)):
+                person_at = len(cands)
+            elif _covered(text, s, e, spans, None):
+                pass  # a title / organisation / place a detector already found
+            elif _identity_line(text[s:e]):
+                cands.append((s, e))
+            else:
+                break
+            j -= 1
+        else:
+            top_reached = j < 0
+        if person_at:
+            below = sorted(cands[:person_at])
+            for n, (s, e) in enumerate(below):  # name / title... / employer: the line above the address is the firm
+                out[(s, e)] = "ORGANIZATION" if n == len(below) - 1 else "TITLE"
+        elif person_at is None and top_reached and len(cands) == 1 and _title_case(text[cands[0][0]:cands[0][1]]):
+            out[cands[0]] = "ORGANIZATION"
+    return [Span(s, e, et, SCORE, SOURCE) for (s, e), et in sorted(out.items())]
+
+
+def _line_index(starts: list[int], pos: int) -> int:
+    lo, hi = 0, len(starts)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if starts[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid
+    return lo
