@@ -100,6 +100,20 @@ def test_name_list_needs_every_member_to_look_like_a_name():
     assert extend_name_lists("Lindqvist, Okafor and Moreau", []) == []  # no anchor, no list
 
 
+def test_word_like_given_names_join_a_list_of_people():
+    # most members already people: a given name that is also a word or a month joins (Amber, April, Jan)
+    text = "The winners were Okonkwo, Lindqvist, Amber and April."
+    persons = [(text.index(w), text.index(w) + len(w)) for w in ("Okonkwo", "Lindqvist")]
+    assert sorted(text[s.start:s.end] for s in extend_name_lists(text, persons)) == ["Amber", "April"]
+    # ... but not a place, a tech term, or any of them when only one member is a person
+    text2 = "The winners were Okonkwo, Lindqvist, Georgia and Python."
+    persons2 = [(text2.index(w), text2.index(w) + len(w)) for w in ("Okonkwo", "Lindqvist")]
+    assert extend_name_lists(text2, persons2) == []
+    text3 = "Meet Okonkwo, Amber and April."
+    a = text3.index("Okonkwo")
+    assert extend_name_lists(text3, [(a, a + 7)]) == []
+
+
 def test_value_lists_are_not_prose_lists():
     text = "services=Priya,Okafor,Moreau"
     a = text.index("Priya")

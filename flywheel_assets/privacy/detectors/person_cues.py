@@ -1280,6 +1280,14 @@ _TRIG_WORDS = _KIN_SET | frozenset(w + "s" for w in _KIN_SET) | frozenset(("him"
 _UNSPACED_COMMA = re.compile(r",[^\s]")
 
 
+def _given_in_people_list(w: str) -> bool:
+    """A capitalised given name that is also a word or a month (April, Amber, Jan), in a list of people: seen often
+    in the name sources, no place (Paris, Georgia) and no allow-listed product / tech term."""
+    core = _core(w)
+    return _is_cap(w) and name_frequency(core) >= 1_000 and not is_place_name(core) and \
+        fold(core) not in _allowed_terms()
+
+
 def extend_name_lists(text: str, persons: list[tuple[int, int]]) -> list[Span]:
     """Members of a coordinated list (``A, B and C``) next to a PERSON found by any detector that look like names
     too (a given name, or capitalised surname-like words that are no product / place / assistant name). ``persons``:
@@ -1304,6 +1312,8 @@ def extend_name_lists(text: str, persons: list[tuple[int, int]]) -> list[Span]:
                                 k == len(members) - 1 and ps == a and pe <= b for ps, pe in pset))
         if not any(anchored):
             continue
+        # most members already people ("Victor, Andrew, John and April"): a given name that is also a word joins
+        mostly_people = sum(anchored) >= 2 and 2 * sum(anchored) >= len(members)
         new: list[tuple[int, int]] = []
         ok = True
         for k, mem in enumerate(members):
@@ -1312,6 +1322,9 @@ def extend_name_lists(text: str, persons: list[tuple[int, int]]) -> list[Span]:
             if len(mem) > 2 or not all(_is_cap(w) for _, _, w in mem) or \
                     not all(_person_word(w, lower_ok=False, strong=True) and (_cls(w) >= 2 or _surname_like(w))
                             for _, _, w in mem):
+                if mostly_people and len(mem) == 1 and _given_in_people_list(mem[0][2]):
+                    new.append((mem[0][0], mem[0][1] - _info(mem[0][2])[2]))
+                    continue
                 ok = False  # one member is no name: a mixed list ("Priya, Docker and Kubernetes")
                 break
             new.append((mem[0][0], mem[-1][1] - _info(mem[-1][2])[2]))
