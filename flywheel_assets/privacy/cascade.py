@@ -1,6 +1,7 @@
 """The detector cascade: rules + secrets -> lower-case name lexicon -> org dictionary -> spaCy NER (via Presidio,
 only on texts with a candidate word; long texts windowed) -> GLiNER (optional),
-then allow-list, type filter, overlap resolution, postal-address block bridging and name propagation. An
+then allow-list, type filter, overlap resolution, postal-address block bridging, contact blocks (the title /
+employer lines between a name and an address) and name propagation. An
 all-lower-case text also gets a cased copy (``truecase.py``, same offsets) that rules and lexicon detectors read as
 well and spaCy and post-processing read instead (``truecase_lowercase``).
 
