@@ -15,6 +15,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 from flywheel_assets.privacy.detectors.gazetteer import CUE_SCORE, detect_places  # noqa: E402
 from flywheel_assets.privacy.detectors.organisations import (  # noqa: E402
     _hiring_orgs,
+    _is_place,
     _lower_firms,
     detect_organisations,
 )
@@ -136,6 +137,16 @@ def test_employer_and_hiring_cues(text, org):
 ])
 def test_employer_cues_leave_words_names_and_products(text):
     assert _hiring_orgs(text) == []
+
+
+@pytest.mark.parametrize("name", ["Kraków", "Zürich", "Montréal", "São Paulo", "Krakow", "Sao Paulo", "Paris"])
+def test_place_check_folds_accents_like_the_gazetteer(name):
+    # the organisation detector's "is this a place?" uses the gazetteer's folding: accented and plain spellings agree
+    assert _is_place(name)
+
+
+def test_place_check_rejects_non_places():
+    assert not _is_place("Qorvix") and not _is_place("Zentrova Labs")
 
 
 # --- surname firms ------------------------------------------------------------------------------------------------

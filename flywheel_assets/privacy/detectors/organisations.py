@@ -47,6 +47,7 @@ import re
 from functools import lru_cache
 
 from .base import Span, merge_overlapping
+from .gazetteer import _fold as _place_fold
 from .names_lexicon import _all_name_tokens as _name_tokens
 from .names_lexicon import _first_names
 
@@ -399,7 +400,7 @@ def _place_words() -> tuple[dict, frozenset, frozenset]:
 def _is_place(name: str) -> bool:
     """Is ``name`` a gazetteer place? (lower-case: only places the gazetteer itself takes in lower case)."""
     lex = _place_words()[0]
-    words = [w.casefold() for w in name.split()]
+    words = [_place_fold(w) for w in name.split()]  # the gazetteer's own folding: accents stripped (Kraków = krakow)
     lower = name.islower()
     for rest, tier, _ in lex.get(words[0], ()):
         if tuple(words[1:1 + len(rest)]) == rest and len(rest) + 1 == len(words):
