@@ -30,6 +30,16 @@ def test_unexplained_candidates_skip_words_inside_known_spans():
     assert [t2[a:b] for a, b in unexplained_candidates(t2, [])] == ["Larchmont", "Road"]
 
 
+def test_sentence_opening_everyday_words_are_no_candidates():
+    # "Maybe" / "Follow" open a sentence: their capital says nothing, so they alone do not send a text to the model;
+    # a given name (Mark, Hope), a place, an accented word (Pécs) or a mid-sentence capital still does
+    text = "Maybe later. Follow the steps: Mark said Hope moved to Pécs.\nNumber one is the Handoff Agent."
+    words = [text[a:b] for a, b in unexplained_candidates(text, [])]
+    assert "Maybe" not in words and "Follow" not in words and "Number" not in words
+    assert words == ["Mark", "Hope", "Pécs", "Handoff"]  # Agent: a common word anywhere
+    assert unexplained_candidates("Maybe. Sure! Follow up.", []) == []
+
+
 def test_context_windows_merge_and_cover_the_candidates():
     words = [f"w{i}" for i in range(40)]
     words[5], words[8], words[30] = "Alpha", "Beta", "Gamma"

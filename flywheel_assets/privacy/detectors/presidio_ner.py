@@ -78,6 +78,24 @@ def _stop_contraction(w: str) -> bool:
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d[\d\-./:]{2,}")
 
 
+def _opens_sentence(text: str, a: int) -> bool:
+    k = a - 1
+    while k >= 0 and text[k] in " \t\"'“‘(*":
+        k -= 1
+    return k < 0 or text[k] in ".!?:;\n"
+
+
+@lru_cache(maxsize=65536)
+def _plain_sentence_word(w: str) -> bool:
+    """An everyday English word in Title case that is no given name and no place (``Maybe``, ``Follow``, ``Number``):
+    at a sentence start its capital says nothing. ``Mark``, ``Will``, ``Hope`` (given names) stay candidates."""
+    from .names_lexicon import is_place_name, name_frequency, word_class
+
+    if not (w.isascii() and w[:1].isupper() and w[1:].islower()):  # Pécs, McDonald, NASA: not a plain word
+        return False
+    return word_class(w) == 0 and name_frequency(w) == 0 and not is_place_name(w) and not _is_place(w)
+
+
 def candidate_offsets(text: str, digits: bool = False) -> list[tuple[int, int]]:
     """Character extents of the candidate words of ``text`` (the words ``has_candidate`` looks for), in order; with
     ``digits`` also runs of 3+ digits (dates, and numbers the model reads as dates: short phone numbers)."""
@@ -91,6 +109,8 @@ def candidate_offsets(text: str, digits: bool = False) -> list[tuple[int, int]]:
         if len(w) < 2 or w.casefold() in skip or (("'" in w or "’" in w) and _stop_contraction(w)):
             continue
         if lower or w[0].isupper() or any(c.isupper() for c in w[1:]):
+            if not lower and _opens_sentence(text, m.start()) and _plain_sentence_word(w):
+                continue  # "Maybe ...", "Follow the ...": capitalised only because it opens a sentence
             out.append(m.span())
     if digits and _HAS_DIGIT.search(text):
         out = sorted(out + [m.span() for m in _DIGIT_RUN.finditer(text)])
