@@ -24,6 +24,7 @@ from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
 from .detectors.addresses import _NUM_WORDS as _ADDR_NUM_WORDS
 from .detectors.addresses import UP as _ADDR_UP
 from .detectors.rules import detect_rules
+from .text_view import reading_view
 from .truecase import truecase
 
 PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")
@@ -565,16 +566,6 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
     return known
 
 
-def unescape_quotes(text: str) -> tuple[str, list[int]] | None:
-    """``(unescaped, index)`` for a text holding backslash-escaped quotes (a logged JSON or Python string literal:
-    ``\\"I\\'m Jane\\'s daughter\\"``), else None. ``index[k]`` is the position in ``text`` of the unescaped
-    text's k-th character, so a span ``(a, b)`` found in the unescaped text is ``(index[a], index[b - 1] + 1)``."""
-    if "\\" not in text or ("\\'" not in text and '\\"' not in text):
-        return None
-    keep = [k for k in range(len(text)) if not (text[k] == "\\" and k + 1 < len(text) and text[k + 1] in "'\"")]
-    return "".join(text[k] for k in keep), keep
-
-
 def _not_overlapping(extra: list[Span], spans: list[Span]) -> list[Span]:
     """The spans of ``extra`` that overlap none of ``spans`` (what a late detector adds to the cascade's result)."""
     return [e for e in extra if not any(s.start < e.end and e.start < s.end for s in spans)]
@@ -663,14 +654,17 @@ class Cascade:
 
     # -- internals ---------------------------------------------------------------------------------------------------
     def _scan_uncached(self, texts: list[str]) -> list[list[Span]]:
-        """Scan ``texts``; a text with backslash-escaped quotes is scanned unescaped and its spans are mapped back
-        (``unescape_quotes``: ``I\\'m Jane\\'s daughter`` reads as ``I'm Jane's daughter``)."""
-        views = [unescape_quotes(t) for t in texts] if self.cfg.unescape_quotes else [None] * len(texts)
+        """Scan ``texts``; a text with backslash-escaped quotes or invisible format characters is scanned through its
+        ``reading_view`` (``I\\'m Jane\\'s daughter`` reads as ``I'm Jane's daughter``, ``jo\\u200bhn@`` as ``john@``)
+        and its spans are mapped back to the original offsets."""
+        cfg = self.cfg
+        views = [reading_view(t, unescape=cfg.unescape_quotes, invisible=cfg.read_invisible) for t in texts] \
+            if cfg.unescape_quotes or cfg.read_invisible else [None] * len(texts)
         extra = [i for i, v in enumerate(views) if v is not None]
         if not extra:
             return self._scan_texts(texts)
         out = self._scan_texts([t if v is None else v[0] for t, v in zip(texts, views)])
-        for i in extra:  # back to the original offsets; a span keeps the backslashes inside it
+        for i in extra:  # back to the original offsets; a span keeps the backslashes / invisible chars inside it
             idx = views[i][1]
             out[i] = [Span(idx[s.start], idx[s.end - 1] + 1, s.entity_type, s.score, s.source) for s in out[i]]
         return out

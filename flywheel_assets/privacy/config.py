@@ -38,6 +38,10 @@ class PrivacyConfig(BaseModel):
     truecase_lowercase: bool = Field(True, description="All-lower-case texts (chat typed without capitals) also get a "
                                                        "cased copy (same offsets; truecase.py) for the capital-"
                                                        "dependent detectors: names, places, firms, addresses.")
+    read_invisible: bool = Field(True, description="Zero-width, soft-hyphen, BOM and bidi format characters are "
+                                                   "skipped and full-width ASCII forms read as ASCII when scanning "
+                                                   "(jo\\u200bhn@example.com is an e-mail); spans map back to the "
+                                                   "original offsets and cover the skipped characters.")
     unescape_quotes: bool = Field(True, description="A text with backslash-escaped quotes (a logged JSON / Python "
                                                     "string literal: I\\'m, \\\"Jane\\\") is scanned unescaped; "
                                                     "spans map back to the original offsets.")

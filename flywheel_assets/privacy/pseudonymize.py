@@ -16,6 +16,7 @@ import string
 
 from ..keys import keyed_hash
 from .detectors.rules import luhn_check_digit
+from .text_view import plain
 
 _TITLE = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|lady|lord|madam|herr|frau|rev)\.?\s+", re.I)
 PLACEHOLDER_RE = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
@@ -29,7 +30,7 @@ def label(entity_type: str) -> str:
 
 
 def normalise(value: str, entity_type: str) -> str:
-    v = " ".join(str(value).split())
+    v = " ".join(plain(str(value)).split())
     if entity_type == "EMAIL_ADDRESS":
         v = v.casefold()
         v = re.sub(r"\s*(?:\[at\]|\(at\)|\{at\}|\bat\b)\s*", "@", v)

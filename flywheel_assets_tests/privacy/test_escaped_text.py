@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from flywheel_assets.privacy.cascade import Cascade, unescape_quotes
+from flywheel_assets.privacy.cascade import Cascade
+from flywheel_assets.privacy.text_view import unescape_quotes
 from flywheel_assets.privacy.config import PrivacyConfig
 
 
