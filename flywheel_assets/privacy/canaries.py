@@ -26,10 +26,16 @@ class Canary:
     entity_type: str
     value: str
     where: str = "prose"  # prose | json
+    hidden: bool = False  # planted with a zero-width space inside (pasted from a web page, or to dodge a filter)
 
     @property
     def tag(self) -> str:
         return hashlib.sha256(self.value.encode()).hexdigest()[:10]
+
+    @property
+    def planted(self) -> str:
+        """The text planted: the value, with a zero-width space after its third character when ``hidden``."""
+        return self.value[:3] + "\u200b" + self.value[3:] if self.hidden else self.value
 
 
 def _luhn_card(rng: random.Random) -> str:
@@ -47,7 +53,8 @@ def _iban(rng: random.Random) -> str:
 
 
 def make_canaries(n: int = 20, seed: int = 0) -> list[Canary]:
-    """n synthetic canaries cycling through kinds, alternately in prose and inside JSON."""
+    """n synthetic canaries cycling through kinds, alternately in prose and inside JSON; every fifth is planted with
+    a zero-width space inside (``Canary.planted``)."""
     from faker import Faker
 
     fk = Faker("en_US")
@@ -72,7 +79,7 @@ def make_canaries(n: int = 20, seed: int = 0) -> list[Canary]:
             v, et = _iban(rng), "IBAN_CODE"
         else:
             v, et = f"{rng.randrange(100, 665):03d}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}", "US_SSN"
-        out.append(Canary(kind, et, v, where))
+        out.append(Canary(kind, et, v, where, hidden=i % 5 == 4))
     return out
 
 
@@ -104,11 +111,11 @@ def seed_canaries(units: pl.DataFrame, canaries: list[Canary]) -> pl.DataFrame:
         except ValueError:
             msgs = []
         if c.where == "prose":
-            msgs.append({"role": "user", "content": _PROSE[c.kind].format(v=c.value), "name": None,
+            msgs.append({"role": "user", "content": _PROSE[c.kind].format(v=c.planted), "name": None,
                          "tool_calls": None, "tool_call_id": None, "event_ids": []})
         else:
-            payload = {"status": "ok", "record": {_JSON_KEY[c.kind]: c.value,
-                                                  "note": f"verified {_PROSE[c.kind].format(v=c.value)}"}}
+            payload = {"status": "ok", "record": {_JSON_KEY[c.kind]: c.planted,
+                                                  "note": f"verified {_PROSE[c.kind].format(v=c.planted)}"}}
             msgs.append({"role": "tool", "content": json.dumps(payload), "name": "crm_lookup",
                          "tool_calls": None, "tool_call_id": f"canary-{j}", "event_ids": []})
         r["messages"] = to_json(msgs)
@@ -143,11 +150,18 @@ def _texts_of(obj) -> list[str]:
     return [str(obj)]
 
 
+# a hidden character written as a JSON escape inside a serialised message (json.dumps escapes non-ASCII)
+_JSON_INVISIBLE = re.compile(r"\\+u(?:00ad|180e|200[b-f]|202[a-e]|206[0-46-9]|feff)", re.IGNORECASE)
+
+
 def canary_leaks(frames_or_texts, canaries: list[Canary]) -> list[dict]:
     """Canaries (by kind + hash tag, never the value) whose value, or a normalised variant, survives anywhere in
-    the given frames / texts. Names count as leaked when the full name or any part of 4+ letters survives."""
+    the given frames / texts. Names count as leaked when the full name or any part of 4+ letters survives; hidden
+    characters in the output do not hide a survivor (the text is read as ``text_view.plain``)."""
+    from .text_view import plain
+
     texts = _texts_of(frames_or_texts)
-    hay = "\n".join(texts).casefold()
+    hay = plain(_JSON_INVISIBLE.sub("", "\n".join(texts))).casefold()
     hay_alnum = re.sub(r"[^0-9a-z]", "", hay)
     leaks = []
     for c in canaries:

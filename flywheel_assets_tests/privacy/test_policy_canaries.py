@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import polars as pl
@@ -67,6 +68,19 @@ def test_canaries_seeded_in_prose_and_json_are_removed(pii_key):
     probe = canary_probe(units, PrivacyConfig(), pii_key, n=14, seed=3)
     assert probe["n_leaked"] == 0, probe["leaks"]
     assert probe["leak_rate_upper95"] == pytest.approx(wilson_upper(0, 14))
+
+
+def test_hidden_canaries_are_planted_and_still_count_as_leaks(pii_key):
+    canaries = make_canaries(14, seed=3)
+    hidden = [c for c in canaries if c.hidden]
+    assert len(hidden) == 2 and all("\u200b" in c.planted and c.planted.replace("\u200b", "") == c.value
+                                    for c in hidden)
+    seeded = seed_canaries(support_session(), canaries)
+    assert "\u200b" in "".join(seeded["messages"].to_list()) or "\\u200b" in "".join(seeded["messages"].to_list())
+    # a survivor is a leak with or without its hidden character, in prose or as a JSON escape
+    for c in hidden:
+        assert canary_leaks([f"left: {c.planted}"], [c]) and canary_leaks([f"left: {c.value}"], [c])
+        assert canary_leaks([json.dumps({"v": c.planted})], [c])
 
 
 def test_blocking_checks_fail_on_planted_canary(pii_key):
