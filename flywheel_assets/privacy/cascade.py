@@ -654,19 +654,18 @@ class Cascade:
 
     # -- internals ---------------------------------------------------------------------------------------------------
     def _scan_uncached(self, texts: list[str]) -> list[list[Span]]:
-        """Scan ``texts``; a text with backslash-escaped quotes or invisible format characters is scanned through its
-        ``reading_view`` (``I\\'m Jane\\'s daughter`` reads as ``I'm Jane's daughter``, ``jo\\u200bhn@`` as ``john@``)
-        and its spans are mapped back to the original offsets."""
+        """Scan ``texts``; a logged string literal (escapes) or a text with invisible format characters is scanned
+        through its ``reading_view`` (``I\\'m Jane\\'s daughter`` reads as ``I'm Jane's daughter``, ``Customer:\\nMaria``
+        as two lines, ``jo\\u200bhn@`` as ``john@``) and its spans are mapped back to the original offsets."""
         cfg = self.cfg
-        views = [reading_view(t, unescape=cfg.unescape_quotes, invisible=cfg.read_invisible) for t in texts] \
-            if cfg.unescape_quotes or cfg.read_invisible else [None] * len(texts)
+        views = [reading_view(t, unescape=cfg.unescape_literals, invisible=cfg.read_invisible) for t in texts] \
+            if cfg.unescape_literals or cfg.read_invisible else [None] * len(texts)
         extra = [i for i, v in enumerate(views) if v is not None]
         if not extra:
             return self._scan_texts(texts)
         out = self._scan_texts([t if v is None else v[0] for t, v in zip(texts, views)])
-        for i in extra:  # back to the original offsets; a span keeps the backslashes / invisible chars inside it
-            idx = views[i][1]
-            out[i] = [Span(idx[s.start], idx[s.end - 1] + 1, s.entity_type, s.score, s.source) for s in out[i]]
+        for i in extra:  # back to the original offsets; a span keeps the escapes / invisible chars inside it
+            out[i] = [Span(*views[i].span(s.start, s.end), s.entity_type, s.score, s.source) for s in out[i]]
         return out
 
     def _scan_texts(self, texts: list[str]) -> list[list[Span]]:

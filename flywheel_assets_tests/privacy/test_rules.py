@@ -108,6 +108,15 @@ def test_ssn_addresses_titles_dates():
     assert found("born on March 3rd, 1987 in", "DATE_TIME") == ["March 3rd, 1987"]
 
 
+def test_names_and_firms_never_span_lines():
+    # a label's value may start on the next line, but the name stops at its line's end (a prompt's
+    # "Function Name: Wikipedia\nDescription: ..." has no person "Wikipedia Description")
+    assert found("Name:\nJohn Smith\nEmail follows", "PERSON") == ["John Smith"]
+    assert found("Function Name: Wikipedia\nDescription: search", "PERSON") == ["Wikipedia"]
+    assert found("Dr. Elena Marquez\nCardiology", "PERSON") == ["Dr. Elena Marquez"]
+    assert found("Thanks\nAcme Holdings", "ORGANIZATION") == ["Acme Holdings"]
+
+
 @pytest.mark.parametrize("text", [
     "2024-05-01T12:30:45.123Z INFO request_id=7f3a9c latency_ms=1532 status=200",
     "upgraded numpy 1.26.4 -> 2.0.1 on python 3.11.7",

@@ -33,15 +33,15 @@ def test_view_drops_hidden_characters_and_maps_offsets_back():
                 chars.append(rng.choice(_INVISIBLE))
             chars.append(c)
         text = "".join(chars)
-        view, index = reading_view(text)
+        view, index, ends = reading_view(text)
         assert view == base
-        assert all(text[index[k]] == view[k] for k in range(len(view)))
+        assert all(text[index[k]] == view[k] and ends[k] == index[k] + 1 for k in range(len(view)))
     assert reading_view(base) is None  # nothing hidden: no copy
 
 
 def test_full_width_forms_read_as_ascii():
     text = "mail ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ now"
-    view, index = reading_view(text)
+    view, index, _ = reading_view(text)
     assert view == "mail john@example.com now" and len(index) == len(text)
     assert plain("ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ") == "john@example.com"
 
@@ -69,6 +69,28 @@ def test_redaction_removes_the_whole_value_and_pseudonyms_ignore_hidden_characte
     assert "maria" not in hidden and "veira" not in hidden and "ple.org" not in hidden and ZWSP not in hidden
     # the same address with or without hidden characters is one entity of the session
     assert plain_text.split()[-1] == hidden.split()[-1] == "<EMAIL_1>"
+
+
+def test_logged_string_literals_are_read_decoded(cascade):
+    # a JSON body logged as text: escaped newlines glue the next word to an "n" ("\\nMaria"), \\u escapes break
+    # accented names; both are read decoded and the spans cover the escapes in the original text
+    text = r'{"note": "Customer details:\nMaria Oliveira\nPhone: +44 20 7946 0958\nThanks, Jos\u00e9 Ram\u00edrez"}'
+    view = reading_view(text)
+    assert "\nMaria Oliveira\n" in view[0] and "José Ramírez" in view[0]
+    got = [text[s.start:s.end] for s in cascade.scan(text)]
+    assert "Maria Oliveira" in got and r"Jos\u00e9 Ram\u00edrez" in got
+    assert view.span(view[0].index("José"), view[0].index("José") + 4) == (text.index("Jos"), text.index("Ram") - 1)
+    off = Cascade(PrivacyConfig(unescape_literals=False))
+    assert "Maria Oliveira" not in [text[s.start:s.end] for s in off.scan(text)]
+    # an escaped zero-width space is dropped like a real one
+    assert reading_view(r"mail jo\u200bhn@example.com")[0] == "mail john@example.com"
+
+
+@pytest.mark.parametrize("text", [r"C:\Users\nathan\new folder", r"grep -E '\d+\n' file", "no escapes at all"])
+def test_paths_and_regexes_are_not_decoded(text):
+    # a backslash that starts no string escape (\U, \d) means this is no string literal: nothing is decoded
+    view = reading_view(text, invisible=False)
+    assert view is None or "\n" not in view[0]
 
 
 def test_scans_are_deterministic(cascade):

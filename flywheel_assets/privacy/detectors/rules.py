@@ -168,18 +168,18 @@ PII_RULES: list[Rule] = [
     *ADDRESS_RULES,  # street addresses, units, postcodes (detectors/addresses.py)
     Rule("title_name", "PERSON",
          re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Madam|Mme|Mlle|Herr|Frau|Sr|Sra|Rev|Fr)\.?"
-                    r"(?:\s+" + _CAP + r"){1,3}"), 0.8),
+                    r"[ \t]+" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,2}"), 0.8),
     Rule("title_name_lower", "PERSON",
          re.compile(r"\b(?i:mr|mrs|ms|mx|dr|prof)\.\s+[a-zà-ÿ][\w'’\-]{1,30}(?:\s+[A-Za-zÀ-ÿ][\w'’\-]{1,30})?"
                     r"(?=\s+(?:is|was|and|has|had|said|will|would|from|of|at|in|who|to)\b|[,.;:!?]|$)"), 0.7),
     Rule("name_intro", "PERSON",
          re.compile(r"\b(?i:my name is|my name's|i am called|this is|signed|regards,|sincerely,|thanks,|cheers,|"
-                    r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:\s+" + _CAP
-                    + r"){0,3})"), 0.65, group=1,
+                    r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:[ \t]+" + _CAP
+                    + r"){0,3})"), 0.65, group=1,  # the value may start on the next line; a name never spans lines
          validator=lambda v: v.split()[0].casefold().replace("’", "'") not in _NOT_INTRO_START),
     # organisations by their legal / institutional suffix (Smith Ltd., Underwood Group, Acme GmbH)
     Rule("org_suffix", "ORGANIZATION",
-         re.compile(r"\b(?:" + _CAP + r"(?:,?\s+(?:&|and)\s+|\s+)){1,3}(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|S\.A|SA|"
+         re.compile(r"\b(?:" + _CAP + r"(?:,?[ \t]+(?:&|and)[ \t]+|[ \t]+)){1,3}(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|S\.A|SA|"
                     r"SAS|SARL|S\.r\.l|SpA|B\.V|BV|N\.V|NV|PLC|plc|Corp|Corporation|Co|Company|Group|Holdings|"
                     r"Partners|LLP|LP|Associates|Sons|Bros|Brothers|Foundation|Industries|Enterprises|Technologies|"
                     r"Consulting|Ventures|Capital|Pty|KG|Oy|AB|ASA|A/S)\b\.?"), 0.6,
