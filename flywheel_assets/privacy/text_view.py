@@ -105,15 +105,6 @@ def _decode_once(text: str, unescape: bool, invisible: bool) -> tuple[str, list[
     return view, starts, ends
 
 
-def unescape_quotes(text: str) -> tuple[str, list[int]] | None:
-    """``(view, index)`` with only the quotes unescaped (a text holding ``\\'`` / ``\\"``), else None."""
-    if "\\'" not in text and '\\"' not in text:
-        return None
-    n = len(text)
-    keep = [k for k in range(n) if not (text[k] == "\\" and k + 1 < n and text[k + 1] in "'\"")]
-    return "".join(text[k] for k in keep), keep
-
-
 def plain(value: str) -> str:
     """``value`` as the detectors read it (invisible characters dropped, full-width forms as ASCII): pseudonyms of
     ``jo\\u200bhn@example.com`` and ``john@example.com`` are the same."""

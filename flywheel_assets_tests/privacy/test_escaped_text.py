@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 
 from flywheel_assets.privacy.cascade import Cascade
-from flywheel_assets.privacy.text_view import unescape_quotes
 from flywheel_assets.privacy.config import PrivacyConfig
+from flywheel_assets.privacy.text_view import reading_view
 
 
 def test_unescape_view_and_index():
     text = 'say \\"I\\\'m here\\"'
-    u, idx = unescape_quotes(text)
+    u, idx, ends = reading_view(text, invisible=False)
     assert u == 'say "I\'m here"'
-    assert len(idx) == len(u) and all(text[k] == c for k, c in zip(idx, u))
-    assert unescape_quotes("plain text, no escapes") is None
-    assert unescape_quotes("C:\\temp\\new") is None  # backslashes, but no escaped quote
+    assert len(idx) == len(u) and all(text[k] == c and e == k + 1 for k, c, e in zip(idx, u, ends))
+    assert reading_view("plain text, no escapes", invisible=False) is None
+    assert reading_view("C:\\Users\\new", invisible=False) is None  # a path (\U starts no escape): left alone
 
 
 @pytest.mark.parametrize("text, name", [
