@@ -19,6 +19,7 @@ What is not taken: prose (a line ending in ``.``, ``?``, ``!``), sign-offs and l
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from .base import Span
 
@@ -55,17 +56,26 @@ def _content(text: str, a: int, b: int) -> tuple[int, int]:
     return s, e
 
 
-def _covered(text: str, s: int, e: int, spans: list[Span], types: tuple[str, ...] | None) -> bool:
-    """At least 90% of the line's non-space characters lie in spans (of ``types``, or of any type)."""
-    need = sum(1 for c in text[s:e] if not c.isspace())
-    if not need:
-        return False
-    got = 0
+def _masks(text: str, spans: list[Span]) -> tuple[bytearray, bytearray]:
+    """(PERSON mask, any-span mask) over ``text``: built once per text, so the line checks are linear in the text
+    (a CRM export of thousands of blocks must not be addresses x spans)."""
+    person, anyone = bytearray(len(text)), bytearray(len(text))
     for sp in spans:
-        if sp.end <= s or sp.start >= e or (types is not None and sp.entity_type not in types):
-            continue
-        got += sum(1 for c in text[max(s, sp.start):min(e, sp.end)] if not c.isspace())
-    return got >= 0.9 * need
+        ones = b"\x01" * (sp.end - sp.start)
+        anyone[sp.start:sp.end] = ones
+        if sp.entity_type == "PERSON":
+            person[sp.start:sp.end] = ones
+    return person, anyone
+
+
+def _covered(text: str, s: int, e: int, mask: bytearray) -> bool:
+    """At least 90% of the line's non-space characters are masked."""
+    need = got = 0
+    for k in range(s, e):
+        if not text[k].isspace():
+            need += 1
+            got += mask[k]
+    return need > 0 and got >= 0.9 * need
 
 
 def _identity_line(line: str) -> bool:
@@ -95,30 +105,29 @@ def contact_block_spans(text: str, spans: list[Span]) -> list[Span]:
         return []
     lines = _lines(text)
     starts = [a for a, _ in lines]
+    masks = None
     out: dict[tuple[int, int], str] = {}
     for addr in addresses:
-        k = _line_index(starts, addr.start)
+        k = bisect_right(starts, addr.start) - 1
         a, b = lines[k]
         if _content(text, a, b)[0] != addr.start:
             continue  # the address does not start its line: prose, not a block
+        person_mask, any_mask = masks = masks or _masks(text, spans)
         cands: list[tuple[int, int]] = []
         person_at = None  # number of candidates collected when the walk passed a PERSON line
-        blank_ok = True
         top_reached = False
         j = k - 1
         while j >= 0 and k - j <= _MAX_LINES + 1:
             s, e = _content(text, *lines[j])
             if s == e:  # a blank line: one is allowed straight above the address (letterheads), none further up
-                if blank_ok and j == k - 1:
-                    blank_ok = False
+                if j == k - 1:
                     j -= 1
                     continue
                 top_reached = True
                 break
-            blank_ok = False
-            if _covered(text, s, e, spans, ("PERSON",)):
+            if _covered(text, s, e, person_mask):
                 person_at = len(cands)
-            elif _covered(text, s, e, spans, None):
+            elif _covered(text, s, e, any_mask):
                 pass  # a title / organisation / place a detector already found
             elif _identity_line(text[s:e]):
                 cands.append((s, e))
@@ -135,13 +144,3 @@ def contact_block_spans(text: str, spans: list[Span]) -> list[Span]:
             out[cands[0]] = "ORGANIZATION"
     return [Span(s, e, et, SCORE, SOURCE) for (s, e), et in sorted(out.items())]
 
-
-def _line_index(starts: list[int], pos: int) -> int:
-    lo, hi = 0, len(starts)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if starts[mid] <= pos:
-            lo = mid
-        else:
-            hi = mid
-    return lo
