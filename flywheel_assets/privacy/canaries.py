@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..schema import to_json
+from .text_view import _INVISIBLE, plain
 
 
 @dataclass(frozen=True)
@@ -151,15 +152,13 @@ def _texts_of(obj) -> list[str]:
 
 
 # a hidden character written as a JSON escape inside a serialised message (json.dumps escapes non-ASCII)
-_JSON_INVISIBLE = re.compile(r"\\+u(?:00ad|180e|200[b-f]|202[a-e]|206[0-46-9]|feff)", re.IGNORECASE)
+_JSON_INVISIBLE = re.compile(r"\\+u(?:" + "|".join(f"{ord(c):04x}" for c in _INVISIBLE) + ")", re.IGNORECASE)
 
 
 def canary_leaks(frames_or_texts, canaries: list[Canary]) -> list[dict]:
     """Canaries (by kind + hash tag, never the value) whose value, or a normalised variant, survives anywhere in
     the given frames / texts. Names count as leaked when the full name or any part of 4+ letters survives; hidden
     characters in the output do not hide a survivor (the text is read as ``text_view.plain``)."""
-    from .text_view import plain
-
     texts = _texts_of(frames_or_texts)
     hay = plain(_JSON_INVISIBLE.sub("", "\n".join(texts))).casefold()
     hay_alnum = re.sub(r"[^0-9a-z]", "", hay)
