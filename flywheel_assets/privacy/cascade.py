@@ -17,7 +17,7 @@ from bisect import bisect_left
 from functools import lru_cache
 
 from .config import PrivacyConfig
-from .detectors.base import Span, first_line_part
+from .detectors.base import Span
 from .detectors.dictionary import cached_allow_list, cached_dictionary
 from .detectors.addresses import _FUNCTION as _ADDR_FUNCTION
 from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
@@ -731,9 +731,6 @@ class Cascade:
                 spans = [s for s in spans if s.entity_type != "DATE_TIME" or s.source in _CONTEXT_DATES or not any(
                     a < s.end and s.start < b for a, b in ts)]
         spans = [_trim(text, s) for s in spans]
-        if "\n" in text:  # a model's name / place / firm never runs over a line break ("Jane Doe\nSales Manager")
-            spans = [_first_line(text, s) if s.source in _MODEL_SOURCES and s.entity_type != "STREET_ADDRESS" and
-                     "\n" in text[s.start:s.end] else s for s in spans]
         spans = [s for s in spans if s.end > s.start]
         if not spans:  # most log texts: skip the allow-list scan (~10% of the cascade's CPU when it runs)
             return spans
@@ -763,11 +760,6 @@ class Cascade:
             spans = propagate(text, spans, known_values(text, spans))
             spans = self.allow.filter(text, spans) if spans else spans
         return spans
-
-
-def _first_line(text: str, s: Span) -> Span:
-    a, b = first_line_part(text, s.start, s.end)
-    return _trim(text, Span(a, b, s.entity_type, s.score, s.source))
 
 
 def _trim(text: str, s: Span) -> Span:

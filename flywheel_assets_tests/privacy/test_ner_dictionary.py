@@ -96,3 +96,20 @@ def test_gliner_tiny_model_spans_flow_through_cascade(tmp_path):
     assert spans and all(s.source == "gliner" for s in spans)
     # off when no model dir is configured
     assert Cascade(PrivacyConfig(**_ONLY_MODEL)).scan(text) == []
+
+
+def test_gliner_names_stop_at_a_line_break_addresses_do_not():
+    # GLiNER's own output over a signature: a name span running into the next line is cut there (as spaCy's are);
+    # a street address keeps its lines. The model is a stand-in that returns fixed predictions.
+    from flywheel_assets.privacy.detectors.gliner_ner import detect_gliner_batch
+
+    text = "Jane Doe\nSales Manager\n12 Harbour Road\nLeith"
+    addr = text.index("12 Harbour")
+
+    class Fixed:
+        def predict_entities(self, chunk, labels, threshold=0.5):
+            return [{"start": 0, "end": text.index("Manager") + 7, "label": "person", "score": 0.9},
+                    {"start": addr, "end": len(text), "label": "street address", "score": 0.9}]
+
+    got = [(s.entity_type, text[s.start:s.end]) for s in detect_gliner_batch([text], Fixed(), ["person"])[0]]
+    assert got == [("PERSON", "Jane Doe"), ("STREET_ADDRESS", "12 Harbour Road\nLeith")]

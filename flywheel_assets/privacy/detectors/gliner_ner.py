@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from .base import Span
+from .base import Span, first_line_part
 
 LABEL_TO_TYPE = {
     "person": "PERSON", "name": "PERSON", "organization": "ORGANIZATION", "company": "ORGANIZATION",
@@ -32,7 +32,8 @@ def load_gliner(model_dir: str):
 
 def detect_gliner_batch(texts: list[str], model, labels: list[str], threshold: float = 0.5,
                         max_chars: int = 2000) -> list[list[Span]]:
-    """Run GLiNER over texts (each cut into windows of ``max_chars``); returns spans per text."""
+    """Run GLiNER over texts (each cut into windows of ``max_chars``); returns spans per text. A name / place / firm
+    span is cut at its first line break (``base.first_line_part``, as for spaCy)."""
     out: list[list[Span]] = []
     for text in texts:
         spans: list[Span] = []
@@ -44,6 +45,8 @@ def detect_gliner_batch(texts: list[str], model, labels: list[str], threshold: f
             for e in ents:
                 et = LABEL_TO_TYPE.get(str(e["label"]).lower(), str(e["label"]).upper().replace(" ", "_"))
                 s, t = int(e["start"]) + off, int(e["end"]) + off
+                if et != "STREET_ADDRESS" and "\n" in text[s:t]:  # a name / place / firm never spans lines
+                    s, t = first_line_part(text, s, t)
                 if t > s:
                     spans.append(Span(s, t, et, float(e.get("score", threshold)), "gliner"))
         out.append(sorted(spans))
