@@ -177,3 +177,18 @@ def test_propagate_sweep_matches_pairwise_reference(monkeypatch):
         casc.propagate(text, spans, {"x": "PERSON"})
         got = captured["kept"][:len(captured["kept"]) - len(extra)]
         assert got == _pairwise_explained(spans, extra)
+
+
+def test_not_overlapping_sweep_matches_pairwise_reference():
+    # the late detectors' "keep what overlaps nothing" filter is a sorted sweep; random (also overlapping, unsorted)
+    # span sets give exactly what the pairwise check gives
+    from flywheel_assets.privacy.cascade import _not_overlapping
+
+    rng = random.Random(11)
+    for _ in range(2000):
+        def spans():
+            starts = [rng.randint(0, 60) for _ in range(rng.randint(0, 8))]
+            return [Span(a, a + rng.randint(1, 8), "PERSON") for a in starts]
+        extra, known = spans(), spans()
+        ref = [e for e in extra if not any(s.start < e.end and e.start < s.end for s in known)]
+        assert _not_overlapping(extra, known) == ref
