@@ -17,7 +17,7 @@ from bisect import bisect_left
 from functools import lru_cache
 
 from .config import PrivacyConfig
-from .detectors.base import Span
+from .detectors.base import Span, overlap_test
 from .detectors.dictionary import cached_allow_list, cached_dictionary
 from .detectors.addresses import _FUNCTION as _ADDR_FUNCTION
 from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
@@ -567,22 +567,9 @@ def known_values(text: str, spans: list[Span]) -> dict[str, str]:
 
 
 def _not_overlapping(extra: list[Span], spans: list[Span]) -> list[Span]:
-    """The spans of ``extra`` that overlap none of ``spans`` (what a late detector adds to the cascade's result).
-    A sorted sweep, not extra x spans: a list of thousands of names must not be quadratic."""
-    if not extra or not spans:
-        return list(extra)
-    iv = sorted((s.start, s.end) for s in spans)
-    starts = [a for a, _ in iv]
-    reach, m = [], 0  # reach[j]: the furthest end among the first j + 1 spans
-    for _, b in iv:
-        m = max(m, b)
-        reach.append(m)
-    out = []
-    for e in extra:
-        j = bisect_left(starts, e.end) - 1  # the spans that start before e ends
-        if j < 0 or reach[j] <= e.start:
-            out.append(e)
-    return out
+    """The spans of ``extra`` that overlap none of ``spans`` (what a late detector adds to the cascade's result)."""
+    hits = overlap_test(spans)
+    return [e for e in extra if not hits(e.start, e.end)]
 
 
 def _hints(spans: list[Span]) -> tuple[tuple[int, int], ...]:

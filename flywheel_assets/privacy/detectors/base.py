@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Callable
 
@@ -80,3 +81,23 @@ def first_line_part(text: str, a: int, b: int) -> tuple[int, int]:
             return pos, nl
         pos = nl + 1
     return a, a
+
+
+def overlap_test(spans: list[Span]) -> Callable[[int, int], bool]:
+    """``hits(a, b)``: does ``[a, b)`` overlap any of ``spans``? Sorted starts plus the running furthest end, one
+    bisect per question (built on the first one), so checking many candidates against many spans is not quadratic."""
+    index: list[list[int]] = []
+
+    def hits(a: int, b: int) -> bool:
+        if not index:
+            iv = sorted((s.start, s.end) for s in spans)
+            reach, m = [], 0
+            for _, e in iv:
+                m = max(m, e)
+                reach.append(m)
+            index.extend(([s for s, _ in iv], reach))
+        starts, reach = index
+        j = bisect_left(starts, b) - 1  # the spans that start before b
+        return j >= 0 and reach[j] > a
+
+    return hits

@@ -91,9 +91,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from functools import lru_cache
 
-from .base import Span
+from .base import Span, overlap_test
 
 SCORE = 0.6
 SOURCE = "gazetteer"
@@ -672,6 +673,7 @@ konnichiwa ahoj servus moin gracias merci danke grazie obrigado""".split())
 def _pair_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]:
     out = []
     lex = lexicon()
+    taken = overlap_test(found + extra)
     for sp in found:
         if sp.score != SCORE or not _PAIR_END.match(text, sp.end):
             continue
@@ -691,7 +693,7 @@ def _pair_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]:
         elif not _unknown_place_word(w, True):
             continue
         a, b = m.span("w")
-        if any(x.start < b and a < x.end for x in found) or any(x.start < b and a < x.end for x in extra):
+        if taken(a, b):
             continue
         out.append(Span(a, b, ENTITY, CUE_SCORE, SOURCE))
     return out
@@ -710,6 +712,8 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
     """LOCATION spans (score CUE_SCORE) for unknown words after strong place cues, not overlapping ``taken``."""
     low = None
     out: list[Span] = []
+    placed: list[tuple[int, int]] = []
+    in_taken = overlap_test(taken)
     for rx in (_CUE_PLACE, _AREA_PLACE, _BASED_PLACE, _NATIVE_PLACE):
         if rx is _BASED_PLACE:  # literal search first: "-based" is rare
             ms = [m for p in _BASED.finditer(text) for m in [rx.search(text, max(0, p.start() - 40), p.end())] if m]
@@ -746,7 +750,7 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                 keep = []
                 for s, e, w in words:
                     if not _shouted(w) or not (_unknown_place_word(w.title(), True) or _fold(w) in _TOPONYM_WORDS) or \
-                            any(sp.start < e and s < sp.end for sp in taken):
+                            in_taken(s, e):
                         break
                     keep.append((s, e, w))
                 while keep and not _unknown_place_word(keep[-1][2].title(), True):
@@ -774,8 +778,10 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                 e -= 2  # "Zubrovka's capital"
             if _NEXT_NOT_PLACE.match(text, e) or (s > 0 and text[s - 1] in "/@_.#$\\"):
                 continue
-            if any(sp.start < e and s < sp.end for sp in taken) or any(sp.start < e and s < sp.end for sp in out):
+            k = bisect_left(placed, (s, e))  # the cue places found so far, sorted and disjoint: check the neighbours
+            if in_taken(s, e) or k and placed[k - 1][1] > s or k < len(placed) and placed[k][0] < e:
                 continue
+            placed.insert(k, (s, e))
             out.append(Span(s, e, ENTITY, CUE_SCORE, SOURCE))
     return out
 
