@@ -1054,9 +1054,16 @@ def _small_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]
     if not firsts:
         return []
     out: list[Span] = []
+    placed: list[tuple[int, int]] = []  # out's extents, sorted and disjoint: a new one is checked against neighbours
+    taken = overlap_test(found + extra)
 
     def free(a, b):
-        return not any(x.start < b and a < x.end for xs in (found, extra, out) for x in xs)
+        k = bisect_left(placed, (a, b))
+        return not (taken(a, b) or k and placed[k - 1][1] > a or k < len(placed) and placed[k][0] < b)
+
+    def add(a, b):
+        placed.insert(bisect_left(placed, (a, b)), (a, b))
+        out.append(Span(a, b, ENTITY, SMALL_SCORE, SOURCE))
 
     for m in _SMALL_CUE.finditer(text):
         pos = m.end()
@@ -1078,7 +1085,7 @@ def _small_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]
                 continue
             if cue in ("to", "into") and not _CLAUSE_END.match(text, e):
                 continue
-        out.append(Span(pos, e, ENTITY, SMALL_SCORE, SOURCE))
+        add(pos, e)
     if "," in text:
         # "Town, Country" / "Town, Region" / "Town, ST": the pair licenses even an ambiguous name
         for sp in found:
@@ -1088,9 +1095,9 @@ def _small_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]
             ent = lexicon().get(tk[0]) if tk else None
             if not ent or not any(rest == tk[1:] and kind != _KIND_CITY for rest, _t, kind in ent):
                 continue
-            _pair_small(text, sp.start, unk, amb, free, out)
+            _pair_small(text, sp.start, unk, amb, free, add)
         for sm in _STATE_PAIR.finditer(text):
-            _pair_small(text, sm.start(), unk, amb, free, out)
+            _pair_small(text, sm.start(), unk, amb, free, add)
     return sorted(out, key=lambda sp: (sp.start, sp.end))
 
 
@@ -1098,8 +1105,9 @@ _STATE_PAIR = re.compile(r"(?<=,[ \t])(?:" + "|".join(sorted(_US_CA)) +
                          r")(?=[ \t]*(?:$|[\n\r.,;)]|[ \t]\d|[ \t][A-Z]\d[A-Z]))")
 
 
-def _pair_small(text, start, unk, amb, free, out) -> None:
-    """A small place ending right before ``, `` at ``start`` (one to three words)."""
+def _pair_small(text, start, unk, amb, free, add) -> None:
+    """A small place ending right before ``, `` at ``start`` (one to three words), given to ``add(a, e)`` when
+    ``free(a, e)``."""
     m = re.search(r"((?:[A-Z][^\W\d_]*[ \t\-]){0,2}[A-Z][^\W\d_]*)[ \t]*,[ \t]*$", text[max(0, start - 60):start])
     if not m:
         return
@@ -1117,7 +1125,7 @@ def _pair_small(text, start, unk, amb, free, out) -> None:
             if _GREETING.search(text, max(0, a - 30), a):
                 return  # "Thanks Tomas, Sweden.": a vocative, not a town
             if free(a, e):
-                out.append(Span(a, e, ENTITY, SMALL_SCORE, SOURCE))
+                add(a, e)
             return
 
 
