@@ -192,3 +192,20 @@ def test_not_overlapping_sweep_matches_pairwise_reference():
         extra, known = spans(), spans()
         ref = [e for e in extra if not any(s.start < e.end and e.start < s.end for s in known)]
         assert _not_overlapping(extra, known) == ref
+
+
+def test_disjoint_extents_match_a_pairwise_check():
+    # the detectors' running "is this extent still free?" (sorted neighbours) answers like a pass over every extent
+    from flywheel_assets.privacy.detectors.base import DisjointExtents
+
+    rng = random.Random(12)
+    for _ in range(500):
+        placed, kept = DisjointExtents(), []
+        for _ in range(rng.randint(1, 30)):
+            a = rng.randint(0, 100)
+            b = a + rng.randint(1, 9)
+            free = not any(s < b and a < e for s, e in kept)
+            assert placed.free(a, b) == free
+            if free:
+                placed.add(a, b)
+                kept.append((a, b))

@@ -91,10 +91,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from functools import lru_cache
 
-from .base import Span, overlap_test
+from .base import DisjointExtents, Span, overlap_test
 
 SCORE = 0.6
 SOURCE = "gazetteer"
@@ -712,7 +711,7 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
     """LOCATION spans (score CUE_SCORE) for unknown words after strong place cues, not overlapping ``taken``."""
     low = None
     out: list[Span] = []
-    placed: list[tuple[int, int]] = []
+    placed = DisjointExtents()  # the cue places found so far
     in_taken = overlap_test(taken)
     for rx in (_CUE_PLACE, _AREA_PLACE, _BASED_PLACE, _NATIVE_PLACE):
         if rx is _BASED_PLACE:  # literal search first: "-based" is rare
@@ -778,10 +777,9 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                 e -= 2  # "Zubrovka's capital"
             if _NEXT_NOT_PLACE.match(text, e) or (s > 0 and text[s - 1] in "/@_.#$\\"):
                 continue
-            k = bisect_left(placed, (s, e))  # the cue places found so far, sorted and disjoint: check the neighbours
-            if in_taken(s, e) or k and placed[k - 1][1] > s or k < len(placed) and placed[k][0] < e:
+            if in_taken(s, e) or not placed.free(s, e):
                 continue
-            placed.insert(k, (s, e))
+            placed.add(s, e)
             out.append(Span(s, e, ENTITY, CUE_SCORE, SOURCE))
     return out
 
@@ -1054,15 +1052,14 @@ def _small_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]
     if not firsts:
         return []
     out: list[Span] = []
-    placed: list[tuple[int, int]] = []  # out's extents, sorted and disjoint: a new one is checked against neighbours
+    placed = DisjointExtents()  # the small places found so far
     taken = overlap_test(found + extra)
 
     def free(a, b):
-        k = bisect_left(placed, (a, b))
-        return not (taken(a, b) or k and placed[k - 1][1] > a or k < len(placed) and placed[k][0] < b)
+        return not taken(a, b) and placed.free(a, b)
 
     def add(a, b):
-        placed.insert(bisect_left(placed, (a, b)), (a, b))
+        placed.add(a, b)
         out.append(Span(a, b, ENTITY, SMALL_SCORE, SOURCE))
 
     for m in _SMALL_CUE.finditer(text):
