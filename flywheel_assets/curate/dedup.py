@@ -30,9 +30,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from flywheel_assets.curate.config import DedupConfig
+from flywheel_assets.privacy.placeholders import generic as generic_placeholders
 
 _WS = re.compile(r"\s+")
-_PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*?)_\d+>")
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"<[a-z_]+>|\w+")  # on normalised text: a folded placeholder is one token
 _DIGITS = re.compile(r"\d+")
@@ -41,7 +41,7 @@ _M32 = np.uint64(0xFFFFFFFF)
 
 def normalize(text: str) -> str:
     """Lower-case, fold placeholder indices, collapse whitespace."""
-    text = _PLACEHOLDER.sub(lambda m: f"<{m.group(1).lower()}>", text or "")
+    text = generic_placeholders(text or "")
     return _WS.sub(" ", text.lower()).strip()
 
 

@@ -11,19 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")
+from flywheel_assets.jsontext import json_or
+from flywheel_assets.privacy.placeholders import PLACEHOLDER_RE  # noqa: F401  (curate.metadata imports it here)
+
 ERROR_PREFIX_RE = re.compile(r"^\s*error\b\s*[:\-]?", re.IGNORECASE)
-
-
-def _loads(text: Any, default):
-    if text is None:
-        return default
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError, TypeError):
-        return None
 
 
 def is_error_content(content: str | None) -> bool:
@@ -54,7 +45,7 @@ class ParsedUnit:
     @classmethod
     def from_row(cls, row: dict) -> "ParsedUnit":
         ok = True
-        msgs = _loads(row.get("messages"), [])
+        msgs = json_or(row.get("messages"), [], invalid=None)
         if not isinstance(msgs, list):
             ok, msgs = False, []
         clean = []
@@ -66,10 +57,10 @@ class ParsedUnit:
             m = dict(m)
             m["content"] = c if isinstance(c, str) else ("" if c is None else json.dumps(c, ensure_ascii=False))
             clean.append(m)
-        tools = _loads(row.get("tools"), [])
+        tools = json_or(row.get("tools"), [], invalid=None)
         if not isinstance(tools, list):
             tools = []
-        attrs = _loads(row.get("attributes"), {})
+        attrs = json_or(row.get("attributes"), {}, invalid=None)
         if not isinstance(attrs, dict):
             attrs = {}
         pu = cls(unit_id=str(row.get("unit_id")), ok=ok and bool(clean), messages=clean, tools=tools,
@@ -132,7 +123,7 @@ class ParsedUnit:
                     for tc in m.get("tool_calls") or []:
                         fn = (tc or {}).get("function") or {}
                         if str(fn.get("name", "")).lower() in ("finish", "final_answer", "answer"):
-                            args = _loads(fn.get("arguments"), {}) or {}
+                            args = json_or(fn.get("arguments"), {}, invalid=None) or {}
                             if isinstance(args, dict) and isinstance(args.get("final_answer"), str):
                                 return args["final_answer"]
                 return ""

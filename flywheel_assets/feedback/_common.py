@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from flywheel_assets.jsontext import json_or
 from flywheel_assets.schema import to_json
 
 REFUSAL_RE = re.compile(
@@ -65,7 +66,7 @@ JSON_ASK_RE = re.compile(
     r"((?:respond|reply|answer|return|output|format\w*|give\s+me|provide|write)\b[^.?!\n]{0,40}\bjson\b"
     r"|\b(?:in|as)\s+(?:valid\s+|strict\s+)?json\b|\bjson\s+only\b|\bvalid\s+json\b|\bjson\s+(?:object|schema)\s+"
     r"(?:with|containing|that)|response_format)", re.I)
-PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")  # a redaction placeholder (<PERSON_2>)
+from flywheel_assets.privacy.placeholders import PLACEHOLDER_RE  # noqa: E402,F401  (a redaction placeholder)
 # sycophancy / filler in an answer: flattery, effusive thanks, restating the whole answer. Two distinct phrases in
 # one down-voted answer are a preference problem (DPO), not a knowledge or capability gap.
 SYCOPHANCY_RE = re.compile(
@@ -95,15 +96,7 @@ MONEY_RE = re.compile(r"(?:refund\w*)[^$€£\d]{0,40}[$€£]?\s?(\d{1,7}(?:[.,
 
 
 def load_json(text: Any, default: Any) -> Any:
-    if text is None:
-        return default
-    if not isinstance(text, str):
-        return text
-    try:
-        v = json.loads(text)
-    except (ValueError, RecursionError):
-        return default
-    return v if isinstance(v, type(default)) else default
+    return json_or(text, default, expect=type(default))
 
 
 def parse_args(text: Any) -> dict | None:

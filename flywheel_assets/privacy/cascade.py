@@ -25,9 +25,9 @@ from .detectors.addresses import _NUM_WORDS as _ADDR_NUM_WORDS
 from .detectors.addresses import UP as _ADDR_UP
 from .detectors.rules import detect_rules
 from .text_view import reading_view
+from .placeholders import PLACEHOLDER_RE  # noqa: F401  (redact imports it from here)
 from .truecase import truecase
 
-PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _NAME_TOKEN = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ'’\-]{2,}")
 _UP = _ADDR_UP  # upper-case letters of the Latin / Greek scripts (addresses.UP)
 _ADDRESS_GAP = re.compile(r"^[\s,;\-–/]*(?:(?:" + _UP + r"[\w'’.\-]*|\d{3,6}|(?:de|del|da|do|di|la|le|am|an|der|"

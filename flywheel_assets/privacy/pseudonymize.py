@@ -16,17 +16,10 @@ import string
 
 from ..keys import keyed_hash
 from .detectors.rules import luhn_check_digit
+from .placeholders import PLACEHOLDER_RE, label
 from .text_view import plain
 
 _TITLE = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|lady|lord|madam|herr|frau|rev)\.?\s+", re.I)
-PLACEHOLDER_RE = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
-TYPE_LABEL = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "STREET_ADDRESS": "ADDRESS", "IBAN_CODE": "IBAN",
-              "US_SSN": "SSN", "IP_ADDRESS": "IP", "MAC_ADDRESS": "MAC", "US_DRIVER_LICENSE": "DRIVER_LICENSE",
-              "US_PASSPORT": "PASSPORT", "ORGANIZATION": "ORG", "DATE_TIME": "DATE"}
-
-
-def label(entity_type: str) -> str:
-    return TYPE_LABEL.get(entity_type, entity_type)
 
 
 def normalise(value: str, entity_type: str) -> str:

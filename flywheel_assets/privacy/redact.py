@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from ..jsontext import json_container
 from ..schema import to_json
 from .cascade import PLACEHOLDER_RE, Cascade, known_values, propagate, resolve_overlaps, scan_text  # noqa: F401
 from .config import PrivacyConfig
@@ -188,16 +189,6 @@ def dumps_like(value: Any, original: str) -> str:
     return lead + body + trail
 
 
-def _maybe_json(text: str):
-    s = text.strip()
-    if len(s) >= 2 and s[0] in "[{" and s[-1] in "]}":
-        try:
-            return json.loads(s)
-        except (ValueError, RecursionError):
-            return None
-    return None
-
-
 class _UnitDoc:
     """A unit's text fields, parsed into segments + a rebuild function."""
 
@@ -228,7 +219,7 @@ class _UnitDoc:
                 role = str(m.get("role") or "unknown")
                 content = m.get("content")
                 if isinstance(content, str) and content:
-                    parsed = _maybe_json(content)
+                    parsed = json_container(content)
                     fld = "tool_result" if role == "tool" else f"content:{role}"
                     if parsed is not None and isinstance(parsed, (dict, list)):
                         box = {"v": parsed}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
+from flywheel_assets.jsontext import json_or
 from flywheel_assets.schema import message, tool_call
 
 
@@ -23,14 +23,7 @@ class SessionSummary:
 
 
 def _attrs(e: dict) -> dict:
-    a = e.get("attributes")
-    if not a:
-        return {}
-    try:
-        v = json.loads(a)
-        return v if isinstance(v, dict) else {}
-    except ValueError:
-        return {}
+    return json_or(e.get("attributes") or None, {}, expect=dict)
 
 
 def events_to_messages(events: list[dict]) -> SessionSummary:

@@ -14,11 +14,11 @@ from typing import Any
 import polars as pl
 from rapidfuzz import fuzz
 
-from flywheel_assets.export.validation import MALFORMED_PLACEHOLDER, PII_PATTERNS
+from flywheel_assets.export.validation import PII_PATTERNS
+from flywheel_assets.privacy.placeholders import MALFORMED_PLACEHOLDER_RE, PLACEHOLDER_RE as PLACEHOLDER
 from flywheel_assets.report import Report
 
 REFUSAL = re.compile(r"\b(I can(?:no|')t help|I(?: a|')m (?:sorry|unable)|I cannot|as an AI|I won't be able)\b", re.I)
-PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*[A-Z]_[0-9]+>")
 TOOL_CALL_RE = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
 
 
@@ -63,7 +63,7 @@ def _side_stats(msgs: list[dict], prompts: list[list[dict]], tools: list[set[str
         text = m["content"] + " ".join(a or "" for _, a, _ in _calls(m))
         refusals += bool(REFUSAL.search(m["content"]))
         malformed += any((not ok) or (names and nm not in names) for nm, _, ok in _calls(m)) or bool(
-            re.search(MALFORMED_PLACEHOLDER, text))
+            MALFORMED_PLACEHOLDER_RE.search(text))
         seen = set(PLACEHOLDER.findall(" ".join(p["content"] for p in prompt)))
         leaks += bool(set(PLACEHOLDER.findall(text)) - seen)  # a placeholder the prompt never had
         pii += _pii(text)
