@@ -21,8 +21,8 @@ def cmd_run(args) -> int:
     from flywheel_assets.runner import run_pipeline
 
     summary = run_pipeline(args.logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config,
-                           demo=args.demo_key, partitions=args.partition or None)
-    return 0 if summary.ok else 1
+                           demo=args.demo_key, partitions=args.partition or None, strict=args.strict)
+    return summary.exit_code
 
 
 def cmd_demo(args) -> int:
@@ -39,9 +39,10 @@ def cmd_demo(args) -> int:
         os.environ.setdefault("FLYWHEEL_CANARY_FILE", str(manifest))
     if args.config is None and Path("configs/demo.yaml").exists():
         args.config = "configs/demo.yaml"
-    summary = run_pipeline(logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config, demo=True)
+    summary = run_pipeline(logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config, demo=True,
+                           strict=args.strict)
     print(f"exports in {args.out}; warehouse {args.warehouse}; open the UI with: dagster dev")
-    return 0 if summary.ok else 1
+    return summary.exit_code
 
 
 def cmd_ingest(args) -> int:
@@ -108,56 +109,66 @@ def cmd_config(args) -> int:
     return 0
 
 
+STRICT_HELP = ("warnings (failed non-blocking checks, e.g. coverage targets) fail the run with exit code 1; "
+               "without it they print a WARN line and the exit code stays 0")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="flywheel", description=__doc__)
     p.add_argument("--config", default=None, help="flywheel.yaml (default: ./flywheel.yaml or FLYWHEEL_CONFIG)")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    r = sub.add_parser("run", help="materialise the whole asset graph over every partition found in --logs")
+    r = sub.add_parser("run", help="materialise the whole asset graph over every partition found in --logs",
+                       description="Exit code 0 when every step and every blocking check passed (failed non-blocking "
+                                   "checks print a WARN line), 1 otherwise; see docs/operations.md.")
     r.add_argument("--logs", required=True, help="log drop directory (or one file)")
     r.add_argument("--warehouse", default=None, help="DuckDB path (default data/warehouse.duckdb)")
     r.add_argument("--out", default=None, help="export directory (default data/out)")
     r.add_argument("--partition", action="append", help="only this event date (repeatable)")
     r.add_argument("--demo-key", action="store_true", help="allow the built-in demo HMAC key")
+    r.add_argument("--strict", action="store_true", help=STRICT_HELP)
     r.set_defaults(fn=cmd_run)
 
     d = sub.add_parser("demo", help="generate the seeded demo drop and run the pipeline on it")
-    d.add_argument("--logs", default="data/demo_logs")
-    d.add_argument("--warehouse", default="data/warehouse.duckdb")
-    d.add_argument("--out", default="data/out")
-    d.add_argument("--sessions", type=int, default=2400)
-    d.add_argument("--seed", type=int, default=7)
-    d.add_argument("--skip-generate", action="store_true")
+    d.add_argument("--logs", default="data/demo_logs", help="where the generated drop is written and read from "
+                                                             "(default %(default)s)")
+    d.add_argument("--warehouse", default="data/warehouse.duckdb", help="DuckDB path (default %(default)s)")
+    d.add_argument("--out", default="data/out", help="export directory (default %(default)s)")
+    d.add_argument("--sessions", type=int, default=2400, help="sessions to generate (default %(default)s)")
+    d.add_argument("--seed", type=int, default=7, help="generator seed: same seed, same drop (default %(default)s)")
+    d.add_argument("--skip-generate", action="store_true", help="reuse the drop already in --logs")
+    d.add_argument("--strict", action="store_true", help=STRICT_HELP)
     d.set_defaults(fn=cmd_demo)
 
     i = sub.add_parser("ingest", help="parse a drop and print counts (no warehouse)")
-    i.add_argument("--logs", required=True)
+    i.add_argument("--logs", required=True, help="log drop directory (or one file)")
     i.add_argument("--format", default=None, help="force a format instead of detection")
     i.add_argument("--quarantine", action="store_true", help="list quarantined records")
-    i.add_argument("--demo-key", action="store_true")
+    i.add_argument("--demo-key", action="store_true", help="allow the built-in demo HMAC key")
     i.set_defaults(fn=cmd_ingest)
 
     pii = sub.add_parser("pii", help="privacy tools: `flywheel pii scan PATH [--field F --out O] [--no-ner]`",
                          add_help=False)
-    pii.add_argument("rest", nargs=argparse.REMAINDER)
+    pii.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the privacy tool (`flywheel pii --help`)")
     pii.set_defaults(fn=cmd_pii)
 
     t = sub.add_parser("train", help="LoRA SFT or DPO with TRL + PEFT on an export directory")
-    t.add_argument("task", choices=["sft", "dpo"])
+    t.add_argument("task", choices=["sft", "dpo"], help="which export to train on: sft or dpo")
     t.add_argument("--data", required=True, help="export directory (flywheel run --out)")
     t.add_argument("--model", default=None, help="local model directory (default: build a tiny model)")
-    t.add_argument("--max-steps", type=int, default=10)
-    t.add_argument("--output", default=None)
+    t.add_argument("--max-steps", type=int, default=10, help="optimizer steps (default %(default)s)")
+    t.add_argument("--output", default=None, help="directory for the adapter and metrics (default DATA/runs/TASK)")
     t.set_defaults(fn=cmd_train)
 
     c = sub.add_parser("config", help="print the effective configuration (file + defaults) as YAML")
     c.set_defaults(fn=cmd_config)
 
     e = sub.add_parser("eval", help="student vs teacher parity report on the eval set")
-    e.add_argument("--data", required=True)
+    e.add_argument("--data", required=True, help="export directory (flywheel run --out); reads sft/test.jsonl, "
+                                                 "else sft/validation.jsonl")
     e.add_argument("--student", default=None, help="local student model directory (default: tiny model)")
-    e.add_argument("--out", default=None)
-    e.add_argument("--max-rows", type=int, default=50)
+    e.add_argument("--out", default=None, help="report directory (default DATA/eval)")
+    e.add_argument("--max-rows", type=int, default=50, help="evaluate at most this many rows (default %(default)s)")
     e.set_defaults(fn=cmd_eval)
     return p
 

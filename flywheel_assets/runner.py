@@ -18,13 +18,20 @@ log = logging.getLogger(__name__)
 class RunSummary:
     partitions: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    checks_failed: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)  # failed blocking checks
+    warnings: list[str] = field(default_factory=list)  # failed non-blocking (WARN) checks
+    messages: list[str] = field(default_factory=list)  # one line per failure / warning (run_report)
+    strict: bool = False  # warnings fail the run
     seconds: float = 0.0
     counts: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.checks_failed
+        return not self.failed and not self.checks_failed and not (self.strict and self.warnings)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
 
 
 SUMMARY_TABLES = ("normalized_events", "quarantined_records", "training_units", "redacted_trajectories",
@@ -45,12 +52,17 @@ def warehouse_counts(path) -> dict:
     return out
 
 
-def _check_failures(result) -> list[str]:
-    out = []
-    for ev in result.get_asset_check_evaluations():
-        if not ev.passed:
-            out.append(f"{ev.asset_key.to_user_string()}:{ev.check_name}")
-    return out
+def _report(summary: RunSummary, res, prefix: str, echo) -> list[str]:
+    """Classify the result's checks (run_report), record them in the summary, echo one line each."""
+    from flywheel_assets.run_report import classify
+
+    rep = classify(res)
+    summary.checks_failed += [prefix + c for c in rep.failures]
+    summary.warnings += [prefix + c for c in rep.warnings]
+    for line in rep.lines:
+        summary.messages.append(prefix + line if prefix else line)
+        echo(f"    {prefix}{line}")
+    return rep.failures
 
 
 def run_pipeline(
@@ -62,6 +74,7 @@ def run_pipeline(
     demo: bool = False,
     partitions: list[str] | None = None,
     include_global: bool = True,
+    strict: bool = False,
     echo=print,
 ) -> RunSummary:
     import dagster as dg
@@ -85,7 +98,7 @@ def run_pipeline(
     part_keys = [k for a in assets if a.partitions_def is not None for k in a.keys]
     glob_keys = [k for a in assets if a.partitions_def is None for k in a.keys]
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    summary = RunSummary(partitions=list(days))
+    summary = RunSummary(partitions=list(days), strict=strict)
     resources = {"flywheel": resource}
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
     for i, day in enumerate(days, 1):
@@ -93,24 +106,24 @@ def run_pipeline(
         res = dg.materialize([*assets, *checks], selection=part_keys, partition_key=day, resources=resources,
                              instance=instance, raise_on_error=False, tags={"flywheel/trigger": "cli"},
                              run_config=quiet)
-        failed = _check_failures(res)
-        summary.checks_failed += [f"{day}:{c}" for c in failed]
         if not res.success:
             summary.failed.append(day)
-        echo(f"  [{i}/{len(days)}] partition {day}: {'ok' if res.success else 'FAILED'} "
-             f"({time.monotonic() - t:.1f}s){' checks failed: ' + ', '.join(failed) if failed else ''}")
+        echo(f"  [{i}/{len(days)}] partition {day}: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+        _report(summary, res, f"{day}:", echo)
     if include_global and glob_keys:
         t = time.monotonic()
         res = dg.materialize([*assets, *checks], selection=glob_keys, resources=resources, instance=instance,
                              raise_on_error=False, tags={"flywheel/trigger": "cli"}, run_config=quiet)
-        failed = _check_failures(res)
-        summary.checks_failed += failed
         if not res.success:
             summary.failed.append("global")
-        echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)"
-             f"{' checks failed: ' + ', '.join(failed) if failed else ''}")
+        echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+        _report(summary, res, "", echo)
     summary.counts = warehouse_counts(resource.warehouse_path)
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
     summary.seconds = time.monotonic() - t0
-    echo(f"flywheel: done in {summary.seconds:.1f}s -> {'OK' if summary.ok else 'FAILED'}")
+    verdict = "OK" if summary.ok else "FAILED"
+    if summary.warnings:
+        verdict += f" ({len(summary.warnings)} warning{'s' * (len(summary.warnings) != 1)}"
+        verdict += ", --strict: warnings fail the run)" if strict else ")"
+    echo(f"flywheel: done in {summary.seconds:.1f}s -> {verdict}")
     return summary

@@ -180,15 +180,21 @@ def scan_path(path: str | Path, cfg: PrivacyConfig | None = None, examples_per_t
             "markdown": "\n".join(md) + "\n"}
 
 
-def cli_main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="flywheel pii", description="PII audit tools")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sc = sub.add_parser("scan", help="scan a JSONL field (with --field/--out) or a file/dir (report)")
-    sc.add_argument("path")
-    sc.add_argument("--field", default=None)
-    sc.add_argument("--out", default=None)
+    sc.add_argument("path", help="a JSONL file (with --field) or a file / directory of texts to report on")
+    sc.add_argument("--field", default=None, help="JSON field of each line to redact (needs --out)")
+    sc.add_argument("--out", default=None, help="JSONL written with --field redacted")
     sc.add_argument("--no-ner", action="store_true", help="rules + dictionaries only (fast)")
-    sc.add_argument("--mode", default="placeholder", choices=["placeholder", "surrogate"])
+    sc.add_argument("--mode", default="placeholder", choices=["placeholder", "surrogate"],
+                    help="placeholder: <PERSON_1> (default); surrogate: realistic fakes of the same format")
+    return ap
+
+
+def cli_main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
     args = ap.parse_args(argv)
     cfg = PrivacyConfig(presidio_ner=not args.no_ner, mode=args.mode)
     if args.field:

@@ -92,8 +92,11 @@ def coverage_report(context: dg.AssetExecutionContext, flywheel: FlywheelResourc
     yield dg.MaterializeResult(metadata={**report_metadata(cov, figs),
                                          **{f"bias_{k}": v for k, v in report_metadata(bias, figs).items()}})
     missed = cov.summary.get("targets_missed", [])
-    yield dg.AssetCheckResult(check_name="coverage_targets_met", passed=not missed,
+    # non-blocking: a drop from one product rarely meets every coverage target; WARN severity, never a failure
+    yield dg.AssetCheckResult(check_name="coverage_targets_met", passed=not missed, severity=dg.AssetCheckSeverity.WARN,
+                              description=f"{len(missed)} coverage target(s) missed" if missed else "all targets met",
                               metadata={"targets_missed": dg.MetadataValue.json(missed)})
     viol = bias.summary.get("violations", [])
-    yield dg.AssetCheckResult(check_name="bias_thresholds_met", passed=not viol,
+    yield dg.AssetCheckResult(check_name="bias_thresholds_met", passed=not viol, severity=dg.AssetCheckSeverity.WARN,
+                              description=f"{len(viol)} bias threshold(s) exceeded" if viol else "within thresholds",
                               metadata={"violations": dg.MetadataValue.json(viol)})
