@@ -57,6 +57,11 @@ class ExportConfig(BaseModel):
         "pass_rate", description="What the per-bucket file holds: pass rate (weight 1-p) or eval loss (weight loss)."
     )
     model_aware_floor: float = Field(0.05, description="Minimum per-bucket weight so no bucket is starved.")
+    max_reject_rate: float = Field(
+        0.02, description="Blocking check on the export: at most this share of the rows reaching the row-level "
+        "expectations (message keys, role order, tool-call JSON, placeholder grammar) may be rejected to "
+        "sft_rejects / dpo_rejects; one bad row is left out, a broken export stops the run.",
+    )
     student_context: int = Field(2048, description="Student context length in tokens: longer rows are flagged.")
     chat_template_path: str | None = Field(
         None, description="Use this Jinja file instead of the built-in ChatML template (templates/chatml_tools.jinja)."

@@ -2,8 +2,10 @@
 
 ``{"prompt": [messages], "chosen": [messages], "rejected": [messages], "tools": "<JSON string>"}`` with the same
 message encoding as SFT (see :mod:`flywheel_assets.export.sft`), plus pair_source and lineage columns.
-A pair is rejected (with a reason) when the prompt does not end on a user/tool turn, a completion does not start
-with an assistant turn, the completions are identical, or any side is unparseable.
+A pair is rejected (with a reason and the expectation it failed) when the prompt does not end on a user/tool turn,
+a completion does not start with an assistant turn, the completions are identical, any side is unparseable, or a
+row-level expectation fails (:func:`flywheel_assets.export.sft.row_problem`: message keys, role order, tool-call
+JSON, placeholder grammar).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import polars as pl
 
 from flywheel_assets.export.config import ExportConfig
-from flywheel_assets.export.sft import (MESSAGES_DTYPE, merge_consecutive, parse_messages, parse_tools,
-                                        role_order_problem, tool_call_problem)
+from flywheel_assets.export.sft import (MESSAGES_DTYPE, merge_consecutive, parse_messages, parse_tools, reject,
+                                        row_problem)
 from flywheel_assets.schema import to_json
 
 DPO_SCHEMA: dict[str, pl.DataType] = {
@@ -32,7 +34,7 @@ DPO_SCHEMA: dict[str, pl.DataType] = {
     "is_synthetic": pl.Boolean,
     "event_date": pl.Date,
 }
-REJECT_SCHEMA = {"pair_id": pl.Utf8, "reason": pl.Utf8}
+REJECT_SCHEMA = {"pair_id": pl.Utf8, "reason": pl.Utf8, "expectation": pl.Utf8}  # as sft.REJECT_SCHEMA
 
 
 def _get(frame: pl.DataFrame, name: str) -> list:
@@ -49,28 +51,26 @@ def build_dpo(pairs: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
         pid = c["pair_id"][i]
         split = c["split"][i] if "split" in pairs.columns else "train"
         if split not in ("train", "validation", "test"):
-            rejects.append({"pair_id": pid, "reason": "excluded_split"})
+            rejects.append(reject("pair_id", pid, "excluded_split"))
             continue
         prompt, chosen, rejected = (parse_messages(raw[k][i]) for k in ("prompt", "chosen", "rejected"))
         if prompt is None or chosen is None or rejected is None or not chosen or not rejected:
-            rejects.append({"pair_id": pid, "reason": "bad_messages"})
+            rejects.append(reject("pair_id", pid, "bad_messages", "schema"))
             continue
         if not prompt or prompt[-1]["role"] not in ("user", "tool"):
-            rejects.append({"pair_id": pid, "reason": "prompt_not_ending_on_user"})
+            rejects.append(reject("pair_id", pid, "prompt_not_ending_on_user", "role_order"))
             continue
         if chosen[0]["role"] != "assistant" or rejected[0]["role"] != "assistant":
-            rejects.append({"pair_id": pid, "reason": "completion_not_assistant"})
+            rejects.append(reject("pair_id", pid, "completion_not_assistant", "role_order"))
             continue
         if chosen == rejected:
-            rejects.append({"pair_id": pid, "reason": "identical_completions"})
+            rejects.append(reject("pair_id", pid, "identical_completions", "distinct_completions"))
             continue
         prompt, chosen, rejected = merge_consecutive(prompt), merge_consecutive(chosen), merge_consecutive(rejected)
         tools_json = to_json(parse_tools(c["tools"][i]))
-        problem = role_order_problem(prompt + chosen) or role_order_problem(prompt + rejected)
-        tp = tool_call_problem(prompt + chosen, tools_json) or tool_call_problem(prompt + rejected, tools_json)
-        problem = problem or (f"tool_call:{tp}" if tp else None)
+        problem = row_problem([prompt + chosen, prompt + rejected], tools_json)
         if problem:
-            rejects.append({"pair_id": pid, "reason": problem})
+            rejects.append(reject("pair_id", pid, *problem))
             continue
         w = c["weight"][i]
         synth = bool(c["is_synthetic"][i]) if c["is_synthetic"][i] is not None else False

@@ -26,6 +26,8 @@ from typing import Any
 import polars as pl
 
 from flywheel_assets.export.config import ExportConfig
+from flywheel_assets.jsontext import json_or
+from flywheel_assets.privacy.placeholders import has_malformed
 from flywheel_assets.schema import to_json
 
 EXPORT_MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
@@ -60,7 +62,10 @@ SFT_SCHEMA: dict[str, pl.DataType] = {
     "is_synthetic": pl.Boolean,
     "event_date": pl.Date,
 }
-REJECT_SCHEMA = {"unit_id": pl.Utf8, "reason": pl.Utf8}
+# a rejected row: its id, the reason code and the row-level expectation it failed (null for a selection reason:
+# excluded_split, not_sft_task, negative_feedback - those rows were never meant to be exported)
+REJECT_SCHEMA = {"unit_id": pl.Utf8, "reason": pl.Utf8, "expectation": pl.Utf8}
+SELECTION_REASONS = frozenset({"excluded_split", "not_sft_task", "negative_feedback"})
 
 _BUCKET_SYNONYMS = {
     "easy": "simple", "low": "simple", "trivial": "simple",
@@ -111,13 +116,7 @@ def export_message(m: dict) -> dict:
 
 def parse_messages(value: Any) -> list[dict] | None:
     """JSON string / list of canonical messages -> list of export messages, or None when unusable."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
+    value = json_or(value, None)
     if isinstance(value, pl.Series):
         value = value.to_list()
     if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
@@ -126,13 +125,7 @@ def parse_messages(value: Any) -> list[dict] | None:
 
 
 def parse_tools(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
+    value = json_or(value, [])
     return value if isinstance(value, list) else []
 
 
@@ -253,6 +246,57 @@ def tool_call_problem(messages: list[dict], tools: Any) -> str:
     return ""
 
 
+def message_texts(messages: list[dict]) -> list[str]:
+    """Every text of a conversation a reader sees: contents and tool-call arguments."""
+    out = []
+    for m in messages:
+        out.append(m.get("content") or "")
+        for tc in m.get("tool_calls") or []:
+            out.append((tc.get("function") or {}).get("arguments") or "")
+    return out
+
+
+def message_keys_problem(messages: list[dict]) -> str | None:
+    """'message_keys' when a message is not a dict with exactly :data:`EXPORT_MESSAGE_KEYS`."""
+    want = tuple(sorted(EXPORT_MESSAGE_KEYS))
+    ok = all(isinstance(m, dict) and tuple(sorted(m)) == want for m in messages)
+    return None if ok else "message_keys"
+
+
+def placeholder_problem(messages: list[dict]) -> str | None:
+    """'malformed_placeholder' when a text holds a broken placeholder of the redactor's grammar
+    (:mod:`flywheel_assets.privacy.placeholders`; chat-template tokens and tags are text)."""
+    return "malformed_placeholder" if any(has_malformed(t) for t in message_texts(messages)) else None
+
+
+def row_problem(conversations: list[list[dict]], tools: Any) -> tuple[str, str] | None:
+    """(reason, expectation) of the first row-level expectation a row fails, or None. ``conversations``: the
+    row's full conversations (SFT: its messages; DPO: prompt + chosen and prompt + rejected)."""
+    for conv in conversations:
+        if (p := message_keys_problem(conv)):
+            return p, "message_keys"
+    for conv in conversations:
+        if (p := role_order_problem(conv)):
+            return p, "role_order"
+    for conv in conversations:
+        if (p := tool_call_problem(conv, tools)):
+            return f"tool_call:{p}", "tool_calls"
+    for conv in conversations:
+        if (p := placeholder_problem(conv)):
+            return p, "placeholders"
+    return None
+
+
+def reject(id_key: str, row_id: Any, reason: str, expectation: str | None = None) -> dict:
+    return {id_key: row_id, "reason": reason, "expectation": expectation}
+
+
+def reject_rate(kept: int, rejects: pl.DataFrame) -> tuple[int, float]:
+    """(rows rejected by a row-level expectation, their share of the rows that reached the checks)."""
+    n = int(rejects["expectation"].is_not_null().sum()) if rejects.height and "expectation" in rejects.columns else 0
+    return n, (n / (n + kept) if n + kept else 0.0)
+
+
 def tool_names(messages: list[dict]) -> list[str]:
     return sorted({tc["function"]["name"] for m in messages for tc in (m.get("tool_calls") or [])})
 
@@ -301,8 +345,10 @@ def _col(frame: pl.DataFrame, name: str, default: Any = None) -> list:
 def build_sft(units: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Curated units (with ``split`` from :func:`splits.assign_splits`, optional) -> (sft rows, rejects).
 
-    Rejects keep every unit that did not become a row with a reason code (nothing disappears silently):
-    excluded_split, not_sft_task, negative_feedback, bad_messages, role order codes.
+    Rejects keep every unit that did not become a row with a reason code (nothing disappears silently) and the
+    row-level expectation it failed: selection reasons (excluded_split, not_sft_task, negative_feedback; no
+    expectation), bad_messages (schema), message_keys, role order codes (role_order), tool_call:* (tool_calls),
+    malformed_placeholder (placeholders). One bad row never blocks the export: it is left out here.
     """
     cfg = cfg or ExportConfig()
     rows, rejects = [], []
@@ -314,14 +360,14 @@ def build_sft(units: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
         uid = cols["unit_id"][i]
         split = cols["split"][i] if "split" in units.columns else "train"
         if split not in ("train", "validation", "test"):
-            rejects.append({"unit_id": uid, "reason": "excluded_split"})
+            rejects.append(reject("unit_id", uid, "excluded_split"))
             continue
         if cols["sft_eligible"][i] is False:
-            rejects.append({"unit_id": uid, "reason": "not_sft_task"})
+            rejects.append(reject("unit_id", uid, "not_sft_task"))
             continue
         msgs = parse_messages(cols["messages"][i])
         if msgs is None:
-            rejects.append({"unit_id": uid, "reason": "bad_messages"})
+            rejects.append(reject("unit_id", uid, "bad_messages", "schema"))
             continue
         edited = cols["edited_response"][i]
         negative = cols["outcome"][i] == "failure" or cols["feedback_thumbs"][i] == "down"
@@ -333,17 +379,16 @@ def build_sft(units: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
                 msgs[-1] = {**msgs[-1], "content": edited}
             negative = False
         if cfg.sft_exclude_negative and negative:
-            rejects.append({"unit_id": uid, "reason": "negative_feedback"})
+            rejects.append(reject("unit_id", uid, "negative_feedback"))
             continue
         # a trailing user/tool turn without an answer cannot be trained on: trim it
         while msgs and msgs[-1]["role"] != "assistant":
             msgs.pop()
         msgs = merge_consecutive(msgs)
         tools_json = to_json(parse_tools(cols["tools"][i]))
-        problem = role_order_problem(msgs) or (
-            f"tool_call:{tp}" if (tp := tool_call_problem(msgs, tools_json)) else None)
+        problem = row_problem([msgs], tools_json)
         if problem:
-            rejects.append({"unit_id": uid, "reason": problem})
+            rejects.append(reject("unit_id", uid, *problem))
             continue
         synth = bool(cols["is_synthetic"][i]) if cols["is_synthetic"][i] is not None else False
         rows.append(

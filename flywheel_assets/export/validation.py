@@ -5,7 +5,11 @@ problem, tool-call problem, message-key problem) and validated with GX expectati
 
 schema (exact column set), unique ids, split values, uniform message keys, roles alternate correctly, tool-call
 arguments are valid JSON objects matching the declared tool schema, no raw-PII patterns (emails, phones, cards,
-SSNs, API keys/private keys), no malformed placeholders (only ``<TYPE_N>`` is allowed).
+SSNs, API keys/private keys), no malformed placeholders (the redactor's grammar, owned by
+:mod:`flywheel_assets.privacy.placeholders`: ``<PERSON_>`` is malformed, ``<<SYS>>`` / ``<think>`` are text).
+
+The export assets remove rows failing a row-level expectation before writing (``sft_rejects`` / ``dpo_rejects``),
+so on the written rows these expectations must hold; the raw-PII expectation stays a blocking check.
 
 Results carry counts and offending row ids only, never the offending text (it may be PII).
 """
@@ -22,7 +26,8 @@ import polars as pl
 
 from flywheel_assets.export.dpo import DPO_SCHEMA
 from flywheel_assets.export.sft import (  # noqa: F401  (tool_call_problem is part of this API)
-    EXPORT_MESSAGE_KEYS, SFT_SCHEMA, _tool_index, role_order_problem, tool_call_problem)
+    SFT_SCHEMA, _tool_index, message_keys_problem, message_texts, role_order_problem, tool_call_problem)
+from flywheel_assets.privacy.placeholders import MALFORMED_PLACEHOLDER  # noqa: F401  (re-exported)
 
 PII_PATTERNS: dict[str, str] = {
     "email": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
@@ -34,22 +39,11 @@ PII_PATTERNS: dict[str, str] = {
     "api_key": r"\bsk-[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{36}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----",
 }
-# anything shaped like a placeholder (<UPPER...>) that is not exactly <TYPE_N>
-MALFORMED_PLACEHOLDER = r"<(?![A-Z][A-Z_]*[A-Z]_[0-9]+>)[A-Z][A-Z0-9_]*>"
 SPLIT_VALUES = ["train", "validation", "test"]
 log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------ derived checks
-def _texts(messages: list[dict]) -> list[str]:
-    out = []
-    for m in messages:
-        out.append(m.get("content") or "")
-        for tc in m.get("tool_calls") or []:
-            out.append((tc.get("function") or {}).get("arguments") or "")
-    return out
-
-
 def _flatten(kind: str, rows: list[dict]) -> "Any":
     import pandas as pd
 
@@ -64,10 +58,9 @@ def _flatten(kind: str, rows: list[dict]) -> "Any":
             rid = r.get("pair_id") or str(i)
         role = next((pr for c in convs if (pr := role_order_problem(c))), "")
         tool = next((tp for c in convs if (tp := tool_call_problem(c, r.get("tools")))), "")
-        keys_ok = all(isinstance(m, dict) and tuple(sorted(m)) == tuple(sorted(EXPORT_MESSAGE_KEYS))
-                      for c in convs for m in c)
+        keys_ok = not any(message_keys_problem(c) for c in convs)
         seen = set()
-        text = "\n".join(t for c in convs for t in _texts(c) if not (t in seen or seen.add(t)))
+        text = "\n".join(t for c in convs for t in message_texts(c) if not (t in seen or seen.add(t)))
         recs.append({"row_id": str(rid), "split": r.get("split"), "text": text, "role_problem": role,
                      "tool_problem": tool, "message_keys_ok": keys_ok, "tools_json_ok": _tool_index(r.get("tools"))[1] == ""})
     cols = ["row_id", "split", "text", "role_problem", "tool_problem", "message_keys_ok", "tools_json_ok"]

@@ -72,3 +72,39 @@ def test_arguments_given_as_objects_are_canonicalised():
     sft, _ = build_sft(pl.DataFrame([u]))
     assert sft["messages"][0][1]["tool_calls"][0]["function"]["arguments"] == '{"order_id":"A1"}'
     assert to_json(tool_call("c", "get_order", {"order_id": "A1"})["function"]["arguments"]) == '"{\\"order_id\\":\\"A1\\"}"'
+
+
+def test_row_level_failures_are_rejected_with_their_expectation_and_template_tokens_are_text():
+    """A broken placeholder costs one row (sft_rejects, expectation 'placeholders'); Llama-2 / ChatML template
+    tokens, <think> and XML tags in a real prompt are text, so their rows are exported."""
+    from flywheel_assets.export.sft import reject_rate
+
+    ok = qa_unit(0)
+    llama = new_unit([message("system", "<s>[INST] <<SYS>>\nAnswer briefly.\n<</SYS>>"),
+                      message("user", "Is <SYS> a tag? <|im_start|>user <think>hmm</think> <b>bold</b> [/INST]"),
+                      message("assistant", "<think>short</think> It is text, <PERSON_1>.")], session_id="llama")
+    broken = new_unit([message("user", "hello"), message("assistant", "Hi <PERSON_>, your code is <EMAIL_0>.")],
+                      session_id="broken")
+    negative = dict(qa_unit(2), feedback_thumbs="down")
+    units = pl.DataFrame([ok, llama, broken, negative], infer_schema_length=None)
+    sft, rejects = build_sft(units)
+    assert set(sft["session_id"]) == {ok["session_id"], "llama"}
+    rej = {r["unit_id"]: (r["reason"], r["expectation"]) for r in rejects.to_dicts()}
+    assert rej == {broken["unit_id"]: ("malformed_placeholder", "placeholders"),
+                   negative["unit_id"]: ("negative_feedback", None)}
+    # the rate counts expectation rejects only (the negative-feedback row was never meant to be exported)
+    assert reject_rate(sft.height, rejects) == (1, 1 / 3)
+    from flywheel_assets.export.validation import validate_exports
+
+    res = {r["check"]: r for r in validate_exports({"sft": sft})}
+    assert res["placeholders"]["success"] and res["role_order"]["success"]
+
+
+def test_dpo_row_level_failure_goes_to_rejects():
+    cur = curated_frame()
+    pairs = pairs_frame(cur)
+    broken = pairs.head(1).with_columns(pl.lit("broken").alias("pair_id"),
+                                        pl.col("chosen").str.replace('"content": *"', '"content": "<PERSON_<ORG_1>> '))
+    dpo, rejects = build_dpo(pl.concat([pairs, broken]))
+    assert dpo.height == pairs.height
+    assert rejects.to_dicts() == [{"pair_id": "broken", "reason": "malformed_placeholder", "expectation": "placeholders"}]
