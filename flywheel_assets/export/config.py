@@ -62,6 +62,10 @@ class ExportConfig(BaseModel):
         "expectations (message keys, role order, tool-call JSON, placeholder grammar) may be rejected to "
         "sft_rejects / dpo_rejects; one bad row is left out, a broken export stops the run.",
     )
+    reject_rate_min_rows: int = Field(
+        5, description="The reject-rate check blocks only from this many rejected rows on: in a small drop one or "
+        "two malformed rows are left out, never the whole export.",
+    )
     student_context: int = Field(2048, description="Student context length in tokens: longer rows are flagged.")
     chat_template_path: str | None = Field(
         None, description="Use this Jinja file instead of the built-in ChatML template (templates/chatml_tools.jinja)."

@@ -65,7 +65,7 @@ SFT_SCHEMA: dict[str, pl.DataType] = {
 # a rejected row: its id, the reason code and the row-level expectation it failed (null for a selection reason:
 # excluded_split, not_sft_task, negative_feedback - those rows were never meant to be exported)
 REJECT_SCHEMA = {"unit_id": pl.Utf8, "reason": pl.Utf8, "expectation": pl.Utf8}
-SELECTION_REASONS = frozenset({"excluded_split", "not_sft_task", "negative_feedback"})
+SELECTION_REASONS = frozenset({"excluded_split", "not_sft_task", "negative_feedback", "no_user_turn"})
 
 _BUCKET_SYNONYMS = {
     "easy": "simple", "low": "simple", "trivial": "simple",
@@ -148,23 +148,24 @@ def merge_consecutive(messages: list[dict]) -> list[dict]:
 def role_order_problem(messages: list[dict], *, need_final_assistant: bool = True) -> str | None:
     """None when the conversation is well formed, else a short reason code.
 
-    Rules: roles are known; system only first; the first non-system turn is user; a tool message answers a
-    tool call of the preceding assistant turn(s); user and assistant turns do not repeat back to back (tool turns
-    may follow each other); optionally the last message is an assistant turn.
+    Rules (what the chat APIs accept): roles are known; the first non-system turn is a user turn or an
+    assistant opening without tool calls (an agent's greeting); a tool message answers a tool call of the
+    preceding assistant turn(s); user and assistant turns do not repeat back to back (tool turns may follow each
+    other); optionally the last message is an assistant turn. A system message may stand anywhere (a mid-
+    conversation instruction, as the OpenAI-style APIs accept); it does not break a tool call / result pairing.
     """
     if not messages:
         return "empty"
     open_calls: set[str] = set()
     prev = None
-    for i, m in enumerate(messages):
+    for m in messages:
         r = m.get("role")
         if r not in ROLES:
             return "unknown_role"
         if r == "system":
-            if i != 0:
-                return "system_not_first"
-        elif prev in (None, "system"):
-            if r != "user":
+            continue
+        if prev is None:
+            if r != "user" and not (r == "assistant" and not m.get("tool_calls")):
                 return "first_turn_not_user"
         elif r == "tool":
             if prev not in ("assistant", "tool") or not open_calls:
@@ -176,6 +177,8 @@ def role_order_problem(messages: list[dict], *, need_final_assistant: bool = Tru
         if r == "assistant":
             open_calls = {tc["id"] for tc in (m.get("tool_calls") or [])}
         prev = r
+    if prev is None:
+        return "empty"
     if need_final_assistant and messages[-1]["role"] != "assistant":
         return "no_final_assistant"
     return None
@@ -346,8 +349,8 @@ def build_sft(units: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
     """Curated units (with ``split`` from :func:`splits.assign_splits`, optional) -> (sft rows, rejects).
 
     Rejects keep every unit that did not become a row with a reason code (nothing disappears silently) and the
-    row-level expectation it failed: selection reasons (excluded_split, not_sft_task, negative_feedback; no
-    expectation), bad_messages (schema), message_keys, role order codes (role_order), tool_call:* (tool_calls),
+    row-level expectation it failed: selection reasons (excluded_split, not_sft_task, negative_feedback,
+    no_user_turn; no expectation), bad_messages (schema), message_keys, role order codes (role_order), tool_call:* (tool_calls),
     malformed_placeholder (placeholders). One bad row never blocks the export: it is left out here.
     """
     cfg = cfg or ExportConfig()
@@ -385,6 +388,9 @@ def build_sft(units: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
         while msgs and msgs[-1]["role"] != "assistant":
             msgs.pop()
         msgs = merge_consecutive(msgs)
+        if msgs and not any(m["role"] == "user" for m in msgs):  # an agent step with no request: no prompt to learn
+            rejects.append(reject("unit_id", uid, "no_user_turn"))
+            continue
         tools_json = to_json(parse_tools(cols["tools"][i]))
         problem = row_problem([msgs], tools_json)
         if problem:

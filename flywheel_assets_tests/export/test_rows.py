@@ -32,12 +32,21 @@ def test_sft_rejects_bad_input_with_reasons_instead_of_crashing():
     ok = qa_unit(0)
     broken = dict(qa_unit(1), messages="{not json")
     no_answer = new_unit([message("user", "hello?")], session_id="x")
-    tool_first = new_unit([message("tool", "x", name="t", tool_call_id="z"), message("assistant", "y")], session_id="y")
+    tool_first = new_unit([message("tool", "x", name="t", tool_call_id="z"), message("user", "q"),
+                           message("assistant", "y")], session_id="y")
+    no_request = new_unit([message("assistant", "", tool_calls=[tool_call("c", "t", {})]),
+                           message("tool", "r", name="t", tool_call_id="c"), message("assistant", "done")],
+                          session_id="z")
+    greeting = new_unit([message("system", "s"), message("assistant", "Hi! How can I help?"), message("user", "q"),
+                         message("system", "reminder: be brief"), message("assistant", "a")], session_id="g")
     negative = dict(qa_unit(2), feedback_thumbs="down")
     edited = dict(qa_unit(3), feedback_thumbs="down", edited_response="Corrected answer.")
-    units = pl.DataFrame([ok, broken, no_answer, tool_first, negative, edited], infer_schema_length=None)
+    units = pl.DataFrame([ok, broken, no_answer, tool_first, negative, edited, no_request, greeting],
+                         infer_schema_length=None)
     sft, rejects = build_sft(units)
     reasons = dict(zip(rejects["unit_id"], rejects["reason"]))
+    assert reasons[no_request["unit_id"]] == "no_user_turn"  # an agent step without a request: selection
+    assert greeting["unit_id"] in set(sft["unit_id"])  # an opening greeting and a mid-conversation system turn
     assert reasons[broken["unit_id"]] == "bad_messages"
     assert reasons[no_answer["unit_id"]] == "empty"
     assert reasons[tool_first["unit_id"]] == "first_turn_not_user"

@@ -35,7 +35,7 @@ def _gx_check(check_name: str, rows_by_task: dict, table: str) -> dg.AssetCheckR
 
 
 def _reject_rate_check(check_name: str, kept: int, rejects: pl.DataFrame, id_col: str, table: str,
-                       max_rate: float) -> dg.AssetCheckResult:
+                       max_rate: float, min_rows: int) -> dg.AssetCheckResult:
     """Blocking on the share of rows a row-level expectation rejected (the rejected rows are left out)."""
     n, rate = reject_rate(kept, rejects)
     md: dict = {"rejected_rows": n, "kept_rows": kept, "reject_rate": round(rate, 4), "max_reject_rate": max_rate,
@@ -47,9 +47,10 @@ def _reject_rate_check(check_name: str, kept: int, rejects: pl.DataFrame, id_col
         md.update({"expectation": top, "failed_rows": n,
                    "row_ids": dg.MetadataValue.json(bad.filter(pl.col("expectation") == top)[id_col].head(5).to_list()),
                    "by_expectation": dg.MetadataValue.json(dict(zip(by["expectation"], by["len"])))})
-    ok = rate <= max_rate
+    ok = rate <= max_rate or n < min_rows
     desc = (f"{n} rows rejected by row-level expectations ({rate:.1%}) "
-            f"{'<=' if ok else '>'} export.max_reject_rate {max_rate:.1%}")
+            f"{'<=' if rate <= max_rate else '>'} export.max_reject_rate {max_rate:.1%}"
+            + (f" (blocks from export.reject_rate_min_rows={min_rows} rows)" if n and n < min_rows else ""))
     return dg.AssetCheckResult(check_name=check_name, passed=ok, description=desc, metadata=md)
 
 
@@ -127,7 +128,8 @@ def sft_dataset(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
         "token_lengths": dg.MetadataValue.json(stats.get("token_lengths", {})),
         "over_student_context": len(stats.get("over_context_ids", []))})
     yield _gx_check("sft_gx_validation", {"sft": rows}, "sft_dataset")
-    yield _reject_rate_check("sft_reject_rate", sft.height, rejects, "unit_id", "sft_rejects", cfg.max_reject_rate)
+    yield _reject_rate_check("sft_reject_rate", sft.height, rejects, "unit_id", "sft_rejects", cfg.max_reject_rate,
+                             cfg.reject_rate_min_rows)
     zero = stats.get("zero_mask_ids", []) + stats.get("render_errors", [])
     md = {"rows": stats.get("n_rows", 0), "zero_or_error": len(zero)}
     if zero:
@@ -157,7 +159,8 @@ def dpo_dataset(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
     yield dg.MaterializeResult(metadata={"dagster/row_count": dpo.height, "rejected": rejects.height,
                                          "by_split_source": dg.MetadataValue.md(table_md(by))})
     yield _gx_check("dpo_gx_validation", {"dpo": dpo.to_dicts()}, "dpo_dataset")
-    yield _reject_rate_check("dpo_reject_rate", dpo.height, rejects, "pair_id", "dpo_rejects", cfg.max_reject_rate)
+    yield _reject_rate_check("dpo_reject_rate", dpo.height, rejects, "pair_id", "dpo_rejects", cfg.max_reject_rate,
+                             cfg.reject_rate_min_rows)
 
 
 @dg.asset(
