@@ -145,10 +145,23 @@ def classify(result) -> StepReport:
     return rep
 
 
+def nothing_to_export(counts: dict) -> str | None:
+    """A line saying why the exports are empty (every record quarantined, no usable unit...), or None."""
+    events, quarantined = counts.get("normalized_events"), counts.get("quarantined_records", 0)
+    if events == 0:
+        return (f"nothing to process: every one of the {quarantined} records was quarantined (see table "
+                f"quarantined_records for reasons); the exports are empty" if quarantined else
+                "nothing to process: no records found; the exports are empty")
+    if counts.get("sft_dataset") == 0 and counts.get("dpo_dataset", 0) == 0 and events:
+        return (f"no training rows: {events} events accepted, but no unit passed curation and export (see tables "
+                f"curated_units, sft_rejects, dpo_rejects for reasons)")
+    return None
+
+
 def exit_code(*, failed: bool, warnings: int, strict: bool) -> int:
     """0 when nothing blocking failed (warnings only count with ``strict``), else 1."""
     return 1 if failed or (strict and warnings) else 0
 
 
 __all__ = ["CheckOutcome", "StepReport", "outcomes", "classify", "format_warning", "format_failure",
-           "step_crashes", "exit_code"]
+           "step_crashes", "nothing_to_export", "exit_code"]

@@ -47,7 +47,8 @@ def warehouse_counts(path) -> dict:
         for t in SUMMARY_TABLES:
             if warehouse.table_exists(con, t):
                 out[t] = con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-        if warehouse.table_exists(con, "curated_units"):
+        # an empty drop leaves a placeholder curated_units table without the curation columns
+        if warehouse.table_exists(con, "curated_units") and "kept" in con.sql("FROM curated_units LIMIT 0").columns:
             out["curated_kept"] = con.sql("SELECT count(*) FROM curated_units WHERE kept").fetchall()[0][0]
     return out
 
@@ -120,6 +121,10 @@ def run_pipeline(
         _report(summary, res, "", echo)
     summary.counts = warehouse_counts(resource.warehouse_path)
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
+    from flywheel_assets.run_report import nothing_to_export
+
+    if (note := nothing_to_export(summary.counts)):
+        echo(f"  {note}")
     summary.seconds = time.monotonic() - t0
     verdict = "OK" if summary.ok else "FAILED"
     if summary.warnings:

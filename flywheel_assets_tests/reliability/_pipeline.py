@@ -1,7 +1,7 @@
 """Shared helpers: run the pipeline quietly, the shared reference runs, and table / file dumps for comparison.
 
 ``reference_runs()`` runs the whole pipeline three times over one small drop that holds planted PII, raw user ids
-and a few malformed records (a and b with key-one, c with key-two). It is cached per process, so the determinism
+and a few malformed records over two event dates (a and b with key-one, c with key-two). It is cached per process, so the determinism
 and isolation tests share three full runs instead of six. Run a uses a persistent Dagster instance (DAGSTER_HOME
 in a temp dir) and captures echo + Python logging, so its event log and logs can be scanned.
 """
@@ -20,6 +20,8 @@ from pathlib import Path
 import polars as pl
 
 from .corpus import DAY, _write, line, tool_record, valid_lines, valid_record
+
+DAY2 = "2026-11-19"  # the reference drop spans two event dates
 
 RAW_ZONE = ("normalized_events", "quarantined_records", "training_units")
 FAST_CONFIG = "privacy:\n  presidio_ner: false\n"  # spaCy NER off: keeps the suite fast (rules + secrets still run)
@@ -95,6 +97,10 @@ def pii_drop(root: Path) -> None:
     recs.append(line(named))
     _write(root, f"{DAY}/chat.jsonl", recs + valid_lines(20, 3))
     _write(root, f"{DAY}/more.jsonl", valid_lines(30, 4, user="user-b"))
+    # a second event date (multi-day drop): one file whose records fall on the next day, one spanning both
+    _write(root, f"{DAY2}/next.jsonl", [line(valid_record(40 + i, ts=f"{DAY2}T09:{i:02d}:00Z")) for i in range(4)])
+    _write(root, "late/both.jsonl", [line(valid_record(50, ts=f"{DAY}T23:50:00Z")),
+                                     line(valid_record(51, ts=f"{DAY2}T00:10:00Z"))])
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+import polars as pl
 import pytest
 
 from .corpus import DAY
-from ._pipeline import KEY_ONE, dump, file_hashes, only_check_failures, reference_runs, run
+from ._pipeline import DAY2, KEY_ONE, dump, file_hashes, only_check_failures, reference_runs, run
 
 HEX = re.compile(r"[0-9a-f]{16,64}")
 
@@ -23,13 +24,19 @@ def runs():
 
 
 def test_same_input_same_output(runs):
+    """Two runs of the same two-day drop into fresh directories: identical tables, byte-identical exports."""
     a, b = runs["a"], runs["b"]
     da, db_ = dump(a / "wh" / "w.duckdb"), dump(b / "wh" / "w.duckdb")
     assert sorted(da) == sorted(db_) and "normalized_events" in da
+    assert da["normalized_events"]["event_date"].cast(pl.Utf8).unique().sort().to_list() == [DAY, DAY2]
     for t in da:
         assert da[t].equals(db_[t]), f"table {t} differs between two identical runs"
     ha, hb = file_hashes(a / "out"), file_hashes(b / "out")
-    assert ha == hb  # exports: byte-identical files (empty until the export stage writes any)
+    assert ha == hb  # exports: byte-identical files
+    sft = [p for p in ha if p.startswith("sft/") and p.endswith(".jsonl")]
+    assert sft and "manifest.json" in ha
+    rows = sum(len((a / "out" / p).read_text().splitlines()) for p in sft)
+    assert rows > 0, "the SFT export is empty: byte-identity of empty files proves nothing"
     print(f"identical: {len(da)} tables, {len(ha)} export files")
     assert da["normalized_events"]["event_id"].n_unique() == da["normalized_events"].height
 

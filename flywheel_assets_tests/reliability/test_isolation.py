@@ -20,7 +20,7 @@ import pytest
 from flywheel_assets import warehouse
 
 from .corpus import DAY
-from ._pipeline import KEY_ONE, PII, RAW_USER_IDS, RAW_ZONE, only_check_failures, reference_runs, tables
+from ._pipeline import DAY2, KEY_ONE, PII, RAW_USER_IDS, RAW_ZONE, only_check_failures, reference_runs, tables
 
 PII_KEY = KEY_ONE
 CLEAN_SCAN_TYPES = {"EMAIL_ADDRESS", "CREDIT_CARD", "US_SSN"}  # second-detector types that must not show up
@@ -54,7 +54,7 @@ def _table_text(db, t) -> str:
 
 def test_run_completes(pipeline_run):
     s = pipeline_run["summary"]
-    assert s.partitions == [DAY]
+    assert s.partitions == [DAY, DAY2]
     assert only_check_failures(s), s
 
 
