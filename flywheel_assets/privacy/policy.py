@@ -97,18 +97,24 @@ def check_policy(summary: dict, residual: dict | None, canary_hits: list | dict 
         probe = {}
     viol = consistency if consistency is not None else summary.get("consistency_violations_list", [])
     rate = None if residual is None else float(residual.get("residual_rate", 0.0))
+    hits = (residual or {}).get("hits_by_type")
+    n_hits = None if hits is None else sum(hits.values())  # unknown count: the rate alone decides
     return [
         {"name": "pii_zero_canaries_leaked", "passed": len(leaks) == 0, "severity": "ERROR",
          "description": "No seeded canary value survives redaction.",
          "metadata": {"n_leaked": len(leaks), "n_canaries": probe.get("n_canaries"),
                       "leak_rate_upper95": probe.get("leak_rate_upper95"),
                       "leaked_kinds": sorted({x["kind"] for x in leaks})}},
-        {"name": "pii_residual_rate_under_threshold", "passed": rate is not None and rate <= cfg.residual_threshold,
+        {"name": "pii_residual_rate_under_threshold",
+         "passed": rate is not None and (rate <= cfg.residual_threshold
+                                         or (n_hits is not None and n_hits < cfg.residual_min_hits)),
          "severity": "ERROR",
-         "description": "An independent detector finds at most residual_threshold suspected-PII chars / total.",
-         "metadata": {"residual_rate": rate, "threshold": cfg.residual_threshold,
-                      "hits_by_type": (residual or {}).get("hits_by_type", {}),
-                      "chars_scanned": (residual or {}).get("chars_scanned")}},
+         "description": "An independent detector finds at most residual_threshold suspected-PII chars / total "
+                        "(blocking from residual_min_hits hits on).",
+         "metadata": {"residual_rate": rate, "threshold": cfg.residual_threshold, "hits": n_hits,
+                      "min_hits": cfg.residual_min_hits, "hits_by_type": hits or {},
+                      "chars_scanned": (residual or {}).get("chars_scanned"),
+                      "examples": (residual or {}).get("examples_redacted_context", [])[:3]}},
         {"name": "pii_placeholder_consistency", "passed": len(viol) == 0, "severity": "ERROR",
          "description": "Placeholders are numbered per session in order of first appearance, without gaps.",
          "metadata": {"n_violations": len(viol), "examples": viol[:5]}},

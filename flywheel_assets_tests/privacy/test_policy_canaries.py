@@ -96,6 +96,10 @@ def test_blocking_checks_fail_on_planted_canary(pii_key):
     assert checks["pii_placeholder_consistency"]["passed"] is True
     high = check_policy(red.summary, {"residual_rate": 0.5}, [], PrivacyConfig())
     assert [c["passed"] for c in high] == [True, False, True]
+    # one second-detector hit in a small partition is reported, not blocking; two are (residual_min_hits=2)
+    one = check_policy(red.summary, {"residual_rate": 0.015, "hits_by_type": {"PERSON": 1}}, [], PrivacyConfig())
+    two = check_policy(red.summary, {"residual_rate": 0.015, "hits_by_type": {"PERSON": 2}}, [], PrivacyConfig())
+    assert one[1]["passed"] is True and one[1]["metadata"]["hits"] == 1 and two[1]["passed"] is False
     bad = check_policy(red.summary, {"residual_rate": 0.0}, [], PrivacyConfig(),
                        consistency=[{"reason": "gap"}])
     assert bad[2]["passed"] is False

@@ -89,5 +89,6 @@ def privacy_assets(context: dg.AssetExecutionContext, flywheel: FlywheelResource
     )
     for c in checks:
         yield dg.AssetCheckResult(check_name=c["name"], asset_key="redacted_trajectories", passed=bool(c["passed"]),
+                                  description=c.get("description"),
                                   metadata={k: dg.MetadataValue.json(v) if isinstance(v, (dict, list)) else v
                                             for k, v in c["metadata"].items() if v is not None})
