@@ -4,8 +4,8 @@ A failed check is a *failure* when its spec is blocking and its severity is ERRO
 WARN severity) it is a *warning*: one ``WARN asset:check: reason figures`` line, no effect on the exit code unless
 the user asked for ``--strict``. A failure line names the check, the expectation that failed, how many rows, a few
 row ids and the warehouse table holding the rejected rows, when the check's metadata carries them (keys
-``expectation``, ``failed_rows``, ``row_ids``, ``rejects_table``; a ``details`` JSON with a ``failed`` list of
-Great Expectations results is read too). A step that crashed is a failure with its error class and message.
+``expectation``, ``failed_rows``, ``row_ids``, ``rejects_table`` or ``rows_table``; a ``details`` JSON with a
+``failed`` list of Great Expectations results is read too). A step that crashed is a failure with its error class and message.
 
 Reads Dagster's ``ExecuteInProcessResult`` duck-typed (``get_asset_check_evaluations``, ``get_step_failure_events``).
 """
@@ -102,12 +102,13 @@ def format_failure(o: CheckOutcome) -> str:
         ids = list(md.get("row_ids") or [])[:MAX_IDS]
         parts.append(f"expectation {md['expectation']}: {md.get('failed_rows', '?')} rows"
                      + (f", e.g. {', '.join(map(str, ids))}" if ids else "")
-                     + (f"; rejected rows in table {md['rejects_table']}" if md.get("rejects_table") else ""))
-    for f in _gx_failed(md):
+                     + (f"; rejected rows in table {md['rejects_table']}" if md.get("rejects_table") else "")
+                     + (f"; rows in table {md['rows_table']}" if md.get("rows_table") else ""))
+    for f in _gx_failed(md)[1 if md.get("expectation") else 0:]:  # the first one is the headline above
         ids = list(f.get("unexpected_ids") or [])[:MAX_IDS]
         parts.append(f"expectation {f.get('dataset', '')}.{f.get('check', '')}: {f.get('unexpected_count', '?')} rows"
                      + (f", e.g. {', '.join(map(str, ids))}" if ids else ""))
-    skip = {"expectation", "failed_rows", "row_ids", "rejects_table", "details"}
+    skip = {"expectation", "failed_rows", "row_ids", "rejects_table", "rows_table", "details"}
     figs = _figures(md, skip)
     if figs:
         parts.append(figs)

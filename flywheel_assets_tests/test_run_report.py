@@ -61,3 +61,15 @@ def test_warnings_alone_keep_exit_code_zero_unless_strict():
     assert exit_code(failed=False, warnings=1, strict=False) == 0
     assert exit_code(failed=False, warnings=1, strict=True) == 1
     assert exit_code(failed=True, warnings=0, strict=False) == 1
+
+
+def test_gx_details_listed_once():
+    from flywheel_assets.run_report import CheckOutcome, format_failure
+
+    md = {"expectation": "sft.no_raw_pii (ExpectColumnValuesToBeInSet)", "failed_rows": 3, "row_ids": ["a", "b"],
+          "rows_table": "sft_dataset", "details": {"failed": [
+              {"dataset": "sft", "check": "no_raw_pii", "unexpected_count": 3, "unexpected_ids": ["a", "b"]},
+              {"dataset": "sft", "check": "unique_ids", "unexpected_count": 2, "unexpected_ids": ["c"]}]}}
+    line = format_failure(CheckOutcome("sft_dataset", "sft_gx_validation", False, True, "ERROR", "2 failed", md))
+    assert line.count("no_raw_pii") == 1 and "expectation sft.unique_ids: 2 rows, e.g. c" in line
+    assert "rows in table sft_dataset" in line and "rejected rows" not in line

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 from rapidfuzz import fuzz
 
-from flywheel_assets.export.validation import PII_PATTERNS
+from flywheel_assets.export.validation import raw_pii_kinds
 from flywheel_assets.privacy.placeholders import MALFORMED_PLACEHOLDER_RE, PLACEHOLDER_RE as PLACEHOLDER
 from flywheel_assets.report import Report
 
@@ -53,7 +53,7 @@ def _calls(msg: dict) -> list[tuple[str, str | None, bool]]:
 
 
 def _pii(text: str) -> bool:
-    return any(re.search(p, text) for p in PII_PATTERNS.values())
+    return bool(raw_pii_kinds(text))
 
 
 def _side_stats(msgs: list[dict], prompts: list[list[dict]], tools: list[set[str]]) -> dict:

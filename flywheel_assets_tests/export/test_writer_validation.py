@@ -106,3 +106,19 @@ def test_pii_net_on_presidio_gold_spans(realdata):
     assert flagged >= 0.95 * len(raw), flagged  # >= 95 % of raw texts caught
     clean = {r["check"]: r for r in validate_exports({"sft": red})}
     assert clean["no_raw_pii"]["success"] and clean["placeholders"]["success"]  # no false positive
+
+
+def test_raw_pii_net_needs_a_valid_card_number():
+    """A 16-digit run counts as a card only standing alone and passing Luhn (as the redactor's card rule): the
+    decimals of a float timing field or a letter-prefixed tracking id are not raw PII."""
+    from flywheel_assets.export.validation import raw_pii_kinds
+    from flywheel_assets.privacy.detectors.rules import luhn_check_digit
+
+    body = [4, 1, 2, 7, 3, 0, 9, 8, 5, 5, 6, 1, 0, 2, 4]
+    card = "".join(map(str, body)) + str(luhn_check_digit(body))
+    not_luhn = card[:-1] + str((int(card[-1]) + 1) % 10)
+    assert raw_pii_kinds(f"paid with {card} today") == ["credit_card"]
+    assert "credit_card" in raw_pii_kinds(f"paid with {card[:4]} {card[4:8]} {card[8:12]} {card[12:]}")
+    assert raw_pii_kinds(f"paid with {not_luhn} today") == []
+    assert raw_pii_kinds(f"{{'ts': 1.{card}, 'device': None}}") == []
+    assert raw_pii_kinds(f"tracking number ZX{card}") == []

@@ -28,7 +28,7 @@ def _gx_check(check_name: str, rows_by_task: dict, table: str) -> dg.AssetCheckR
         f = failed[0]
         md.update({"expectation": f"{f['dataset']}.{f['check']} ({f['expectation']})",
                    "failed_rows": int(f["unexpected_count"]), "row_ids": dg.MetadataValue.json(f["unexpected_ids"][:5]),
-                   "rejects_table": table})
+                   "rows_table": table})
     desc = (f"{len(failed)} of {len(results)} expectations failed on the rows in table {table}" if failed
             else f"{len(results)} expectations passed")
     return dg.AssetCheckResult(check_name=check_name, passed=not failed, description=desc, metadata=md)
@@ -134,7 +134,7 @@ def sft_dataset(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
     md = {"rows": stats.get("n_rows", 0), "zero_or_error": len(zero)}
     if zero:
         md.update({"expectation": "assistant tokens > 0 after the chat template", "failed_rows": len(zero),
-                   "row_ids": dg.MetadataValue.json([str(z) for z in zero[:5]]), "rejects_table": "sft_dataset"})
+                   "row_ids": dg.MetadataValue.json([str(z) for z in zero[:5]]), "rows_table": "sft_dataset"})
     yield dg.AssetCheckResult(check_name="sft_assistant_mask_nonzero", passed=not zero, metadata=md,
                               description=f"{len(zero)} rows without assistant tokens" if zero else
                               "every row has assistant tokens")
