@@ -616,6 +616,8 @@ def _error_text(body: Any) -> str:
             except ValueError:
                 pass
         return s[:2000]
+    if isinstance(body, list) and len(body) == 1 and isinstance(body[0], dict):  # a streamed error (Gemini)
+        body = body[0]
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict):
@@ -635,10 +637,13 @@ def _error_type(body: Any) -> str | None:
             body = json.loads(body)
         except ValueError:
             return None
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict):
-            v = err.get("type") or err.get("code")
+            v = err.get("type") or (err.get("status") if isinstance(err.get("status"), str) else None) \
+                or err.get("code")
             return None if v is None else str(v)
         if isinstance(body.get("type"), str):
             return body["type"]
@@ -846,6 +851,9 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
         model = unquote(m.group(1)) if m else None
         if model is None and fam is not None:
             model = fam.model_from_url(url)
+        if model is None:  # Vertex AI publisher models: .../models/M:rawPredict
+            m = re.search(r"/models/([^/:?]+):", unquote(url))
+            model = m.group(1) if m else None
 
     record_attrs = {"provider": provider, "api": api}
     if status_code is not None:

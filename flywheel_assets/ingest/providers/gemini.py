@@ -70,8 +70,9 @@ def _result_text(resp: Any) -> tuple[str, bool]:
         if err and not any(k in resp for k in _OUTPUT_KEYS):
             return (err if isinstance(err, str) else to_json(err)), True
         keys = [k for k in resp if k != "name"]
-        if len(keys) == 1 and keys[0] in _OUTPUT_KEYS and isinstance(resp[keys[0]], str):
-            return resp[keys[0]], False
+        if len(keys) == 1 and keys[0] in _OUTPUT_KEYS:  # {"name"?, "content" | "output" | ...: value}
+            v = resp[keys[0]]
+            return (v if isinstance(v, str) else to_json(v)), False
     return ("" if resp is None else to_json(resp)), False
 
 
