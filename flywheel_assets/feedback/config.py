@@ -41,7 +41,7 @@ class TriageConfig(BaseModel):
 
 
 class PairsConfig(BaseModel):
-    sources: list[str] = Field(default_factory=lambda: ["thumbs", "edit", "outcome", "concise"],
+    sources: list[str] = Field(default_factory=lambda: ["thumbs", "edit", "outcome", "concise", "comparison"],
                                description="pair sources to mine; add 'synthetic' to enable governed negatives")
     reject_only_reasons: list[str] = Field(
         default_factory=lambda: ["invalid_json", "unexpected_refusal", "truncated_answer", "flagged_wrong"],

@@ -212,6 +212,14 @@ def _text_record(block: list[tuple[int, int, str]], src: SourceFile) -> Outcome:
 
 
 # ---------------------------------------------------------------- shared
+def parse_turns(text: str) -> list[tuple[str, str]]:
+    """(role, text) turns of one speaker-prefixed transcript string (e.g. ``"\n\nHuman: hi\n\nAssistant: hello"``);
+    role is user / assistant / system / tool. Prose before the first speaker line is dropped; raises
+    :class:`Quarantine` (``no_speaker_turns``) when the text has no speaker line."""
+    turns = _turns([(i + 1, ln) for i, ln in enumerate(text.split("\n"))])
+    return [(role, t.strip("\n")) for role, t, _ in turns if role != "preamble"]
+
+
 def _turns(body: list[tuple[int, str]]) -> list[tuple[str, str, int]]:
     """(role, text, line) turns; continuation lines join the previous turn; leading prose without a speaker is
     kept in ``preamble`` only if no turn exists (then the record is quarantined)."""
