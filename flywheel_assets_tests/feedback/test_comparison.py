@@ -69,7 +69,6 @@ def test_split_pair_falls_back_when_prompts_differ():
     assert how == "shared_prefix" and len(prompt) == 1
 
 
-@pytest.mark.usefixtures("realdata")
 def test_comparison_rows_reach_the_dpo_export(tmp_path, monkeypatch):
     """End to end: a drop of A/B rows + ordinary chat rows -> run_pipeline -> comparison pairs in the DPO files."""
     from flywheel_assets.runner import run_pipeline
