@@ -30,7 +30,7 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.Utf8,  # path relative to the log drop root
     "source_line": pl.Int64,  # 1-based line of the record start (record index for whole-document formats)
     "source_offset": pl.Int64,  # byte offset of the record start in the (decompressed) file
-    "source_format": pl.Utf8,  # chatlog | api_records | otlp | langfuse | transcript | applog | oasst | toolbench | comparison
+    "source_format": pl.Utf8,  # chatlog | api_records | otlp | langfuse | transcript | applog | oasst | toolbench
     "session_id": pl.Utf8,  # from the log (session/trace/conversation id); null -> stitched in segmentation
     "seq": pl.Int64,  # order of the event inside its source record
     "timestamp": UTC_US,  # UTC; null when the log has none

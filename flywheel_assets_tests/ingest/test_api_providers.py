@@ -117,7 +117,8 @@ def test_gemini_errors(result):
 def test_gemini_parts_directly():
     msgs = gemini.request_messages({
         "system_instruction": {"parts": [{"text": "sys"}]},
-        "contents": [{"role": "user", "parts": [{"text": "look"}, {"inline_data": {"mime_type": "image/png", "data": "AA"}}]},
+        "contents": [{"role": "user", "parts": [{"text": "look"},
+                                                {"inline_data": {"mime_type": "image/png", "data": "AA"}}]},
                      {"role": "model", "parts": [{"thought": True, "text": "thinking"},
                                                  {"function_call": {"id": "c1", "name": "f", "args": {"a": 1}}}]},
                      {"role": "user", "parts": [{"function_response": {"id": "c1", "name": "f",
@@ -136,7 +137,8 @@ def test_gemini_parts_directly():
 
 
 def test_gemini_by_shape_on_a_gateway_route(ingest_ctx):
-    row = {"url": "/proxy/llm", "status": 200, "request_body": {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
+    row = {"url": "/proxy/llm", "status": 200,
+           "request_body": {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
            "response_body": {"candidates": [{"content": {"role": "model", "parts": [{"text": "hello"}]}}]}}
     ev = api_records.parse_record(row, rel="g.jsonl", line=1, offset=0, ctx=ingest_ctx)
     assert [(e["kind"], e["content"]) for e in ev] == [("user", "hi"), ("assistant", "hello")]
