@@ -80,6 +80,8 @@ _UNSUPPORTED = (
     ("/input_tokens", "token_counting"),
     ("/tokenize", "token_counting"),
     ("/cachedcontents", "caching"),
+    ("imagegeneration", "image"),
+    ("/publishers/google/models/imagen", "image"),
     ("/upload/", "files"),
     (":batchgeneratecontent", "batch"),
     ("/batchpredictionjobs", "batch"),

@@ -1,6 +1,6 @@
 """api_records provider families (ingest/providers): Gemini / Vertex AI, OpenAI Responses, and the Anthropic Messages /
 Bedrock Converse shapes, on rows written from the providers' documented request / response shapes
-(fixtures/api_provider_formats.jsonl, see fixtures/api_README.md)."""
+(fixtures/api_provider_formats.jsonl, see fixtures/api_README.md); Vertex AI PaLM ``:predict`` too."""
 
 from __future__ import annotations
 
@@ -38,11 +38,12 @@ def _row(line: int) -> dict:
 
 def test_detected_and_reconciles(result):
     assert detect_format(SourceFile(FIX, FIX.name)) == "api_records"
-    assert result.reconciles() and result.records_in == 20
+    assert result.reconciles() and result.records_in == 24
     # only the calls that are not generations are quarantined, each with its kind
     q = dict(zip(result.quarantined["source_line"].to_list(), result.quarantined["reason"].to_list()))
     assert q == {9: "unsupported_endpoint:token_counting", 10: "unsupported_endpoint:embeddings",
-                 11: "unsupported_endpoint:models", 20: "unsupported_endpoint:moderation"}
+                 11: "unsupported_endpoint:models", 20: "unsupported_endpoint:moderation",
+                 23: "unsupported_endpoint:embeddings", 24: "unsupported_endpoint:image"}
 
 
 @pytest.mark.parametrize("url,expected", [
@@ -58,6 +59,10 @@ def test_detected_and_reconciles(result):
     ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash", ("google", "unsupported:models")),
     ("https://generativelanguage.googleapis.com/v1beta/cachedContents", ("google", "unsupported:caching")),
     ("https://api.openai.com/v1/responses", ("openai", "responses")),
+    ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/google/models/"
+     "text-bison:predict", ("vertex_ai", "vertex_predict")),
+    ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/google/models/"
+     "multimodalembedding@001:predict", ("google", "unsupported:embeddings")),
     ("https://api.openai.com/v1/responses/input_tokens", ("openai", "unsupported:token_counting")),
 ])
 def test_classify_endpoint(url, expected):
@@ -205,11 +210,25 @@ def test_claude_on_vertex(result):
     assert ev[-1]["attrs"]["provider"] == "vertex_ai" and ev[-1]["model"] == "claude-3-5-haiku@20241022"
 
 
+def test_vertex_palm_predict(result):
+    rows = _by_line(result)
+    text = rows[21]
+    assert [(e["kind"], e["content"]) for e in text] == [("user", "List two uses of copper."),
+                                                          ("assistant", "Electrical wiring and plumbing pipes.")]
+    assert (text[-1]["prompt_tokens"], text[-1]["completion_tokens"]) == (6, 7)
+    assert text[-1]["model"] == "text-bison@002" and text[-1]["attrs"]["api"] == "vertex_predict"
+    chat = rows[22]
+    assert [e["kind"] for e in chat] == ["system", "user", "assistant", "user", "assistant"]
+    assert chat[-1]["content"] == "Aisle 12." and chat[2]["attrs"]["part"] == "request"
+    blocked = gemini.parse_response({"predictions": [{"content": "", "safetyAttributes": {"blocked": True}}]})
+    assert blocked.error and blocked.finish_reason == "SAFETY"
+
+
 def test_exchange_report_counts_new_providers(result):
     rep = api_records.exchange_report(result.events, result.quarantined)
     # 2xx generation calls only (the 400 is not one): 2 ok + 1 prompt blocked inside a 200
     assert (rep["by_provider"]["gemini"]["calls"], rep["by_provider"]["gemini"]["well_formed"]) == (3, 2)
-    # 2 Gemini calls + the array stream + Claude ok; the cut array stream is not well-formed
-    assert (rep["by_provider"]["vertex_ai"]["calls"], rep["by_provider"]["vertex_ai"]["well_formed"]) == (5, 4)
+    # 2 Gemini calls + the array stream + Claude + 2 PaLM ok; the cut array stream is not well-formed
+    assert (rep["by_provider"]["vertex_ai"]["calls"], rep["by_provider"]["vertex_ai"]["well_formed"]) == (7, 6)
     assert rep["failure_reasons"] == {"error_in_2xx:prompt_blocked": 1, "truncated_stream": 2,
                                       "error_in_2xx:failed": 1}

@@ -12,4 +12,5 @@ from __future__ import annotations
 
 from flywheel_assets.ingest.providers import gemini, openai_responses
 
-FAMILIES = {m.API: m for m in (gemini, openai_responses)}
+# api kind -> family module (a module may own several kinds: ``APIS``)
+FAMILIES = {api: m for m in (gemini, openai_responses) for api in getattr(m, "APIS", (m.API,))}

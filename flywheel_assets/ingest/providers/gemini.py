@@ -12,7 +12,8 @@ A response is a ``GenerateContentResponse`` ``{candidates: [{content: {role: mod
 usageMetadata: {promptTokenCount, candidatesTokenCount}, modelVersion, promptFeedback}``. A stream is a sequence of
 such objects, recorded either as SSE (``?alt=sse``: ``data: {...}`` events, no terminal marker; the last chunk
 carries the finish reason) or as one JSON array (the default framing); a cut array keeps its whole chunks and the
-reply is marked truncated. Only candidate 0 is kept. A blocked prompt (``promptFeedback.blockReason``) or a
+reply is marked truncated. Only candidate 0 is kept. Vertex AI PaLM text / chat / code models (``:predict`` on a
+Google publisher model that is not an embedding or image model; api ``vertex_predict``) are read here too. A blocked prompt (``promptFeedback.blockReason``) or a
 candidate stopped by a safety / recitation filter with no content is an error inside a 2xx body.
 """
 
@@ -28,16 +29,23 @@ from flywheel_assets.ingest.providers.base import Msg, Reply, num
 from flywheel_assets.schema import to_json
 
 API = "gemini"
+PREDICT_API = "vertex_predict"  # Vertex AI PaLM text / chat / code models (``:predict``), parsed here too
+APIS = (API, PREDICT_API)
 
 _GENERATE_RE = re.compile(r":(?:stream)?generatecontent$")
-_MODEL_RE = re.compile(r"/(?:models|endpoints)/([^/:]+):(?:stream)?generatecontent", re.IGNORECASE)
+# Google publisher models served by :predict that generate text (embedding / image models are not generations)
+_PREDICT_RE = re.compile(r"/publishers/google/models/(?![^/:]*(?:embed|image|imagen|vision))[^/:]+:predict$")
+_MODEL_RE = re.compile(r"/(?:models|endpoints)/([^/:]+):(?:(?:stream)?generatecontent|predict)", re.IGNORECASE)
 # finish reasons that mean the reply was withheld, not finished
 _BLOCKED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "LANGUAGE"}
 _OUTPUT_KEYS = ("output", "result", "content", "text")
 
 
 def match(host: str, path: str) -> tuple[str | None, str] | None:
-    if not _GENERATE_RE.search(path.rstrip("/")):
+    p = path.rstrip("/")
+    if _PREDICT_RE.search(p):
+        return "vertex_ai", PREDICT_API
+    if not _GENERATE_RE.search(p):
         return None
     vertex = "aiplatform" in host or "/projects/" in path
     return ("vertex_ai" if vertex else "gemini"), API
@@ -115,6 +123,30 @@ def content_messages(content: Any, default_role: str = "user") -> list[Msg]:
     return out
 
 
+def _predict_messages(inst: dict) -> list[Msg]:
+    """A PaLM ``:predict`` instance: ``{prompt}`` / ``{prefix}`` (text, code) or ``{context, messages: [{author,
+    content}]}`` (chat; authors ``user`` / ``bot``, any other names alternate starting with the user)."""
+    out: list[Msg] = []
+    if isinstance(inst.get("context"), str) and inst["context"].strip():
+        out.append(Msg("system", inst["context"]))
+    msgs = inst.get("messages")
+    if isinstance(msgs, list):
+        for i, m in enumerate(msgs):
+            if not isinstance(m, dict) or not isinstance(m.get("content"), str):
+                continue
+            author = str(m.get("author") or "").lower()
+            role = "user" if author in ("user", "human") else "assistant" if author in ("bot", "model", "assistant",
+                                                                                        "ai") else \
+                ("user" if i % 2 == 0 else "assistant")
+            out.append(Msg(role, m["content"]))
+        return out
+    for key in ("prompt", "prefix", "content"):
+        if isinstance(inst.get(key), str) and inst[key].strip():
+            out.append(Msg("user", inst[key]))
+            break
+    return out
+
+
 def request_messages(req: Any) -> list[Msg]:
     if isinstance(req, str):
         try:
@@ -125,6 +157,9 @@ def request_messages(req: Any) -> list[Msg]:
         req = {"contents": req}
     if not isinstance(req, dict):
         return []
+    insts = req.get("instances")
+    if isinstance(insts, list) and insts and isinstance(insts[0], dict):  # :predict: the first instance
+        return _predict_messages(insts[0])
     out: list[Msg] = []
     si = req.get("systemInstruction", req.get("system_instruction"))
     if si is not None:
@@ -221,7 +256,36 @@ def _error_text(err: Any) -> str:
     return str(err)[:2000]
 
 
+def _predict_reply(body: dict) -> Reply | None:
+    """A PaLM ``:predict`` response: ``predictions[0].content`` (text / code) or ``.candidates[0].content`` (chat),
+    token counts from ``metadata.tokenMetadata``; a reply withheld by the safety filter is an error."""
+    preds = body.get("predictions")
+    p0 = preds[0] if isinstance(preds, list) and preds and isinstance(preds[0], dict) else None
+    if p0 is None:
+        return None
+    rep = Reply()
+    cands = p0.get("candidates")
+    if isinstance(p0.get("content"), str):
+        rep.text = p0["content"]
+    elif isinstance(cands, list) and cands and isinstance(cands[0], dict):
+        rep.text = cands[0].get("content") if isinstance(cands[0].get("content"), str) else ""
+    else:
+        return None
+    safety = p0.get("safetyAttributes")
+    safety = safety[0] if isinstance(safety, list) and safety else safety
+    if not rep.text.strip() and isinstance(safety, dict) and safety.get("blocked"):
+        rep.error, rep.finish_reason = "response blocked by the provider (safety)", "SAFETY"
+    meta = body.get("metadata")
+    tm = meta.get("tokenMetadata") if isinstance(meta, dict) else None
+    if isinstance(tm, dict):
+        rep.prompt_tokens = num((tm.get("inputTokenCount") or {}).get("totalTokens"))
+        rep.completion_tokens = num((tm.get("outputTokenCount") or {}).get("totalTokens"))
+    return rep
+
+
 def parse_response(body: Any) -> Reply | None:
+    if isinstance(body, dict) and "predictions" in body:
+        return _predict_reply(body)
     got = _chunks(body)
     if got is None:
         return None
