@@ -137,6 +137,11 @@ def test_gemini_parts_directly():
     # a safety-stopped candidate with no content is an error, not an empty reply
     rep = gemini.parse_response({"candidates": [{"finishReason": "SAFETY", "index": 0}]})
     assert rep.error and not rep.text
+    # bodies written with enum-encoding=int carry the documented enum numbers
+    rep = gemini.parse_response([{"candidates": [{"content": {"parts": [{"text": "ok"}]}, "finishReason": 1}]}])
+    assert rep.finish_reason == "STOP" and rep.status == "ok"
+    rep = gemini.parse_response({"promptFeedback": {"blockReason": 1}})
+    assert rep.error == "prompt blocked (SAFETY)"
     # not a Gemini body
     assert gemini.parse_response({"choices": []}) is None
 

@@ -38,6 +38,10 @@ _PREDICT_RE = re.compile(r"/publishers/google/models/(?![^/:]*(?:embed|image|ima
 _MODEL_RE = re.compile(r"/(?:models|endpoints)/([^/:]+):(?:(?:stream)?generatecontent|predict)", re.IGNORECASE)
 # finish reasons that mean the reply was withheld, not finished
 _BLOCKED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "LANGUAGE"}
+# the documented enum values, for bodies written with ``$alt=json;enum-encoding=int``
+_FINISH_ENUM = {0: "FINISH_REASON_UNSPECIFIED", 1: "STOP", 2: "MAX_TOKENS", 3: "SAFETY", 4: "RECITATION", 5: "OTHER",
+                6: "LANGUAGE", 7: "BLOCKLIST", 8: "PROHIBITED_CONTENT", 9: "SPII", 10: "MALFORMED_FUNCTION_CALL"}
+_BLOCK_ENUM = {0: "BLOCK_REASON_UNSPECIFIED", 1: "SAFETY", 2: "OTHER", 3: "BLOCKLIST", 4: "PROHIBITED_CONTENT"}
 _OUTPUT_KEYS = ("output", "result", "content", "text")
 
 
@@ -310,7 +314,7 @@ def parse_response(body: Any) -> Reply | None:
                                      else rep.completion_tokens)
         pf = o.get("promptFeedback")
         if isinstance(pf, dict) and pf.get("blockReason"):
-            blocked = f"prompt blocked ({pf['blockReason']})"
+            blocked = f"prompt blocked ({_BLOCK_ENUM.get(pf['blockReason'], pf['blockReason'])})"
         cands = o.get("candidates")
         if not isinstance(cands, list):
             continue
@@ -322,8 +326,9 @@ def parse_response(body: Any) -> Reply | None:
                                   if isinstance(c0.get("content"), dict) else {"role": "model", "parts": []}):
             texts.append(m.text)
             rep.calls.extend(m.calls)
-        if c0.get("finishReason"):
-            rep.finish_reason = str(c0["finishReason"])
+        fr = c0.get("finishReason")
+        if fr not in (None, "", 0, "FINISH_REASON_UNSPECIFIED"):
+            rep.finish_reason = str(_FINISH_ENUM.get(fr, fr) if isinstance(fr, int) else fr)
     rep.text = "".join(texts)
     if not rep.text and not rep.calls:
         if rep.finish_reason in _BLOCKED or rep.finish_reason == "MALFORMED_FUNCTION_CALL":
