@@ -738,13 +738,15 @@ class _Builder:
 def parse(src: SourceFile, ctx) -> Iterator[Outcome]:
     """One Outcome per JSONL row. Never raises on any input."""
     sessions: dict[str, _Session] = {}
+    links: dict[str, str] = {}
     cfg = _config(ctx)
     for line, offset, raw, obj in iter_json_lines(src):
         if isinstance(obj, Quarantine):
             yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
             continue
         try:
-            events = parse_record(obj, rel=src.rel, line=line, offset=offset, ctx=ctx, sessions=sessions, cfg=cfg)
+            events = parse_record(obj, rel=src.rel, line=line, offset=offset, ctx=ctx, sessions=sessions, cfg=cfg,
+                                  links=links)
         except Quarantine as q:
             yield Outcome.bad(line, offset, q.reason, q.detail, raw)
             continue
@@ -755,9 +757,11 @@ def parse(src: SourceFile, ctx) -> Iterator[Outcome]:
 
 
 def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: dict | None = None,
-                 cfg: ApiRecordsConfig | None = None) -> list[dict]:
+                 cfg: ApiRecordsConfig | None = None, links: dict | None = None) -> list[dict]:
     """Events for one row; raises :class:`Quarantine` for rows that cannot be accepted. ``sessions`` carries the
-    per-file session state (history fingerprints, earlier requests) between rows of one file."""
+    per-file session state (history fingerprints, earlier requests) between rows of one file; ``links`` maps a
+    Responses API response id to its session (a call naming it as ``previous_response_id`` continues it)."""
+    links = {} if links is None else links
     if sessions is None:
         sessions = {}
     cfg = cfg or _config(ctx)
@@ -817,6 +821,9 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
     # session, user, time
     sid = next((meta.get(k) for k in SESSION_KEYS if meta.get(k) not in (None, "")), None)
     sid = sid or next((row.get(k) for k in SESSION_KEYS if row.get(k) not in (None, "")), None)
+    prev = req.get("previous_response_id") if api == openai_responses.API and isinstance(req, dict) else None
+    if sid is None and isinstance(prev, str):
+        sid = links.get(prev)  # a stateful Responses call continues the conversation of the response it names
     if sid is None and isinstance(row.get("source_file"), str) and row["source_file"]:
         sid = "cassette:" + row["source_file"]
     if sid is None:
@@ -983,6 +990,8 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
             sess.requests[("rid", str(rid))] = entry
     else:
         prior[2] = outcome_status
+    if reply is not None and reply.response_id:
+        links[reply.response_id] = sid
     return b.events
 
 

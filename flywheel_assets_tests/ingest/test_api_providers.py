@@ -237,3 +237,29 @@ def test_exchange_report_counts_new_providers(result):
     assert (rep["by_provider"]["vertex_ai"]["calls"], rep["by_provider"]["vertex_ai"]["well_formed"]) == (7, 6)
     assert rep["failure_reasons"] == {"error_in_2xx:prompt_blocked": 1, "truncated_stream": 2,
                                       "error_in_2xx:failed": 1}
+
+
+def test_responses_previous_response_id_continues_the_session(tmp_path, ingest_ctx):
+    """A stateful Responses call sends only the new items and names the response it continues."""
+    url = "https://api.openai.com/v1/responses"
+    tools = [{"type": "function", "name": "get_time", "parameters": {"type": "object", "properties": {}}}]
+    rows = [
+        {"url": url, "status": 200, "request_body": {"model": "gpt-4.1", "tools": tools, "input": "What time is it?"},
+         "response_body": {"id": "resp_1", "status": "completed", "output": [
+             {"type": "function_call", "call_id": "call_t", "name": "get_time", "arguments": "{}"}]}},
+        {"url": url, "status": 200, "request_body": {"model": "gpt-4.1", "previous_response_id": "resp_1", "input": [
+            {"type": "function_call_output", "call_id": "call_t", "output": "10:42"}]},
+         "response_body": {"id": "resp_2", "status": "completed", "output": [
+             {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "It is 10:42."}]}]}},
+        {"url": url, "status": 200, "request_body": {"model": "gpt-4.1", "input": "Unrelated question"},
+         "response_body": {"id": "resp_3", "status": "completed", "output": [
+             {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Sure."}]}]}},
+    ]
+    p = tmp_path / "calls.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = ingest_paths(p, ingest_ctx, fmt="api_records")
+    ev = _by_line(res)
+    assert ev[2][0]["session_id"] == ev[1][0]["session_id"] != ev[3][0]["session_id"]
+    call = next(e for e in ev[1] if e["kind"] == "tool_call")
+    result = next(e for e in ev[2] if e["kind"] == "tool_result")
+    assert result["parent_event_id"] == call["event_id"] and result["tool_name"] == "get_time"

@@ -35,6 +35,7 @@ class Reply:
     stream_chunks: int | None = None
     error: str | None = None  # an error reported inside a 2xx body / stream
     refusal: bool = False  # the reply is the model's refusal message (OpenAI ``message.refusal``)
+    response_id: str | None = None  # Responses API: the response's id (a later call's ``previous_response_id``)
 
 
 class Family(Protocol):

@@ -149,7 +149,8 @@ def is_response(body: Any) -> bool:
 
 def reply_from_response(body: dict) -> Reply:
     """The reply in one ``response`` object."""
-    rep = Reply(model=body.get("model") if isinstance(body.get("model"), str) else None)
+    rep = Reply(model=body.get("model") if isinstance(body.get("model"), str) else None,
+                response_id=body.get("id") if isinstance(body.get("id"), str) else None)
     u = body.get("usage")
     if isinstance(u, dict):
         rep.prompt_tokens, rep.completion_tokens = num(u.get("input_tokens")), num(u.get("output_tokens"))
