@@ -7,10 +7,11 @@ two conversations share (extended over identical leading turns, so the continuat
 turn where they differ), chosen / rejected are the diverging continuations. When redaction made the shared turns
 differ, each side is split at its last user turn and the chosen side's prompt is used.
 
-The user's pick is explicit, so a unit curation marked as a (near-)duplicate of another still counts (the chosen and
-the rejected answer to one prompt are often near-duplicates of each other); a unit curation filtered because its
-answer is bad (``reject_only_reasons``) may only be the rejected side; any other filtered unit (privacy, off-topic,
-broken messages) is left out. Ties and comparisons whose sides did not both survive give no pair.
+The user's pick is explicit and relative, so a unit curation marked as a (near-)duplicate of another still counts
+(the chosen and the rejected answer to one prompt are often near-duplicates of each other), a chosen answer curation
+flagged as an unexpected refusal still counts (the user preferred the refusal), any other unit curation filtered
+because its answer is bad (``reject_only_reasons``) may only be the rejected side, and any other filtered unit
+(off-topic, broken messages, ...) is left out. Ties and comparisons whose sides did not both survive give no pair.
 
 Pure function of its inputs; the pair rows are built by the caller's ``make_pair`` (the pair miner's row builder),
 so this module does not depend on the miner.
@@ -24,8 +25,13 @@ from typing import Any, Callable
 
 import polars as pl
 
+from flywheel_assets.schema import stable_id
+
 SOURCE = "comparison"
 DUP_REASONS = ("duplicate", "near_duplicate")
+# filter reasons a *chosen* unit may carry: the pick is relative, and a refusal the user preferred over the other
+# answer is exactly the signal DPO needs (the curation filter judges the unit alone)
+CHOSEN_OK_REASONS = DUP_REASONS + ("unexpected_refusal",)
 
 
 @dataclass
@@ -100,7 +106,7 @@ def comparison_pairs(curated: pl.DataFrame, make_pair: Callable[..., dict], grou
         if not isinstance(cmp, dict) or cmp.get("choice") not in ("chosen", "rejected") or not cmp.get("id"):
             continue
         reason = row.get("filter_reason")
-        usable = row.get("kept") is not False or reason in DUP_REASONS
+        usable = row.get("kept") is not False or reason in CHOSEN_OK_REASONS
         if not usable and not (cmp["choice"] == "rejected" and reason in reject_only_reasons):
             stats["comparison_units_filtered"] = stats.get("comparison_units_filtered", 0) + 1
             continue
@@ -121,7 +127,10 @@ def comparison_pairs(curated: pl.DataFrame, make_pair: Callable[..., dict], grou
             if not prompt or not chosen or [_key(m) for m in chosen] == [_key(m) for m in rejected]:
                 stats["comparison_skipped"] = stats.get("comparison_skipped", 0) + 1
                 continue
-            out.append(make_pair(SOURCE, SOURCE, prompt, chosen, rejected, cu, ru, group_of(cu), 1.0,
+            group = group_of(cu)
+            if group.endswith(":none"):  # neither side reached the miner's intent index (both filtered as dups)
+                group = "intent:" + stable_id("comparison-intent", " ".join(cu.first.lower().split()), length=16)
+            out.append(make_pair(SOURCE, SOURCE, prompt, chosen, rejected, cu, ru, group, 1.0,
                                  prompt_match="exact" if how == "shared_prefix" else "paraphrase"))
     stats["comparison_pairs"] = len(out)
     return out

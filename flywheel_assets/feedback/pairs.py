@@ -511,8 +511,6 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
         return index.group_of_text.get(c.intent_text(u.first), "intent:none")
 
     rows: list[dict] = []
-    if "comparison" in pcfg.sources:  # explicit A/B picks first: they win the dedup below
-        rows += comparison_pairs(prepared, _pair, group_of, reject_only_reasons, stats)
     if "edit" in pcfg.sources or "concise" in pcfg.sources:
         rows += _edit_pairs(units, group_of, pcfg)
     if "concise" in pcfg.sources:
@@ -526,6 +524,8 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
     rows = [r for r in rows if r["chosen_unit_id"] not in reject_only
             or (r["chosen_unit_id"] == r["rejected_unit_id"] and str(r["signal"]).startswith("edit"))]
     stats["reject_only_units"] = len(reject_only)
+    if "comparison" in pcfg.sources:  # explicit A/B picks (own unit rules, see feedback.comparison); first in dedup
+        rows = comparison_pairs(prepared, _pair, group_of, reject_only_reasons, stats) + rows
     # deduplicate: earlier sources win (edit/concise > thumbs > outcome)
     seen, dedup = set(), []
     for r in rows:

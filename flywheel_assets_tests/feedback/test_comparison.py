@@ -46,18 +46,35 @@ def test_pairs_from_every_comparison_shape(ingest_ctx):
     assert res.pairs.filter(pl.col("chosen_session_id") == "ab-17/a").height == 1
 
 
-def test_dedup_filtered_sides_still_pair_but_other_filters_do_not(ingest_ctx):
+def test_filtered_sides(ingest_ctx):
+    """Dup-filtered sides and a preferred refusal still pair; a chosen side filtered for another reason does not."""
     units = _units(ingest_ctx)
-    sess = units["session_id"].to_list()
-    reason = ["near_duplicate" if s == "ab-17/b" else ("off_topic" if s.endswith("/r0") else None) for s in sess]
-    curated = units.with_columns(pl.Series("filter_reason", reason, dtype=pl.Utf8),
-                                 pl.Series("kept", [r is None for r in reason], dtype=pl.Boolean))
+    bakery = {s for s, m in zip(units["session_id"], units["messages"]) if "bakery" in m}
+    router = {s for s, m in zip(units["session_id"], units["messages"]) if "router" in m}
+
+    def reason(s: str) -> str | None:
+        if s == "ab-17/b":
+            return "near_duplicate"  # rejected side
+        if s.endswith("/r0"):
+            return "unexpected_refusal"  # chosen side: the user preferred it anyway
+        if s in bakery and s.endswith("/chosen"):
+            return "off_topic"
+        if s in router and s.endswith("/chosen"):
+            return "invalid_json"  # a bad answer may only be rejected
+        return None
+
+    reasons = [reason(s) for s in units["session_id"]]
+    curated = units.with_columns(pl.Series("filter_reason", reasons, dtype=pl.Utf8),
+                                 pl.Series("kept", [r is None for r in reasons], dtype=pl.Boolean))
     res = mine_pairs(curated)
     pairs = res.pairs.filter(pl.col("pair_source") == "comparison")
     sides = {(p["chosen_session_id"], p["rejected_session_id"]) for p in pairs.iter_rows(named=True)}
-    assert ("ab-17/a", "ab-17/b") in sides  # a near-duplicate rejected answer is still the user's rejected pick
-    assert not any(c.endswith("/r0") for c, _ in sides)  # an off-topic chosen unit is left out
-    assert res.stats["comparison_incomplete"] == 1  # the translation comparison lost its chosen side
+    assert ("ab-17/a", "ab-17/b") in sides
+    assert sum(c.endswith("/r0") for c, _ in sides) == 2
+    assert not any(c in bakery or c in router for c, _ in sides)
+    assert pairs.height == 3 and res.stats["comparison_incomplete"] == 2
+    # every pair keeps an intent group even when its units never reached the miner's intent index
+    assert all(g.startswith("intent:") and not g.endswith(":none") for g in pairs["group_id"])
 
 
 def test_split_pair_falls_back_when_prompts_differ():
@@ -98,6 +115,15 @@ def test_comparison_rows_reach_the_dpo_export(tmp_path, monkeypatch):
         else:
             rows.append({"id": f"cmp-{i}", "prompt": q, "response_a": bad, "response_b": good, "choice": "b",
                          "timestamp": "2026-11-18T09:00:00Z"})
+    # a multi-turn transcript pair that differs only in its last answer (the two units are near-duplicates)
+    shared = ("\n\nHuman: my parcel tracking page has shown the same status for a week, what can i do?"
+              "\n\nAssistant: Sorry about that. A status that does not change for several days usually means the "
+              "carrier has not scanned the parcel again yet, which happens with long transfers between depots."
+              "\n\nHuman: ok, and if it still does not move by friday?")
+    last = ("If nothing changes by friday, open a claim from the orders page and we will send a replacement.",
+            "Then wait longer.")
+    rows.append({"chosen": shared + "\n\nAssistant: " + last[0], "rejected": shared + "\n\nAssistant: " + last[1],
+                 "timestamp": "2026-11-18T09:30:00Z"})
     (day / "ab.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     cfg = tmp_path / "cfg" / "flywheel.yaml"
     cfg.parent.mkdir()
@@ -110,5 +136,6 @@ def test_comparison_rows_reach_the_dpo_export(tmp_path, monkeypatch):
            for ln in f.read_text().splitlines() if ln.strip()]
     got = sorted((r["prompt"][-1]["content"], r["chosen"][-1]["content"], r["rejected"][-1]["content"])
                  for r in dpo if r["pair_source"] == "comparison")
-    assert got == sorted((q, good, bad) for q, good, bad in ab)
+    want = [(q, good, bad) for q, good, bad in ab] + [("ok, and if it still does not move by friday?", *last)]
+    assert got == sorted(want)
     assert os.path.getsize(tmp_path / "out" / "sft" / "train.jsonl") > 0  # the chat rows still make SFT rows
