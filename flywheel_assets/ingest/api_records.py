@@ -483,6 +483,23 @@ def _usage(body: dict) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _stream_reply(st: sse.Reassembled) -> Reply:
+    """The reply of a reassembled stream."""
+    if st.response is not None:  # Responses API: the final object is authoritative
+        rep = parse_response(st.response) or Reply()
+        if not rep.text and not rep.calls:
+            rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
+    else:
+        rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
+                    model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
+                    completion_tokens=st.completion_tokens)
+    rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
+    rep.error = st.error
+    if not st.complete:
+        rep.status = "truncated"
+    return rep
+
+
 def parse_response(body: Any) -> Reply | None:
     """The assistant reply in a 2xx response body (JSON object, list, SSE / NDJSON text or plain text).
     None when the body holds no recognisable reply."""
@@ -492,19 +509,7 @@ def parse_response(body: Any) -> Reply | None:
         if sse.looks_like_stream(body):
             st = sse.reassemble(body)
             if st.dialect is not None:
-                if st.response is not None:  # Responses API: the final object is authoritative
-                    rep = parse_response(st.response) or Reply()
-                    if not rep.text and not rep.calls:
-                        rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
-                else:
-                    rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
-                                model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
-                                completion_tokens=st.completion_tokens)
-                rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
-                rep.error = st.error
-                if not st.complete:
-                    rep.status = "truncated"
-                return rep
+                return _stream_reply(st)
         s = body.strip()
         if not s:
             return None
@@ -516,6 +521,8 @@ def parse_response(body: Any) -> Reply | None:
         return Reply(text=body)
     if gemini.is_response(body):  # Gemini-shaped body on a route that did not say so
         return gemini.parse_response(body)
+    if sse.is_converse_stream(body):  # decoded Bedrock converse-stream events
+        return _stream_reply(sse.reassemble_converse(body))
     if isinstance(body, list):
         if body and isinstance(body[0], dict) and isinstance(body[0].get("generated_text"), str):  # HF TGI
             d = body[0].get("details") or {}

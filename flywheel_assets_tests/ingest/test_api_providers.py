@@ -38,7 +38,7 @@ def _row(line: int) -> dict:
 
 def test_detected_and_reconciles(result):
     assert detect_format(SourceFile(FIX, FIX.name)) == "api_records"
-    assert result.reconciles() and result.records_in == 24
+    assert result.reconciles() and result.records_in == 26
     # only the calls that are not generations are quarantined, each with its kind
     q = dict(zip(result.quarantined["source_line"].to_list(), result.quarantined["reason"].to_list()))
     assert q == {9: "unsupported_endpoint:token_counting", 10: "unsupported_endpoint:embeddings",
@@ -209,6 +209,17 @@ def test_bedrock_converse_blocks(result):
     assert ev[0]["model"] == "amazon.nova-pro-v1:0"
 
 
+def test_bedrock_converse_stream_decoded_events(result):
+    rows = _by_line(result)
+    ev = rows[25]  # the gateway logged the decoded event list
+    assert [e["kind"] for e in ev] == ["user", "assistant", "tool_call"]
+    assert ev[1]["content"] == "Checking the calendar." and ev[1]["attrs"]["stream"] == "bedrock_converse"
+    assert ev[2]["tool_call_id"] == "tu_9" and json.loads(ev[2]["tool_arguments"]) == {"day": "monday"}
+    assert (ev[1]["prompt_tokens"], ev[1]["completion_tokens"]) == (50, 20) and ev[1]["status"] == "ok"
+    cut = rows[26][-1]  # NDJSON text cut before messageStop
+    assert cut["content"] == "Checking the calendar." and cut["status"] == "truncated"
+
+
 def test_claude_on_vertex(result):
     ev = _by_line(result)[19]
     assert [(e["kind"], e["content"]) for e in ev] == [("user", "Name a prime number."), ("assistant", "7")]
@@ -235,7 +246,8 @@ def test_exchange_report_counts_new_providers(result):
     assert (rep["by_provider"]["gemini"]["calls"], rep["by_provider"]["gemini"]["well_formed"]) == (3, 2)
     # 2 Gemini calls + the array stream + Claude + 2 PaLM ok; the cut array stream is not well-formed
     assert (rep["by_provider"]["vertex_ai"]["calls"], rep["by_provider"]["vertex_ai"]["well_formed"]) == (7, 6)
-    assert rep["failure_reasons"] == {"error_in_2xx:prompt_blocked": 1, "truncated_stream": 2,
+    assert (rep["by_provider"]["bedrock"]["calls"], rep["by_provider"]["bedrock"]["well_formed"]) == (3, 2)
+    assert rep["failure_reasons"] == {"error_in_2xx:prompt_blocked": 1, "truncated_stream": 3,
                                       "error_in_2xx:failed": 1}
 
 
