@@ -139,3 +139,19 @@ def test_comparison_rows_reach_the_dpo_export(tmp_path, monkeypatch):
     want = [(q, good, bad) for q, good, bad in ab] + [("ok, and if it still does not move by friday?", *last)]
     assert got == sorted(want)
     assert os.path.getsize(tmp_path / "out" / "sft" / "train.jsonl") > 0  # the chat rows still make SFT rows
+
+
+def test_long_vs_short_pick_is_downweighted_not_dropped(tmp_path, ingest_ctx):
+    """A picked full answer beside a one-liner (8x longer) stays, down-weighted; past 12x it is dropped."""
+    full = ("Open the billing page, choose the invoice you need, press download and pick the PDF format; "
+            "older invoices sit under the archive tab.")
+    rows = [{"prompt": "how do i get an old invoice?", "response_a": full, "response_b": "Billing page.",
+             "choice": "a"},
+            {"prompt": "how do i close my account?", "response_a": full + " " + full + " " + full,
+             "response_b": "Settings.", "choice": "a"}]
+    p = tmp_path / "ab.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = mine_pairs(segment_events(ingest_paths(p, ingest_ctx).events))
+    kept = res.pairs.filter(pl.col("pair_source") == "comparison")
+    assert kept.height == 1 and 6 < kept["length_ratio"][0] < 12 and kept["weight"][0] < 1.0
+    assert res.dropped["drop_reason"].to_list() == ["extreme_length_ratio"]
