@@ -156,9 +156,10 @@ class _Session:
 
 
 def classify_endpoint(url: str | None, request: Any = None) -> tuple[str, str]:
-    """(provider, api) for a call. ``api`` is a chat kind (openai_chat, openai_completion, responses,
-    anthropic_messages, anthropic_complete, bedrock_converse, bedrock_invoke, cohere_chat_v1, cohere_chat_v2,
-    cohere_generate, ollama_chat, ollama_generate, hf_generate, chat) or ``unsupported:<kind>``."""
+    """(provider, api) for a call. ``api`` is a chat kind (openai_chat, openai_completion, responses, gemini,
+    vertex_predict, anthropic_messages, anthropic_complete, bedrock_converse, bedrock_invoke, cohere_chat_v1,
+    cohere_chat_v2, cohere_generate, ollama_chat, ollama_generate, hf_generate, chat) or ``unsupported:<kind>``.
+    The provider families in :mod:`flywheel_assets.ingest.providers` are asked first."""
     u = url if isinstance(url, str) else ""
     try:
         parts = urlsplit(u if "://" in u else "http://x" + (u if u.startswith("/") else "/" + u))
