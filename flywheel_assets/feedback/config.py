@@ -41,7 +41,7 @@ class TriageConfig(BaseModel):
 
 
 class PairsConfig(BaseModel):
-    sources: list[str] = Field(default_factory=lambda: ["thumbs", "edit", "outcome", "concise"],
+    sources: list[str] = Field(default_factory=lambda: ["thumbs", "edit", "outcome", "concise", "comparison"],
                                description="pair sources to mine; add 'synthetic' to enable governed negatives")
     reject_only_reasons: list[str] = Field(
         default_factory=lambda: ["invalid_json", "unexpected_refusal", "truncated_answer", "flagged_wrong"],
@@ -75,11 +75,12 @@ class LengthBalanceConfig(BaseModel):
                              "is extreme")
     drop_ratio: float = Field(6.0, description="ratio above which the pair is dropped instead of down-weighted")
     source_drop_ratio: dict[str, float] = Field(
-        default_factory=lambda: {"concise": 8.0},
+        default_factory=lambda: {"concise": 8.0, "comparison": 12.0},
         description="per-source drop ratio overriding drop_ratio: a 'concise' pair prefers the shorter answer on "
         "purpose (verbose filler answers run 5-8x the concise one; on the demo drop the planted concise/verbose "
-        "pairs are 6.1-7.5x and were all dropped at 6). They are still down-weighted above max_ratio and "
-        "rebalanced")
+        "pairs are 6.1-7.5x and were all dropped at 6); a 'comparison' pair is a user's explicit pick between two "
+        "answers (a one-line answer beside a full one is common there). They are still down-weighted above "
+        "max_ratio and rebalanced")
     mode: str = Field("downweight", description="downweight | drop: what to do with extreme (non-dropped) pairs")
     target_longer_share: float = Field(0.5, description="target share of pairs whose chosen is longer; the "
                                        "majority side is down-weighted towards it")

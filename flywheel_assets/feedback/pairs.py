@@ -27,13 +27,14 @@ import numpy as np
 import polars as pl
 
 from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback.comparison import comparison_pairs
 from flywheel_assets.feedback.config import FeedbackConfig, PairsConfig
 from flywheel_assets.report import Report
 from flywheel_assets.schema import stable_id, to_json
 
 PAIR_SCHEMA: dict[str, pl.DataType] = {
     "pair_id": pl.Utf8,
-    "pair_source": pl.Utf8,  # thumbs | edit | outcome | concise | synthetic
+    "pair_source": pl.Utf8,  # thumbs | edit | outcome | concise | synthetic | comparison
     # finer signal: thumbs | rating | rank | edit | edit_shortened | complaint | outcome | broken_json | wrong_tool
     # | wrong_args
     "signal": pl.Utf8,
@@ -57,7 +58,7 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
 }
 
 EMBED_CHARS = 300  # the gist of a request; long scaffolding would only slow the encoder down
-SOURCES = ("thumbs", "edit", "outcome", "concise", "synthetic")
+SOURCES = ("thumbs", "edit", "outcome", "concise", "synthetic", "comparison")
 
 
 @dataclass
@@ -523,6 +524,8 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
     rows = [r for r in rows if r["chosen_unit_id"] not in reject_only
             or (r["chosen_unit_id"] == r["rejected_unit_id"] and str(r["signal"]).startswith("edit"))]
     stats["reject_only_units"] = len(reject_only)
+    if "comparison" in pcfg.sources:  # explicit A/B picks (own unit rules, see feedback.comparison); first in dedup
+        rows = comparison_pairs(prepared, _pair, group_of, reject_only_reasons, stats) + rows
     # deduplicate: earlier sources win (edit/concise > thumbs > outcome)
     seen, dedup = set(), []
     for r in rows:

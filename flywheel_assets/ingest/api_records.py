@@ -29,6 +29,8 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from flywheel_assets.ingest import sse
+from flywheel_assets.ingest.providers import FAMILIES, gemini, openai_responses
+from flywheel_assets.ingest.providers.base import Msg, Reply
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile, iter_json_lines
 from flywheel_assets.schema import new_event, stable_id, to_json
 from flywheel_assets.timeutil import parse_timestamp
@@ -51,6 +53,10 @@ class ApiRecordsConfig(BaseModel):
                                                    "attributes.replayed_messages")
     mark_retries: bool = Field(True, description="mark a request identical to an earlier one in the session (or "
                                                  "with the same metadata.request_id) with retry_of / attempt")
+    keep_unrecorded_replies: bool = Field(True, description="accept a 2xx call whose response body the recorder "
+                                                            "did not keep (binary event streams) with its request "
+                                                            "turns only (attributes.response_not_recorded); false "
+                                                            "quarantines it as response_not_recorded:binary")
     max_text_chars: int = Field(MAX_TEXT, ge=1000, description="longer message texts are cut to this many "
                                                                "characters (attributes.content_truncated)")
 
@@ -69,7 +75,18 @@ _UNSUPPORTED = (
     ("/rerank", "rerank"),
     ("/audio/", "audio"),
     ("count_tokens", "token_counting"),
+    (":counttokens", "token_counting"),
+    (":computetokens", "token_counting"),
+    ("/input_tokens", "token_counting"),
     ("/tokenize", "token_counting"),
+    ("/cachedcontents", "caching"),
+    ("imagegeneration", "image"),
+    ("/publishers/google/models/imagen", "image"),
+    ("/upload/", "files"),
+    (":batchgeneratecontent", "batch"),
+    ("/batchpredictionjobs", "batch"),
+    ("/tunedmodels", "fine_tuning"),
+    ("/tuningjobs", "fine_tuning"),
     ("/threads", "assistants"),
     ("/assistants", "assistants"),
     ("/files", "files"),
@@ -129,34 +146,6 @@ def _row_score(obj: dict) -> float:
 
 
 @dataclass
-class Msg:
-    """A normalised message: text plus tool calls (assistant) or tool results (tool / Anthropic user blocks)."""
-
-    role: str  # system | user | assistant | tool
-    text: str = ""
-    calls: list[tuple[str | None, str | None, Any]] = field(default_factory=list)  # (id, name, arguments)
-    results: list[tuple[str | None, str | None, str, bool]] = field(default_factory=list)  # (call_id, name, text, err)
-    n_images: int = 0
-
-
-@dataclass
-class Reply:
-    text: str = ""
-    calls: list[tuple[str | None, str | None, Any]] = field(default_factory=list)
-    model: str | None = None
-    finish_reason: str | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    latency_ms: float | None = None
-    created: Any = None
-    status: str = "ok"  # ok | truncated
-    stream: str | None = None  # the reassembled stream dialect
-    stream_chunks: int | None = None
-    error: str | None = None  # an error reported inside a 2xx body / stream
-    refusal: bool = False  # the reply is the model's refusal message (OpenAI ``message.refusal``)
-
-
-@dataclass
 class _Session:
     seen: Counter = field(default_factory=Counter)  # fingerprint -> times emitted
     requests: dict = field(default_factory=dict)  # request fingerprint -> [first event id, attempts, last status]
@@ -167,9 +156,10 @@ class _Session:
 
 
 def classify_endpoint(url: str | None, request: Any = None) -> tuple[str, str]:
-    """(provider, api) for a call. ``api`` is a chat kind (openai_chat, openai_completion, responses,
-    anthropic_messages, anthropic_complete, bedrock_converse, bedrock_invoke, cohere_chat_v1, cohere_chat_v2,
-    cohere_generate, ollama_chat, ollama_generate, hf_generate, chat) or ``unsupported:<kind>``."""
+    """(provider, api) for a call. ``api`` is a chat kind (openai_chat, openai_completion, responses, gemini,
+    vertex_predict, anthropic_messages, anthropic_complete, bedrock_converse, bedrock_invoke, cohere_chat_v1,
+    cohere_chat_v2, cohere_generate, ollama_chat, ollama_generate, hf_generate, chat) or ``unsupported:<kind>``.
+    The provider families in :mod:`flywheel_assets.ingest.providers` are asked first."""
     u = url if isinstance(url, str) else ""
     try:
         parts = urlsplit(u if "://" in u else "http://x" + (u if u.startswith("/") else "/" + u))
@@ -178,6 +168,12 @@ def classify_endpoint(url: str | None, request: Any = None) -> tuple[str, str]:
     except ValueError:
         host, path = "", u.lower()
     provider = _provider(host, path)
+    for fam in FAMILIES.values():  # provider families with their own module (Gemini / Vertex AI, Responses)
+        hit = fam.match(host, path)
+        if hit is not None:
+            return hit[0] or provider, hit[1]
+    if re.search(r"/publishers/anthropic/models/[^/]+:(stream)?rawpredict$", path):  # Claude on Vertex AI
+        return "vertex_ai", "anthropic_messages"
     # deployment / model names are user-chosen: keep them out of the endpoint-kind matching below
     path = re.sub(r"/(deployments|model)/[^/]+", r"/\1/_", path)
     if "bedrock" in host or re.search(r"/model/[^/]+/(converse|invoke)", path):
@@ -215,6 +211,8 @@ def classify_endpoint(url: str | None, request: Any = None) -> tuple[str, str]:
     if p.endswith("/chat"):
         return provider, "chat"
     # unknown path: decide from the request shape (gateways often log a bare provider route)
+    if isinstance(request, dict) and isinstance(request.get("contents"), list) and "messages" not in request:
+        return provider, gemini.API
     if isinstance(request, dict) and any(k in request for k in ("messages", "input", "prompt", "inputs", "inputText")):
         return provider, "chat"
     if not u and request is None:
@@ -486,6 +484,23 @@ def _usage(body: dict) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _stream_reply(st: sse.Reassembled) -> Reply:
+    """The reply of a reassembled stream."""
+    if st.response is not None:  # Responses API: the final object is authoritative
+        rep = parse_response(st.response) or Reply()
+        if not rep.text and not rep.calls:
+            rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
+    else:
+        rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
+                    model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
+                    completion_tokens=st.completion_tokens)
+    rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
+    rep.error = st.error
+    if not st.complete:
+        rep.status = "truncated"
+    return rep
+
+
 def parse_response(body: Any) -> Reply | None:
     """The assistant reply in a 2xx response body (JSON object, list, SSE / NDJSON text or plain text).
     None when the body holds no recognisable reply."""
@@ -495,19 +510,7 @@ def parse_response(body: Any) -> Reply | None:
         if sse.looks_like_stream(body):
             st = sse.reassemble(body)
             if st.dialect is not None:
-                if st.response is not None:  # Responses API: the final object is authoritative
-                    rep = parse_response(st.response) or Reply()
-                    if not rep.text and not rep.calls:
-                        rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
-                else:
-                    rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
-                                model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
-                                completion_tokens=st.completion_tokens)
-                rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
-                rep.error = st.error
-                if not st.complete:
-                    rep.status = "truncated"
-                return rep
+                return _stream_reply(st)
         s = body.strip()
         if not s:
             return None
@@ -517,6 +520,10 @@ def parse_response(body: Any) -> Reply | None:
             except ValueError:
                 pass
         return Reply(text=body)
+    if gemini.is_response(body):  # Gemini-shaped body on a route that did not say so
+        return gemini.parse_response(body)
+    if sse.is_converse_stream(body):  # decoded Bedrock converse-stream events
+        return _stream_reply(sse.reassemble_converse(body))
     if isinstance(body, list):
         if body and isinstance(body[0], dict) and isinstance(body[0].get("generated_text"), str):  # HF TGI
             d = body[0].get("details") or {}
@@ -526,6 +533,8 @@ def parse_response(body: Any) -> Reply | None:
         return None
     if not isinstance(body, dict):
         return None
+    if openai_responses.is_response(body):
+        return openai_responses.reply_from_response(body)
     rep = Reply(model=body.get("model") if isinstance(body.get("model"), str) else None)
     rep.prompt_tokens, rep.completion_tokens = _usage(body)
     rep.created = body.get("created") or body.get("created_at")
@@ -557,20 +566,6 @@ def parse_response(body: Any) -> Reply | None:
             rep.text = c0.get("text") if isinstance(c0.get("text"), str) else ""
             found = True
         fr = c0.get("finish_reason") or fr
-    elif isinstance(body.get("output"), list):  # Responses API
-        texts = []
-        for item in body["output"]:
-            if not isinstance(item, dict):
-                continue
-            if item.get("type") == "message":
-                texts.append(_text_of(item.get("content"))[0])
-            elif item.get("type") == "function_call":
-                rep.calls.append((item.get("call_id") or item.get("id"), item.get("name"), item.get("arguments")))
-        rep.text = "\n".join(t for t in texts if t)
-        found = True
-        fr = body.get("status") if isinstance(body.get("status"), str) else fr
-        if isinstance(body.get("incomplete_details"), dict) and body["incomplete_details"].get("reason"):
-            fr = body["incomplete_details"]["reason"]
     elif isinstance(body.get("output"), dict) and isinstance(body["output"].get("message"), dict):  # Converse
         msg = normalize_message({**body["output"]["message"], "role": "assistant"})
         if msg:
@@ -631,6 +626,8 @@ def _error_text(body: Any) -> str:
             except ValueError:
                 pass
         return s[:2000]
+    if isinstance(body, list) and len(body) == 1 and isinstance(body[0], dict):  # a streamed error (Gemini)
+        body = body[0]
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict):
@@ -650,10 +647,13 @@ def _error_type(body: Any) -> str | None:
             body = json.loads(body)
         except ValueError:
             return None
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict):
-            v = err.get("type") or err.get("code")
+            v = err.get("type") or (err.get("status") if isinstance(err.get("status"), str) else None) \
+                or err.get("code")
             return None if v is None else str(v)
         if isinstance(body.get("type"), str):
             return body["type"]
@@ -746,13 +746,15 @@ class _Builder:
 def parse(src: SourceFile, ctx) -> Iterator[Outcome]:
     """One Outcome per JSONL row. Never raises on any input."""
     sessions: dict[str, _Session] = {}
+    links: dict[str, str] = {}
     cfg = _config(ctx)
     for line, offset, raw, obj in iter_json_lines(src):
         if isinstance(obj, Quarantine):
             yield Outcome.bad(line, offset, obj.reason, obj.detail, raw)
             continue
         try:
-            events = parse_record(obj, rel=src.rel, line=line, offset=offset, ctx=ctx, sessions=sessions, cfg=cfg)
+            events = parse_record(obj, rel=src.rel, line=line, offset=offset, ctx=ctx, sessions=sessions, cfg=cfg,
+                                  links=links)
         except Quarantine as q:
             yield Outcome.bad(line, offset, q.reason, q.detail, raw)
             continue
@@ -763,9 +765,11 @@ def parse(src: SourceFile, ctx) -> Iterator[Outcome]:
 
 
 def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: dict | None = None,
-                 cfg: ApiRecordsConfig | None = None) -> list[dict]:
+                 cfg: ApiRecordsConfig | None = None, links: dict | None = None) -> list[dict]:
     """Events for one row; raises :class:`Quarantine` for rows that cannot be accepted. ``sessions`` carries the
-    per-file session state (history fingerprints, earlier requests) between rows of one file."""
+    per-file session state (history fingerprints, earlier requests) between rows of one file; ``links`` maps a
+    Responses API response id to its session (a call naming it as ``previous_response_id`` continues it)."""
+    links = {} if links is None else links
     if sessions is None:
         sessions = {}
     cfg = cfg or _config(ctx)
@@ -800,24 +804,34 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
         status_code = status_override
     resp_kind = row.get("response_body_kind")
     is_error = status_code is not None and not (200 <= status_code < 300)
-    reply = None if is_error else parse_response(resp)
+    fam = FAMILIES.get(api)
+    reply = None if is_error else (fam.parse_response(resp) if fam is not None else parse_response(resp))
     if not is_error and reply is not None and reply.error and not reply.text and not reply.calls:
         is_error = True  # 2xx envelope carrying an error
     if not is_error and status_code is None and isinstance(resp, dict) and resp.get("error") and reply is None:
         is_error = True
+    unrecorded = None  # a 2xx call whose (binary event-stream) body the recorder did not keep
     if not is_error and reply is None:
         if resp is None and isinstance(resp_kind, str) and resp_kind.startswith("binary"):
-            raise Quarantine("response_not_recorded:binary", f"{provider} {api}: {resp_kind}")
-        if resp is None:
+            if not cfg.keep_unrecorded_replies:
+                raise Quarantine("response_not_recorded:binary", f"{provider} {api}: {resp_kind}")
+            unrecorded = resp_kind
+        elif resp is None:
             raise Quarantine("missing_field:response_body", f"{provider} {api}: no response body")
-        raise Quarantine("unrecognized_response", f"{provider} {api}: {type(resp).__name__} body")
+        else:
+            raise Quarantine("unrecognized_response", f"{provider} {api}: {type(resp).__name__} body")
 
-    msgs = request_messages(req, api)
-    tools = declared_tools(req)
+    if fam is not None:
+        msgs, tools = _link_ids(fam.request_messages(req)), fam.declared_tools(req)
+    else:
+        msgs, tools = request_messages(req, api), declared_tools(req)
 
     # session, user, time
     sid = next((meta.get(k) for k in SESSION_KEYS if meta.get(k) not in (None, "")), None)
     sid = sid or next((row.get(k) for k in SESSION_KEYS if row.get(k) not in (None, "")), None)
+    prev = req.get("previous_response_id") if api == openai_responses.API and isinstance(req, dict) else None
+    if sid is None and isinstance(prev, str):
+        sid = links.get(prev)  # a stateful Responses call continues the conversation of the response it names
     if sid is None and isinstance(row.get("source_file"), str) and row["source_file"]:
         sid = "cassette:" + row["source_file"]
     if sid is None:
@@ -852,6 +866,11 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
     if model is None and isinstance(url, str):
         m = re.search(r"/(?:model|deployments)/([^/]+)", url)
         model = unquote(m.group(1)) if m else None
+        if model is None and fam is not None:
+            model = fam.model_from_url(url)
+        if model is None:  # Vertex AI publisher models: .../models/M:rawPredict
+            m = re.search(r"/models/([^/:?]+):", unquote(url))
+            model = m.group(1) if m else None
 
     record_attrs = {"provider": provider, "api": api}
     if status_code is not None:
@@ -902,7 +921,7 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
                 if parent:
                     kw["parent_event_id"] = parent[0]
                     kw["tool_name"] = kw.get("tool_name") or parent[1]
-            ev = b.add(kind, {"part": "request"}, tools=tools_once(), **kw)
+            ev = b.add(kind, {"part": "request", "response_not_recorded": unrecorded}, tools=tools_once(), **kw)
             if kind == "tool_call" and kw.get("tool_call_id"):
                 sess.calls[kw["tool_call_id"]] = (ev["event_id"], kw.get("tool_name"))
 
@@ -931,6 +950,8 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
             resp_attrs["stream"] = reply.stream
         b.add("error", resp_attrs, content=err_text, status="error", latency_ms=latency, tools=tools_once())
         outcome_status = "error"
+    elif unrecorded is not None:
+        outcome_status = "ok"  # request turns only: the reply's bytes were not recorded
     else:
         assert reply is not None
         resp_attrs.update({"finish_reason": reply.finish_reason, "stream": reply.stream,
@@ -945,6 +966,9 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
             sess.seen[_fingerprint("assistant", reply.text)] += 1
             first = False
         for i, (cid, name, args) in enumerate(reply.calls):
+            if cid in (None, "") and api == gemini.API:
+                # the id the next request's history gives this call (see _link_ids): replayed, not re-emitted
+                cid = "call_" + stable_id(len(msgs), i, name, _fingerprint("a", args=args), length=16)
             cid = str(cid) if cid not in (None, "") else f"call_{stable_id(rel, line, i, length=12)}"
             a = dict(resp_attrs)
             if not _args_valid(args):
@@ -962,6 +986,8 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
         _feedback_event(b, fb, outcome, reward)
 
     if not b.events:
+        if unrecorded is not None:
+            raise Quarantine("response_not_recorded:binary", f"{provider} {api}: {unrecorded}, request replayed")
         raise Quarantine("no_events", "record produced no events")
     first_id = b.events[0]["event_id"]
     if prior is None:
@@ -972,6 +998,8 @@ def parse_record(row: Any, *, rel: str, line: int, offset: int, ctx, sessions: d
             sess.requests[("rid", str(rid))] = entry
     else:
         prior[2] = outcome_status
+    if reply is not None and reply.response_id:
+        links[reply.response_id] = sid
     return b.events
 
 
@@ -1093,7 +1121,9 @@ def exchange_report(events: pl.DataFrame, quarantined: pl.DataFrame) -> dict:
             if n_req > 0 and reply_ok and not truncated:
                 bk["well_formed"] += 1
             else:
-                reason = "no_request_turn" if n_req == 0 else ("truncated_stream" if truncated else "empty_reply")
+                unrec = next((a.get("response_not_recorded") for a in attrs if a.get("response_not_recorded")), None)
+                reason = ("response_not_recorded:binary" if unrec and not resp else
+                          "no_request_turn" if n_req == 0 else ("truncated_stream" if truncated else "empty_reply"))
                 failures.append({"source_file": key[0], "source_line": key[1], "provider": provider,
                                  "reason": reason})
     q = quarantined.filter(pl.col("source_format") == FORMAT) if quarantined.height else quarantined

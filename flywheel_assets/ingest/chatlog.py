@@ -73,7 +73,8 @@ _CONSUMED = set(SESSION_KEYS) | set(USER_KEYS) | set(TIME_KEYS) | {
     "usage", "prompt_tokens", "completion_tokens", "feedback", "thumbs", "rating", "edited_response", "outcome",
     "reward", "consent", "request_id", "attempt", "error",
 }
-_NOT_CHAT_KEYS = ("request", "response", "request_body", "response_body", "resourceSpans", "uri", "method", "spans")
+_NOT_CHAT_KEYS = ("request", "response", "request_body", "response_body", "resourceSpans", "uri", "method", "spans",
+                  "response_a", "response_b", "chosen", "rejected")  # A/B comparison rows (comparisons.py)
 _SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system",
                    "function_call": "function_call", "observation": "tool", "tool": "tool"}
 

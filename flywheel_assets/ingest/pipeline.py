@@ -38,6 +38,7 @@ PARSER_MODULES = (
     "applog",
     "oasst",
     "toolbench",
+    "comparisons",
 )
 DROP_SUFFIXES = (".jsonl", ".json", ".ndjson", ".log", ".txt", ".gz")
 MIN_SNIFF_SCORE = 0.3

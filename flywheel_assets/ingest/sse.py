@@ -13,6 +13,8 @@ Pure functions, no I/O, never raise on any input. Supported stream dialects (det
   ``message-end``
 - ``cohere_v1``: NDJSON ``event_type`` objects (``text-generation``, ``tool-calls-generation``, ``stream-end``)
 - ``ollama``: NDJSON objects with ``message`` (``/api/chat``) or ``response`` (``/api/generate``) and ``done``
+- ``bedrock_converse``: Bedrock ``converse-stream`` events once decoded from the binary event stream
+  (``contentBlockStart`` / ``contentBlockDelta`` / ``messageStop`` / ``metadata``), NDJSON or a JSON list
 
 A stream that never reaches its terminal marker (``[DONE]``, ``message_stop``, ``response.completed``,
 ``message-end``, ``stream-end``, ``done: true`` or a finish reason) is returned with ``complete=False``: what was
@@ -187,6 +189,8 @@ def _dispatch_sse(chunks: list[tuple[str | None, Any]]) -> Reassembled:
 
 
 def _dispatch_ndjson(objs: list[dict]) -> Reassembled:
+    if is_converse_stream(objs):
+        return reassemble_converse(objs)
     if any(isinstance(o.get("event_type"), str) for o in objs):
         return reassemble_cohere_v1(objs)
     if any("done" in o and ("message" in o or "response" in o) for o in objs):
@@ -555,4 +559,54 @@ def reassemble_ollama(objs: Iterable[dict]) -> Reassembled:
             r.prompt_tokens = _int(o.get("prompt_eval_count"))
             r.completion_tokens = _int(o.get("eval_count"))
     r.text = "".join(text)
+    return r
+
+
+CONVERSE_EVENTS = ("messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop",
+                   "metadata")
+
+
+def is_converse_stream(objs: Any) -> bool:
+    """True for a list of decoded Bedrock ConverseStream events (``{"contentBlockDelta": {...}}``, ...)."""
+    return (isinstance(objs, list) and bool(objs) and all(isinstance(o, dict) for o in objs)
+            and any(k in o for o in objs for k in CONVERSE_EVENTS[:5]))
+
+
+def reassemble_converse(events: Iterable[dict]) -> Reassembled:
+    """Bedrock ``converse-stream`` events as a gateway logs them once decoded from the binary AWS event stream:
+    text and ``toolUse`` input deltas per ``contentBlockIndex``, ``messageStop.stopReason``, ``metadata.usage``;
+    an ``...Exception`` event is an in-stream error. Complete when ``messageStop`` was seen."""
+    r = Reassembled(dialect="bedrock_converse")
+    text: list[str] = []
+    calls = _Calls()
+    for o in events:
+        if not isinstance(o, dict):
+            continue
+        r.n_chunks += 1
+        if isinstance(o.get("contentBlockStart"), dict):
+            st = o["contentBlockStart"]
+            tu = (st.get("start") or {}).get("toolUse") if isinstance(st.get("start"), dict) else None
+            if isinstance(tu, dict):
+                c = calls.get(st.get("contentBlockIndex", 0))
+                c["id"], c["name"] = tu.get("toolUseId"), tu.get("name")
+        elif isinstance(o.get("contentBlockDelta"), dict):
+            d = o["contentBlockDelta"]
+            delta = d.get("delta") if isinstance(d.get("delta"), dict) else {}
+            if isinstance(delta.get("text"), str):
+                text.append(delta["text"])
+            elif isinstance(delta.get("toolUse"), dict):
+                calls.get(d.get("contentBlockIndex", 0))["args"].append(_str(delta["toolUse"].get("input")))
+        elif isinstance(o.get("messageStop"), dict):
+            r.complete = True
+            r.finish_reason = o["messageStop"].get("stopReason") or r.finish_reason
+        elif isinstance(o.get("metadata"), dict):
+            u = o["metadata"].get("usage")
+            if isinstance(u, dict):
+                r.prompt_tokens, r.completion_tokens = _int(u.get("inputTokens")), _int(u.get("outputTokens"))
+        else:
+            exc = next((k for k in o if k.endswith("Exception")), None)
+            if exc:
+                r.error = f"{exc}: {_err_text(o[exc])}"
+    r.text = "".join(text)
+    r.tool_calls = [c if c.arguments else StreamToolCall(c.id, c.name, "{}") for c in calls.result()]
     return r

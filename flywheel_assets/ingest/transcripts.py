@@ -6,7 +6,9 @@ Two shapes:
    (case-insensitive, at the start of a line). A line without a prefix continues the previous turn. Optional
    header lines ``Session: <id>``, ``Conversation: <id>``, ``### conversation <id>``, ``Date: <iso>``,
    ``Model: <name>`` describe the conversation that follows. Conversations are separated by header lines when the
-   file has any; otherwise by blank lines (a file with headers keeps blank lines inside turns).
+   file has any; otherwise by blank lines (a file with headers keeps blank lines inside turns), except in the
+   ``\n\nHuman: ...\n\nAssistant: ...`` layout (a blank line before every turn), where the whole file is one
+   conversation.
    One record = one conversation; its ``source_line`` is the conversation's first line. Tool turns may be explicit:
    ``Assistant: [tool_call NAME id=ID] {json args}`` (one line per call; consecutive call lines are one assistant
    message) and ``Tool: [NAME id=ID] result`` (matched to its call by id).
@@ -49,6 +51,7 @@ _SPEAKER_RE = re.compile(r"^\s*(user|human|customer|assistant|ai|bot|agent|syste
 _SNIFF_SPEAKER_RE = re.compile(r"^\s*(user|human|assistant|ai|system|tool)\s*:", re.IGNORECASE)
 _HEADER_RE = re.compile(r"^\s*(?:(session|conversation|date|timestamp|model)\s*(?:id)?\s*:\s*(.*?)\s*$"
                         r"|#{2,}\s*conversation\b[\s:#-]*(.*?)\s*$)", re.IGNORECASE)
+BLANK_TURN_SHARE = 0.8  # share of turns after a blank line from which a file is one Human/Assistant conversation
 KNOWN_RESULTS = {"Transfer successful": "transfer_to_human_agents"}  # tau-bench tool whose result names it
 # explicit tool turns: ``Assistant: [tool_call NAME id=ID] {json args}`` and ``Tool: [NAME id=ID] result``
 _CALL_RE = re.compile(r"^\s*\[(?:tool_call|function_call|tool_use)\s+(?P<name>[A-Za-z_][\w.\-]*)"
@@ -140,10 +143,26 @@ def _is_header(t: str) -> bool:
     return bool(_HEADER_RE.match(t)) and not _SPEAKER_RE.match(t)
 
 
+def blank_before_every_turn(lines: list[tuple[int, int, str]]) -> bool:
+    """True for the ``\n\nHuman: ...\n\nAssistant: ...`` layout: (nearly) every speaker line after the first
+    follows a blank line. In blank-separated files only a conversation's first turn does (at most half of them)."""
+    after_blank = n = 0
+    prev_blank, seen_first = True, False
+    for _, _, t in lines:
+        if _SPEAKER_RE.match(t):
+            if seen_first:
+                n += 1
+                after_blank += prev_blank
+            seen_first = True
+        prev_blank = not t.strip()
+    return n >= 1 and after_blank >= BLANK_TURN_SHARE * n
+
+
 def _conversations(src: SourceFile, lines: list[tuple[int, int, str]]) -> Iterator[Outcome]:
     """Split lines into conversations: at header lines when the file has any, else at a speaker line that follows
     a blank line (a blank line followed by prose continues the turn)."""
     has_headers = any(_is_header(t) for _, _, t in lines)
+    whole = not has_headers and blank_before_every_turn(lines)
     blocks: list[list[tuple[int, int, str]]] = []
     cur: list[tuple[int, int, str]] = []
     cur_has_turn = prev_blank = False
@@ -152,6 +171,8 @@ def _conversations(src: SourceFile, lines: list[tuple[int, int, str]]) -> Iterat
         blank = not t.strip()
         if has_headers:
             split = _is_header(t) and bool(cur) and (cur_has_turn or not any(_is_header(x) for _, _, x in cur))
+        elif whole:
+            split = False  # Human/Assistant layout: a blank line before every turn, one conversation per file
         else:
             split = prev_blank and bool(cur) and bool(_SPEAKER_RE.match(t))
         if split:
@@ -191,6 +212,14 @@ def _text_record(block: list[tuple[int, int, str]], src: SourceFile) -> Outcome:
 
 
 # ---------------------------------------------------------------- shared
+def parse_turns(text: str) -> list[tuple[str, str]]:
+    """(role, text) turns of one speaker-prefixed transcript string (e.g. ``"\n\nHuman: hi\n\nAssistant: hello"``);
+    role is user / assistant / system / tool. Prose before the first speaker line is dropped; raises
+    :class:`Quarantine` (``no_speaker_turns``) when the text has no speaker line."""
+    turns = _turns([(i + 1, ln) for i, ln in enumerate(text.split("\n"))])
+    return [(role, t.strip("\n")) for role, t, _ in turns if role != "preamble"]
+
+
 def _turns(body: list[tuple[int, str]]) -> list[tuple[str, str, int]]:
     """(role, text, line) turns; continuation lines join the previous turn; leading prose without a speaker is
     kept in ``preamble`` only if no turn exists (then the record is quarantined)."""

@@ -59,6 +59,8 @@ def build_unit(session_id: str, events: list[dict]) -> dict:
     msgs = summary.messages
     attrs_list = [json.loads(e["attributes"]) for e in events if e.get("attributes")]
     intent = next((a.get("intent_id") for a in attrs_list if isinstance(a, dict) and a.get("intent_id")), None)
+    comparison = next((a["comparison"] for a in attrs_list if isinstance(a, dict)
+                       and isinstance(a.get("comparison"), dict)), None)
     graph = build_tool_graph(msgs)
     models = Counter(e["model"] for e in events if e.get("model") and e["kind"] in ("assistant", "tool_call"))
     timestamps = [e["timestamp"] for e in events if e["timestamp"] is not None]
@@ -75,6 +77,8 @@ def build_unit(session_id: str, events: list[dict]) -> dict:
     purposes = sorted({p for e in events for p in (e.get("purposes") or [])})
     if purposes:
         attributes["purposes"] = purposes  # consent purposes, read by the privacy policy gate
+    if comparison is not None:
+        attributes["comparison"] = comparison  # an A/B pick: {id, choice, label, n} (feedback.comparison pairs it)
     if intent is not None:
         attributes["intent_id"] = intent  # ground truth from demo logs only; never used for matching
     return new_unit(

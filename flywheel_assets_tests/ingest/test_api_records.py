@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from flywheel_assets.ingest import api_records
+from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.pipeline import detect_format, ingest_paths
 from flywheel_assets.ingest.source import SourceFile
 
@@ -299,13 +300,24 @@ def test_azure_content_filter_and_refusal(real_lines, tmp_path, ingest_ctx):
     assert len([r for r in ev if r["kind"] == "user" and "bomb" in r["content"]]) == 1
 
 
-def test_binary_stream_and_non_chat_calls_quarantined(real_lines, tmp_path, ingest_ctx):
-    lines = _pick(real_lines, "bedrock/test_anthropic_test_anthropic_3_completion_streaming.yaml",
-                  "langchain/test_agents_test_agents.yaml")
+def test_binary_stream_request_kept_and_non_chat_calls_quarantined(real_lines, tmp_path, ingest_ctx):
+    stream = _pick(real_lines, "bedrock/test_anthropic_test_anthropic_3_completion_streaming.yaml")
+    lines = stream + _pick(real_lines, "langchain/test_agents_test_agents.yaml")
     res = _ingest_lines(tmp_path, lines, ingest_ctx)
     reasons = set(res.quarantined["reason"].to_list())
-    assert "response_not_recorded:binary" in reasons and "unsupported_endpoint:other" in reasons
-    assert res.records_in == len(lines)
+    assert "unsupported_endpoint:other" in reasons and "response_not_recorded:binary" not in reasons
+    assert res.records_in == len(lines) and res.reconciles()
+    # the binary stream's body was not recorded: the call is accepted with its request turns only
+    ev = [r for r in _rows(res) if r["source_line"] <= len(stream)]
+    assert ev and {r["kind"] for r in ev} == {"user"}
+    assert all(r["attrs"]["response_not_recorded"].startswith("binary") for r in ev)
+    rep = api_records.exchange_report(res.events, res.quarantined)
+    assert rep["failure_reasons"] == {"response_not_recorded:binary": len(stream)}
+    # opting out quarantines such calls, as before
+    ctx = IngestContext(key=b"k", options={"api_records": {"keep_unrecorded_replies": False}})
+    (tmp_path / "optout").mkdir()
+    res2 = _ingest_lines(tmp_path / "optout", stream, ctx)
+    assert set(res2.quarantined["reason"].to_list()) == {"response_not_recorded:binary"}
 
 
 def test_repeated_recording_is_marked_retry_and_history_not_reemitted(real_lines, tmp_path, ingest_ctx):

@@ -123,3 +123,33 @@ def test_sniff():
     assert transcripts.sniff("2026-11-20T09:00:00Z INFO user: started\n", "a.log") == 0.0
     assert transcripts.sniff('{"messages": [{"role": "user", "content": "User: hi"}]}\n', "a.jsonl") == 0.0
     assert transcripts.sniff("User: only one speaker\nUser: again\n", "a.txt") == 0.0
+
+
+def test_human_assistant_layout_is_one_conversation_per_file(tmp_path, ingest_ctx):
+    """``\\n\\nHuman: ...\\n\\nAssistant: ...`` files (a blank line before every turn) are one conversation each;
+    a blank line followed by prose stays inside the turn."""
+    names = ["transcripts_human_assistant_1.txt", "transcripts_human_assistant_2.txt"]
+    for n in names:
+        copy_fixture(n, tmp_path / "drop")
+    copy_fixture("transcripts_blank_separated.txt", tmp_path / "drop")  # the other layout, in the same drop
+    res = ingest(tmp_path / "drop", ingest_ctx)
+    assert {f.source_format for f in res.files} == {"transcript"}
+    ev = res.events.sort("source_file", "source_line", "seq")
+    one = ev.filter(pl.col("source_file") == names[0])
+    assert one["session_id"].n_unique() == 1 and one["source_line"].unique().to_list() == [3]
+    assert one["kind"].to_list() == ["user", "assistant"] * 3
+    assert one["content"][1].endswith("print the label.\n\nRefunds arrive within five business days of the "
+                                      "warehouse scan.")
+    two = ev.filter(pl.col("source_file") == names[1])
+    assert two["session_id"].n_unique() == 1 and two["content"].to_list() == [
+        'Translate "good morning" into Spanish.', '"Buenos días."', "And into Italian?", '"Buongiorno."']
+    # the blank-separated file in the same drop still splits at a speaker line after a blank line
+    other = ev.filter(pl.col("source_file") == "transcripts_blank_separated.txt")
+    assert other["session_id"].n_unique() == 2
+
+
+def test_layout_share_rule():
+    lines = [(i + 1, 0, t) for i, t in enumerate(["User: a", "Assistant: b", "", "User: c", "Assistant: d"])]
+    assert not transcripts.blank_before_every_turn(lines)
+    lines = [(i + 1, 0, t) for i, t in enumerate(["", "Human: a", "", "Assistant: b", "", "Human: c"])]
+    assert transcripts.blank_before_every_turn(lines)

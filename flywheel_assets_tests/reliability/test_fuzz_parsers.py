@@ -30,7 +30,7 @@ for _name in PARSER_MODULES:
         pass
 
 # parsers whose record is one JSONL line (for JSON-lines input: exactly one Outcome per non-blank line)
-LINE_JSON = {"chatlog", "api_records", "oasst"}
+LINE_JSON = {"chatlog", "api_records", "oasst", "comparison"}
 CTX = IngestContext(key=b"fuzz-key")
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -46,7 +46,8 @@ FIELDS = ["messages", "conversations", "role", "content", "tool_calls", "functio
           "metadata", "session_id", "user_id", "timestamp", "request", "response", "request_body",
           "response_body", "status", "uri", "resourceSpans", "scopeSpans", "spans", "attributes", "trace",
           "observations", "message_tree_id", "prompt", "replies", "text", "emojis", "answer_generation",
-          "train_messages", "query", "messages_display", "choices", "tools", "feedback", "model", "input", "output"]
+          "train_messages", "query", "messages_display", "choices", "tools", "feedback", "model", "input", "output",
+          "chosen", "rejected", "response_a", "response_b", "responses", "choice", "contents", "candidates", "parts"]
 ROLES = st.sampled_from(["system", "user", "assistant", "tool", "function", "prompter", "human", "gpt", 7, None])
 
 
