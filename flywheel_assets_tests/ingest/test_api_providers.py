@@ -310,3 +310,18 @@ def test_family_parsers_never_raise_on_random_bodies(ingest_ctx):
             pass
 
     run()
+
+
+def test_anthropic_server_tools_are_not_app_tool_calls():
+    """web search / code execution run inside the API: their blocks are neither tool calls nor results."""
+    body = {"type": "message", "role": "assistant", "content": [
+        {"type": "text", "text": "Let me look that up."},
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "tide times"}},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [
+            {"type": "web_search_result", "url": "https://example.org/tides", "title": "Tides"}]},
+        {"type": "text", "text": "High tide is at 14:05."}], "stop_reason": "end_turn"}
+    rep = api_records.parse_response(body)
+    assert rep.calls == [] and rep.text == "Let me look that up.\nHigh tide is at 14:05."
+    msgs = api_records.request_messages({"messages": [{"role": "user", "content": "tides?"},
+                                                      {"role": "assistant", "content": body["content"]}]})
+    assert [(m.role, m.calls, m.results) for m in msgs] == [("user", [], []), ("assistant", [], [])]
