@@ -318,8 +318,10 @@ def normalize_message(m: Any) -> Msg | None:
                     texts.append(b)
                 continue
             bt = b.get("type")
-            if bt in ("tool_use", "server_tool_use"):
+            if bt == "tool_use":
                 msg.calls.append((b.get("id"), b.get("name"), b.get("input")))
+            elif bt in ("server_tool_use", "mcp_tool_use") or (isinstance(bt, str) and bt.endswith("_tool_result")):
+                continue  # Anthropic server-side tools (web search, code execution, MCP): run by the API, not the app
             elif isinstance(b.get("toolUse"), dict):
                 tu = b["toolUse"]
                 msg.calls.append((tu.get("toolUseId"), tu.get("name"), tu.get("input")))

@@ -356,7 +356,7 @@ def reassemble_anthropic(events: Iterable[dict]) -> Reassembled:
                 b["type"] = cb.get("type") or "text"
                 if b["type"] == "text":
                     b["text"].append(_str(cb.get("text")))
-                elif b["type"] in ("tool_use", "server_tool_use"):
+                elif b["type"] == "tool_use":
                     b["id"], b["name"] = cb.get("id"), cb.get("name")
                     if isinstance(cb.get("input"), dict) and cb["input"]:
                         b["input"] = cb["input"]
@@ -384,7 +384,7 @@ def reassemble_anthropic(events: Iterable[dict]) -> Reassembled:
         b = blocks[i]
         if b["type"] == "text":
             text.append("".join(b["text"]))
-        elif b["type"] in ("tool_use", "server_tool_use"):
+        elif b["type"] == "tool_use":  # server_tool_use / *_tool_result blocks are run by the API: not app calls
             args = "".join(b["json"])
             if not args and b["input"] is not None:
                 args = json.dumps(b["input"])

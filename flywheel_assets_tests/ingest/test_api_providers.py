@@ -275,3 +275,53 @@ def test_responses_previous_response_id_continues_the_session(tmp_path, ingest_c
     call = next(e for e in ev[1] if e["kind"] == "tool_call")
     result = next(e for e in ev[2] if e["kind"] == "tool_result")
     assert result["parent_event_id"] == call["event_id"] and result["tool_name"] == "get_time"
+
+
+_KEYS = ["contents", "parts", "role", "text", "functionCall", "functionResponse", "args", "response", "candidates",
+         "content", "finishReason", "usageMetadata", "promptFeedback", "blockReason", "tools", "functionDeclarations",
+         "instances", "predictions", "messages", "author", "prompt", "input", "output", "type", "call_id", "arguments",
+         "error", "status", "contentBlockDelta", "delta", "toolUse", "messageStop", "metadata", "id",
+         "previous_response_id"]
+
+
+def test_family_parsers_never_raise_on_random_bodies(ingest_ctx):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from flywheel_assets.ingest.source import Quarantine
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-2, 12), st.text(max_size=4),
+                        st.sampled_from(["model", "user", "function_call", "message", "STOP", "SAFETY"]))
+    values = st.recursive(scalars, lambda ch: st.one_of(st.lists(ch, max_size=3),
+                                                        st.dictionaries(st.sampled_from(_KEYS), ch, max_size=4)),
+                          max_leaves=20)
+    urls = ["https://generativelanguage.googleapis.com/v1beta/models/g:streamGenerateContent?alt=sse",
+            "https://x-aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/google/models/m:predict",
+            "https://api.openai.com/v1/responses", "https://bedrock-runtime.x.amazonaws.com/model/m/converse-stream"]
+
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(urls), values, values, st.booleans())
+    def run(url, req, resp, as_text):
+        row = {"url": url, "status": 200, "request_body": req, "response_body": json.dumps(resp) if as_text else resp}
+        try:
+            api_records.parse_record(row, rel="f.jsonl", line=1, offset=0, ctx=ingest_ctx)
+        except Quarantine:
+            pass
+
+    run()
+
+
+def test_anthropic_server_tools_are_not_app_tool_calls():
+    """web search / code execution run inside the API: their blocks are neither tool calls nor results."""
+    body = {"type": "message", "role": "assistant", "content": [
+        {"type": "text", "text": "Let me look that up."},
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "tide times"}},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [
+            {"type": "web_search_result", "url": "https://example.org/tides", "title": "Tides"}]},
+        {"type": "text", "text": "High tide is at 14:05."}], "stop_reason": "end_turn"}
+    rep = api_records.parse_response(body)
+    assert rep.calls == [] and rep.text == "Let me look that up.\nHigh tide is at 14:05."
+    msgs = api_records.request_messages({"messages": [{"role": "user", "content": "tides?"},
+                                                      {"role": "assistant", "content": body["content"]}]})
+    assert [(m.role, m.calls, m.results) for m in msgs] == [("user", [], []), ("assistant", [], [])]

@@ -182,10 +182,12 @@ def declared_tools(req: Any) -> list[dict]:
     if not isinstance(req, dict):
         return []
     out = []
-    for t in req.get("tools") or []:
+    tools = req.get("tools")
+    for t in tools if isinstance(tools, list) else []:
         if not isinstance(t, dict):
             continue
-        for f in t.get("functionDeclarations", t.get("function_declarations")) or []:
+        decls = t.get("functionDeclarations", t.get("function_declarations"))
+        for f in decls if isinstance(decls, list) else []:
             if isinstance(f, dict) and f.get("name"):
                 params = f.get("parameters", f.get("parametersJsonSchema", f.get("parameters_json_schema")))
                 out.append({"type": "function", "function": {"name": f.get("name"), "description": f.get("description"),
@@ -314,7 +316,8 @@ def parse_response(body: Any) -> Reply | None:
                                      else rep.completion_tokens)
         pf = o.get("promptFeedback")
         if isinstance(pf, dict) and pf.get("blockReason"):
-            blocked = f"prompt blocked ({_BLOCK_ENUM.get(pf['blockReason'], pf['blockReason'])})"
+            br = pf["blockReason"]
+            blocked = f"prompt blocked ({_BLOCK_ENUM.get(br, br) if isinstance(br, int) else br})"
         cands = o.get("candidates")
         if not isinstance(cands, list):
             continue
@@ -327,7 +330,7 @@ def parse_response(body: Any) -> Reply | None:
             texts.append(m.text)
             rep.calls.extend(m.calls)
         fr = c0.get("finishReason")
-        if fr not in (None, "", 0, "FINISH_REASON_UNSPECIFIED"):
+        if isinstance(fr, (str, int)) and fr not in ("", 0, "FINISH_REASON_UNSPECIFIED"):
             rep.finish_reason = str(_FINISH_ENUM.get(fr, fr) if isinstance(fr, int) else fr)
     rep.text = "".join(texts)
     if not rep.text and not rep.calls:

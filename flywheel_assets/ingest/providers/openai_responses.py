@@ -133,7 +133,8 @@ def declared_tools(req: Any) -> list[dict]:
     if not isinstance(req, dict):
         return []
     out = []
-    for t in req.get("tools") or []:
+    tools = req.get("tools")
+    for t in tools if isinstance(tools, list) else []:
         if not isinstance(t, dict):
             continue
         f = t.get("function") if isinstance(t.get("function"), dict) else t
