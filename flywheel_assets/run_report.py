@@ -5,7 +5,8 @@ WARN severity) it is a *warning*: one ``WARN asset:check: reason figures`` line,
 the user asked for ``--strict``. A failure line names the check, the expectation that failed, how many rows, a few
 row ids and the warehouse table holding the rejected rows, when the check's metadata carries them (keys
 ``expectation``, ``failed_rows``, ``row_ids``, ``rejects_table`` or ``rows_table``; a ``details`` JSON with a
-``failed`` list of Great Expectations results is read too). A step that crashed is a failure with its error class and message.
+``failed`` list of Great Expectations results is read too). A step that crashed is a failure with its error class
+and message.
 
 Reads Dagster's ``ExecuteInProcessResult`` duck-typed (``get_asset_check_evaluations``, ``get_step_failure_events``).
 """
@@ -71,7 +72,8 @@ def outcomes(result) -> list[CheckOutcome]:
 
 
 def _compact(v: Any) -> str:
-    s = v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str, separators=(",", ":"))
+    s = v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str, separators=(",", ":"),
+                                                ensure_ascii=False)
     return s if len(s) <= MAX_FIGURES else s[:MAX_FIGURES] + "..."
 
 
@@ -86,7 +88,8 @@ def _gx_failed(md: dict) -> list[dict]:
 
 
 def _figures(md: dict, skip: set[str]) -> str:
-    return " ".join(f"{k}={_compact(v)}" for k, v in sorted(md.items()) if k not in skip and v not in (None, "", [], {}))
+    return " ".join(f"{k}={_compact(v)}" for k, v in sorted(md.items())
+                    if k not in skip and v not in (None, "", [], {}))
 
 
 def format_warning(o: CheckOutcome) -> str:

@@ -350,8 +350,9 @@ def build_sft(units: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
 
     Rejects keep every unit that did not become a row with a reason code (nothing disappears silently) and the
     row-level expectation it failed: selection reasons (excluded_split, not_sft_task, negative_feedback,
-    no_user_turn; no expectation), bad_messages (schema), message_keys, role order codes (role_order), tool_call:* (tool_calls),
-    malformed_placeholder (placeholders). One bad row never blocks the export: it is left out here.
+    no_user_turn; no expectation), bad_messages (schema), message_keys, role order codes (role_order),
+    tool_call:* (tool_calls), malformed_placeholder (placeholders). One bad row never blocks the export: it is
+    left out here.
     """
     cfg = cfg or ExportConfig()
     rows, rejects = [], []

@@ -78,8 +78,8 @@ def _flatten(kind: str, rows: list[dict]) -> "Any":
         keys_ok = not any(message_keys_problem(c) for c in convs)
         seen = set()
         text = "\n".join(t for c in convs for t in message_texts(c) if not (t in seen or seen.add(t)))
-        recs.append({"row_id": str(rid), "split": r.get("split"), "text": text, "raw_pii": ",".join(raw_pii_kinds(text)),
-                     "role_problem": role,
+        recs.append({"row_id": str(rid), "split": r.get("split"), "text": text,
+                     "raw_pii": ",".join(raw_pii_kinds(text)), "role_problem": role,
                      "tool_problem": tool, "message_keys_ok": keys_ok, "tools_json_ok": _tool_index(r.get("tools"))[1] == ""})
     cols = ["row_id", "split", "text", "raw_pii", "role_problem", "tool_problem", "message_keys_ok", "tools_json_ok"]
     return pd.DataFrame(recs, columns=cols)

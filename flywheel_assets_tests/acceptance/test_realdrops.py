@@ -7,6 +7,7 @@ is absent. Full-size figures per drop (`flywheel run`) are in docs/reliability.m
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -15,8 +16,8 @@ import pytest
 from .realdrops import FAMILIES, build_drop
 
 # records (JSONL lines) or files per family for the "each alone" runs; the "together" run takes these samples too
-SAMPLE = {"langfuse_framework_traces": 8, "openllmetry_calls": 60, "oasst_feedback": 4, "toolbench_trees": 6,
-          "tau_bench_demos": 4, "agent_runs_dev": 8}
+SAMPLE = {"langfuse_framework_traces": 3, "openllmetry_calls": 24, "oasst_feedback": 2, "toolbench_trees": 3,
+          "tau_bench_demos": 2, "agent_runs_dev": 3}
 
 
 def _run(drop: Path, base: Path, monkeypatch):
@@ -37,7 +38,7 @@ def _assert_green(s, echo: str, base: Path, *, need_dpo: bool = False) -> dict:
     from flywheel_assets import warehouse
 
     assert s.ok and s.exit_code == 0 and not s.failed and not s.checks_failed, echo
-    assert all(m.startswith("WARN ") for m in s.messages), echo  # anything else printed would be a failure
+    assert all(re.match(r"(\d{4}-\d{2}-\d{2}:)?WARN ", m) for m in s.messages), echo  # else: a failure line
     c = s.counts
     assert c["normalized_events"] > 0 and c["sft_dataset"] > 0, echo
     wh = base / "wh" / "w.duckdb"
