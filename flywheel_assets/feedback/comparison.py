@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import polars as pl
 
+from flywheel_assets.jsontext import json_or
 from flywheel_assets.schema import stable_id
 
 SOURCE = "comparison"
@@ -45,19 +46,12 @@ class ComparisonUnit:
 
 
 def _attrs(row: dict) -> dict:
-    try:
-        v = json.loads(row.get("attributes") or "{}")
-    except ValueError:
-        return {}
-    return v if isinstance(v, dict) else {}
+    return json_or(row.get("attributes"), {}, expect=dict)
 
 
 def _msgs(row: dict) -> list[dict]:
-    try:
-        v = json.loads(row.get("messages") or "[]")
-    except ValueError:
-        return []
-    return [m for m in v if isinstance(m, dict) and isinstance(m.get("role"), str)] if isinstance(v, list) else []
+    v = json_or(row.get("messages"), [], expect=list)
+    return [m for m in v if isinstance(m, dict) and isinstance(m.get("role"), str)]
 
 
 def _key(m: dict) -> str:
