@@ -21,8 +21,31 @@ def cmd_run(args) -> int:
     from flywheel_assets.runner import run_pipeline
 
     summary = run_pipeline(args.logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config,
-                           demo=args.demo_key, partitions=args.partition or None)
+                           demo=args.demo_key, partitions=args.partition or None, force=args.force)
     return 0 if summary.ok else 1
+
+
+def cmd_forget(args) -> int:
+    """Remove records on purpose (retention, deletion requests); logged; the next run rebuilds what they fed."""
+    from flywheel_assets.config import FlywheelConfig
+    from flywheel_assets.forget import forget
+
+    wh = args.warehouse or FlywheelConfig.load(args.config).paths.warehouse
+    todo = [("file", v) for v in args.file or []] + [("session", v) for v in args.session or []]
+    todo += [("date", v) for v in args.date or []] + ([("before", args.before)] if args.before else [])
+    if not todo:
+        print("flywheel forget: give --file, --session, --date or --before")
+        return 2
+    for scope, value in todo:
+        res = forget(wh, scope, value, reason=args.reason)
+        days = ", ".join(f"{d} ({n})" for d, n in res.removed_by_day.items()) or "none"
+        what = f" files {res.files}" if res.files else ""
+        print(f"forget {scope} {value}:{what} {res.rows_removed} rows removed; days: {days}")
+        if scope == "file" and not res.files:
+            print(f"  no source file matches {value!r}")
+    print("the next `flywheel run` (or partition runs of those days + the global job) removes them from the "
+          "derived tables and the exports")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -119,7 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="export directory (default data/out)")
     r.add_argument("--partition", action="append", help="only this event date (repeatable)")
     r.add_argument("--demo-key", action="store_true", help="allow the built-in demo HMAC key")
+    r.add_argument("--force", action="store_true",
+                   help="re-run every partition even when unchanged, and let a rebuild drop rows")
     r.set_defaults(fn=cmd_run)
+
+    f = sub.add_parser("forget", help="remove records from the raw zone (logged); the next run drops them "
+                                      "from derived tables and exports")
+    f.add_argument("--warehouse", default=None, help="DuckDB path (default from flywheel.yaml)")
+    f.add_argument("--file", action="append", help="a source file (lineage name, path as seen, or sha256 prefix)")
+    f.add_argument("--session", action="append", help="a session id (also ignored in files seen later)")
+    f.add_argument("--date", action="append", help="every record of this event date (YYYY-MM-DD)")
+    f.add_argument("--before", default=None, help="every record before this event date (retention; also later)")
+    f.add_argument("--reason", default="", help="why (kept in forget_log)")
+    f.set_defaults(fn=cmd_forget)
 
     d = sub.add_parser("demo", help="generate the seeded demo drop and run the pipeline on it")
     d.add_argument("--logs", default="data/demo_logs")

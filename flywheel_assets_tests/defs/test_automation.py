@@ -59,15 +59,25 @@ def test_run_requests_are_keyed_by_content(tmp_path):
     assert not reqs3 and skipped3
 
 
-def test_nightly_schedule_targets_yesterday(tmp_path):
-    defs = build_definitions(FlywheelResource(logs_dir=str(tmp_path)))
+def test_nightly_schedule_targets_yesterday_when_it_has_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYWHEEL_PII_KEY", "k")
+    root = tmp_path / "landing"
+    write_day(root, "2026-11-20", n=1)
+    res = FlywheelResource(logs_dir=str(root), warehouse=str(tmp_path / "w.duckdb"))
+    defs = build_definitions(res)
     sched = next(s for s in defs.schedules if s.name == "nightly_partition_schedule")
     assert sched.cron_schedule == "0 2 * * *"
     with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
-                                        scheduled_execution_time=datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc))
-        reqs = list(sched.evaluate_tick(ctx).run_requests)
-    assert [r.partition_key for r in reqs] == ["2026-11-20"]
+        def tick(when):
+            ctx = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                            scheduled_execution_time=when, resources={"flywheel": res})
+            return sched.evaluate_tick(ctx)
+
+        reqs = list(tick(datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)).run_requests)
+        assert [r.partition_key for r in reqs] == ["2026-11-20"]
+        assert "2026-11-20" in instance.get_dynamic_partitions("event_date")  # the day became a partition
+        empty = tick(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))  # no records of 2026-11-22: no run
+        assert not empty.run_requests and "2026-11-22" not in instance.get_dynamic_partitions("event_date")
 
 
 def test_definitions_expose_jobs_schedules_sensors():
