@@ -84,10 +84,10 @@ def forget(wh, scope: str, value: str, reason: str = "") -> ForgetResult:
                           [ev_days.get(d, 0), q_days.get(d, 0), date.fromisoformat(d)]))
     warehouse.execute(wh, stmts)
     res.removed_by_day = {d: ev_days.get(d, 0) + q_days.get(d, 0) for d in sorted(set(ev_days) | set(q_days))}
-    log = pl.DataFrame([{"at": now_utc(), "scope": scope, "value": value, "reason": reason,
+    log = pl.DataFrame([{"forgotten_at": now_utc(), "scope": scope, "value": value, "reason": reason,
                          "files": json.dumps(names), "rows_removed": res.rows_removed,
                          "days": json.dumps(res.removed_by_day, sort_keys=True)}],
-                       schema={"at": pl.Datetime("us", "UTC"), "scope": pl.Utf8, "value": pl.Utf8,
+                       schema={"forgotten_at": pl.Datetime("us", "UTC"), "scope": pl.Utf8, "value": pl.Utf8,
                                "reason": pl.Utf8, "files": pl.Utf8, "rows_removed": pl.Int64, "days": pl.Utf8})
-    warehouse.replace_rows(wh, FORGET_LOG, log, "at", [])  # append (no keys replaced)
+    warehouse.replace_rows(wh, FORGET_LOG, log, "forgotten_at", [])  # append (no keys replaced)
     return res

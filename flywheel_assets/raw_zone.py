@@ -46,7 +46,7 @@ FLUSH_ROWS = 200_000
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(timezone.utc)
 
 
 def run_salt(cfg, key: bytes) -> str:
@@ -318,6 +318,6 @@ def run_state(wh, name: str) -> str | None:
 
 
 def set_run_state(wh, name: str, fingerprint: str) -> None:
-    df = pl.DataFrame([{"name": name, "fingerprint": fingerprint, "at": now_utc()}],
-                      schema={"name": pl.Utf8, "fingerprint": pl.Utf8, "at": pl.Datetime("us", "UTC")})
+    df = pl.DataFrame([{"name": name, "fingerprint": fingerprint, "done_at": now_utc()}],
+                      schema={"name": pl.Utf8, "fingerprint": pl.Utf8, "done_at": pl.Datetime("us", "UTC")})
     warehouse.replace_rows(wh, RUN_STATE, df, "name", [name])
