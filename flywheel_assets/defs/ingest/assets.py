@@ -59,10 +59,13 @@ def schema_problems(events: pl.DataFrame) -> list[str]:
     ],
     check_specs=[
         dg.AssetCheckSpec("counts_reconcile", asset="normalized_events", blocking=True,
+                          partitions_def=daily_partitions,
                           description="records in = records accepted + records quarantined, for every file"),
         dg.AssetCheckSpec("event_schema", asset="normalized_events", blocking=True,
+                          partitions_def=daily_partitions,
                           description="columns, dtypes, kinds, lineage present, unique event ids"),
         dg.AssetCheckSpec("no_rows_dropped", asset="normalized_events", blocking=True,
+                          partitions_def=daily_partitions,
                           description="the rebuild keeps at least the rows of the day's last ingest (less what "
                                       "`flywheel forget` removed); else the day is not replaced, unless forced"),
     ],
