@@ -25,6 +25,18 @@ def cmd_run(args) -> int:
     return 0 if summary.ok else 1
 
 
+def cmd_backfill(args) -> int:
+    from flywheel_assets import backfill
+
+    days = sorted({d.strip() for arg in args.partitions for d in arg.split(",") if d.strip()})
+    bid = backfill.launch(args.url, days, title=args.title)
+    print(f"backfill {bid} of {len(days)} partitions of {backfill.JOB} launched on {args.url}")
+    if not args.wait:
+        return 0
+    st = backfill.wait(args.url, bid, timeout_s=args.timeout)
+    return 0 if st == "COMPLETED_SUCCESS" else 1
+
+
 def cmd_forget(args) -> int:
     """Remove records on purpose (retention, deletion requests); logged; the next run rebuilds what they fed."""
     from flywheel_assets.config import FlywheelConfig
@@ -145,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="re-run every partition even when unchanged, and let a rebuild drop rows")
     r.set_defaults(fn=cmd_run)
+
+    b = sub.add_parser("backfill", help="launch a daemon-driven backfill of daily_partition_job on a running "
+                                        "dagster dev (shows failed when a run fails)")
+    b.add_argument("--partitions", action="append", required=True, help="event dates, comma-separated (repeatable)")
+    b.add_argument("--url", default="http://127.0.0.1:3000", help="the Dagster webserver")
+    b.add_argument("--title", default="", help="backfill title shown in the UI")
+    b.add_argument("--wait", action="store_true", help="follow it; exit 1 unless every run succeeded")
+    b.add_argument("--timeout", type=float, default=3600)
+    b.set_defaults(fn=cmd_backfill)
 
     f = sub.add_parser("forget", help="remove records from the raw zone (logged); the next run drops them "
                                       "from derived tables and exports")
