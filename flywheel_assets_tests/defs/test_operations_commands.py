@@ -87,19 +87,18 @@ def test_backfill_commands_against_dagster_dev(tmp_path, monkeypatch):
         import dagster as dg
 
         monkeypatch.setenv("DAGSTER_HOME", str(home))
-        if True:
-            instance = dg.DagsterInstance.get()
-            deadline = time.monotonic() + 600
-            while time.monotonic() < deadline:
-                runs = [x for x in instance.get_runs(dg.RunsFilter(job_name="daily_partition_job"))
-                        if x.tags.get("dagster/partition") == GOOD]
-                if len(runs) == 2 and all(x.is_finished for x in runs):
-                    break
-                time.sleep(3)
-            assert len(runs) == 2 and all(x.status == dg.DagsterRunStatus.SUCCESS for x in runs)
-            bad = [x for x in instance.get_runs(dg.RunsFilter(job_name="daily_partition_job"))
-                   if x.tags.get("dagster/partition") == BAD]
-            assert [x.status for x in bad] == [dg.DagsterRunStatus.FAILURE]
+        instance = dg.DagsterInstance.get()
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            runs = [x for x in instance.get_runs(dg.RunsFilter(job_name="daily_partition_job"))
+                    if x.tags.get("dagster/partition") == GOOD]
+            if len(runs) == 2 and all(x.is_finished for x in runs):
+                break
+            time.sleep(3)
+        assert len(runs) == 2 and all(x.status == dg.DagsterRunStatus.SUCCESS for x in runs)
+        bad = [x for x in instance.get_runs(dg.RunsFilter(job_name="daily_partition_job"))
+               if x.tags.get("dagster/partition") == BAD]
+        assert [x.status for x in bad] == [dg.DagsterRunStatus.FAILURE]
     finally:
         os.killpg(proc.pid, 15)
         try:

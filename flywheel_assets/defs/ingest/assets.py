@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from flywheel_assets import raw_zone, warehouse
-from flywheel_assets.defs.metadata import scalar_metadata, table_md
+from flywheel_assets.defs.metadata import table_md
 from flywheel_assets.defs.partitions import WAREHOUSE_POOL, daily_partitions
 from flywheel_assets.defs.resources import FlywheelResource
 from flywheel_assets.schema import EVENT_SCHEMA, KINDS
