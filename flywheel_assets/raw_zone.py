@@ -187,10 +187,9 @@ def _prefix_sha(path: Path, n: int) -> str:
 
 
 def warehouse_has(wh, table: str) -> bool:
-    if not Path(wh).exists():
-        return False
-    return bool(warehouse.query(wh, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = ?",
-                                [table])["n"][0])
+    """Whether the warehouse holds ``table`` (through the backend's own connect / table_exists)."""
+    with warehouse.connect(wh, read_only=True) as con:
+        return warehouse.table_exists(con, table)
 
 
 def register_drop(wh, root, ctx: IngestContext, *, origin: str, overrides=None, index_path=None):
