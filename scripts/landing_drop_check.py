@@ -66,7 +66,8 @@ def main(argv=None) -> int:
     shutil.copytree(args.drop, drop)
     c0 = cpu()
     first = run_pipeline(drop, warehouse=db, out_dir=out, config_path=args.config, echo=lambda *a: None)
-    print(f"first run: ok={first.ok} partitions={first.partitions} ({cpu() - c0:.0f} CPU-s in-process)")
+    print(f"first run: ok={first.ok} partitions={first.partitions} ({cpu() - c0:.0f} CPU-s in-process)"
+          f"{' failed: ' + str(first.failed + first.checks_failed) if not first.ok else ''}")
     before, ex_before = day_counts(db), export_rows(out)
     shutil.rmtree(drop)  # the user archives the processed drop
     for spec in args.new:
@@ -91,6 +92,9 @@ def main(argv=None) -> int:
                 partition_key=req.partition_key, instance=instance, tags=req.tags, run_config=QUIET,
                 raise_on_error=False)
             ok &= r.success
+            failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in r.get_asset_check_evaluations()
+                      if not e.passed]
+            print(f"  partition {req.partition_key}: {'ok' if r.success else 'FAILED'} {failed or ''}")
             if r.success:
                 raw_zone.mark_done(db, req.partition_key)
         g = defs.resolve_job_def("global_assets_job").execute_in_process(instance=instance, run_config=QUIET,
