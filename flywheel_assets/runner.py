@@ -70,9 +70,6 @@ def run_pipeline(
     import dagster as dg
 
     from flywheel_assets import raw_zone
-    from flywheel_assets.defs import build_definitions
-    from flywheel_assets.defs.automation import DAILY_JOB, GLOBAL_JOB
-    from flywheel_assets.defs.partitions import ensure_partitions
     from flywheel_assets.defs.resources import FlywheelResource
     from flywheel_assets.ingest import landing
 
@@ -106,9 +103,26 @@ def run_pipeline(
         echo(f"  skipped (unchanged inputs + config; --force re-runs them): {', '.join(sorted(skipped))}")
     if reg.forgotten_seen:
         echo(f"  ignored {len(reg.forgotten_seen)} forgotten files: {', '.join(reg.forgotten_seen[:5])}")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    with instance:  # resolve the jobs against this instance's state storage, not whatever another caller left set
+        summary = _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo)
+    summary.counts = warehouse_counts(wh)
+    echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
+    summary.seconds = time.monotonic() - t0
+    echo(f"flywheel: done in {summary.seconds:.1f}s -> {'OK' if summary.ok else 'FAILED'}")
+    return summary
+
+
+def _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo) -> RunSummary:
+    """The named jobs, in-process: daily_partition_job per changed day, then global_assets_job."""
+    from flywheel_assets import raw_zone
+    from flywheel_assets.defs import build_definitions
+    from flywheel_assets.defs.automation import DAILY_JOB, GLOBAL_JOB
+    from flywheel_assets.defs.partitions import ensure_partitions
+
+    wh = resource.warehouse_path
     defs = build_definitions(resource)
     daily_job, global_job = defs.resolve_job_def(DAILY_JOB), defs.resolve_job_def(GLOBAL_JOB)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     ensure_partitions(instance, days)
     summary = RunSummary(partitions=list(wanted), skipped=skipped)
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
@@ -140,8 +154,4 @@ def run_pipeline(
             raw_zone.set_run_state(wh, GLOBAL_JOB, gfp)
         echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)"
              f"{' checks failed: ' + ', '.join(failed) if failed else ''}")
-    summary.counts = warehouse_counts(wh)
-    echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
-    summary.seconds = time.monotonic() - t0
-    echo(f"flywheel: done in {summary.seconds:.1f}s -> {'OK' if summary.ok else 'FAILED'}")
     return summary
