@@ -81,7 +81,8 @@ def main(argv=None) -> int:
     sensor = next(s for s in defs.sensors if s.name == "landing_sensor")
     c1, t1 = cpu(), time.monotonic()
     with dg.instance_for_test() as instance:
-        tick = sensor(dg.build_sensor_context(instance=instance, resources={"flywheel": res}))
+        with dg.build_sensor_context(instance=instance, resources={"flywheel": res}) as ctx:
+            tick = sensor(ctx)
         days = [r.partition_key for r in tick.run_requests]
         print(f"sensor tick: runs for {days}")
         for req in tick.dynamic_partitions_requests:

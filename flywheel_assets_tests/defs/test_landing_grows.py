@@ -85,7 +85,8 @@ def test_sensor_drop_grows_day_and_exports_and_forget_removes(env):
     defs = build_definitions(res)
     sensor = next(s for s in defs.sensors if s.name == "landing_sensor")
     with dg.instance_for_test() as instance:
-        tick = sensor(dg.build_sensor_context(instance=instance, resources={"flywheel": res}))
+        with dg.build_sensor_context(instance=instance, resources={"flywheel": res}) as ctx:
+            tick = sensor(ctx)
         assert [r.partition_key for r in tick.run_requests] == [DAY]
         for req in tick.dynamic_partitions_requests:
             instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
