@@ -21,8 +21,44 @@ def cmd_run(args) -> int:
     from flywheel_assets.runner import run_pipeline
 
     summary = run_pipeline(args.logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config,
-                           demo=args.demo_key, partitions=args.partition or None, strict=args.strict)
+                           demo=args.demo_key, partitions=args.partition or None, force=args.force,
+                           strict=args.strict)
     return summary.exit_code
+
+
+def cmd_backfill(args) -> int:
+    from flywheel_assets import backfill
+
+    days = sorted({d.strip() for arg in args.partitions for d in arg.split(",") if d.strip()})
+    bid = backfill.launch(args.url, days, title=args.title)
+    print(f"backfill {bid} of {len(days)} partitions of {backfill.JOB} launched on {args.url}")
+    if not args.wait:
+        return 0
+    st = backfill.wait(args.url, bid, timeout_s=args.timeout)
+    return 0 if st == "COMPLETED_SUCCESS" else 1
+
+
+def cmd_forget(args) -> int:
+    """Remove records on purpose (retention, deletion requests); logged; the next run rebuilds what they fed."""
+    from flywheel_assets.config import FlywheelConfig
+    from flywheel_assets.forget import forget
+
+    wh = args.warehouse or FlywheelConfig.load(args.config).paths.warehouse
+    todo = [("file", v) for v in args.file or []] + [("session", v) for v in args.session or []]
+    todo += [("date", v) for v in args.date or []] + ([("before", args.before)] if args.before else [])
+    if not todo:
+        print("flywheel forget: give --file, --session, --date or --before")
+        return 2
+    for scope, value in todo:
+        res = forget(wh, scope, value, reason=args.reason)
+        days = ", ".join(f"{d} ({n})" for d, n in res.removed_by_day.items()) or "none"
+        what = f" files {res.files}" if res.files else ""
+        print(f"forget {scope} {value}:{what} {res.rows_removed} rows removed; days: {days}")
+        if scope == "file" and not res.files:
+            print(f"  no source file matches {value!r}")
+    print("the next `flywheel run` (or partition runs of those days + the global job) removes them from the "
+          "derived tables and the exports")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -127,7 +163,29 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--partition", action="append", help="only this event date (repeatable)")
     r.add_argument("--demo-key", action="store_true", help="allow the built-in demo HMAC key")
     r.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    r.add_argument("--force", action="store_true",
+                   help="re-run every partition even when unchanged, and let a rebuild drop rows")
     r.set_defaults(fn=cmd_run)
+
+    b = sub.add_parser("backfill", help="launch a daemon-driven backfill of daily_partition_job on a running "
+                                        "dagster dev (shows failed when a run fails)")
+    b.add_argument("--partitions", action="append", required=True, help="event dates, comma-separated (repeatable)")
+    b.add_argument("--url", default="http://127.0.0.1:3000", help="the Dagster webserver")
+    b.add_argument("--title", default="", help="backfill title shown in the UI")
+    b.add_argument("--wait", action="store_true", help="follow it; exit 1 unless every run succeeded")
+    b.add_argument("--timeout", type=float, default=3600,
+                   help="seconds to follow it with --wait (default %(default)s)")
+    b.set_defaults(fn=cmd_backfill)
+
+    f = sub.add_parser("forget", help="remove records from the raw zone (logged); the next run drops them "
+                                      "from derived tables and exports")
+    f.add_argument("--warehouse", default=None, help="DuckDB path (default from flywheel.yaml)")
+    f.add_argument("--file", action="append", help="a source file (lineage name, path as seen, or sha256 prefix)")
+    f.add_argument("--session", action="append", help="a session id (also ignored in files seen later)")
+    f.add_argument("--date", action="append", help="every record of this event date (YYYY-MM-DD)")
+    f.add_argument("--before", default=None, help="every record before this event date (retention; also later)")
+    f.add_argument("--reason", default="", help="why (kept in forget_log)")
+    f.set_defaults(fn=cmd_forget)
 
     d = sub.add_parser("demo", help="generate the seeded demo drop and run the pipeline on it")
     d.add_argument("--logs", default="data/demo_logs", help="where the generated drop is written and read from "

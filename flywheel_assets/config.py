@@ -39,6 +39,8 @@ class IngestConfig(BaseModel):
                                         "(dedupe_history, mark_retries, max_text_chars)")
     format_overrides: dict[str, str] = Field(default_factory=dict, description="glob on relative path -> format")
     session_gap_minutes: float = Field(30.0, description="gap that splits a stitched session (no session id)")
+    allow_shrink: bool = Field(False, description="let a partition rebuild drop rows (else the blocking "
+                               "no_rows_dropped check stops it; flywheel run --force does the same once)")
 
 
 class ChecksConfig(BaseModel):

@@ -1,6 +1,7 @@
-"""Run the whole asset graph in-process (what `flywheel run` does): every partition found in the landing
-directory, then the global assets once. Uses the persistent Dagster instance when DAGSTER_HOME is set (so runs
-show up in the UI), else an ephemeral one."""
+"""Run the whole asset graph in-process (what `flywheel run` does): store the drop's new files in the raw zone
+(parsed once), run the named `daily_partition_job` for every day whose input changed (skipping unchanged days,
+unless forced), then `global_assets_job` once. Uses the persistent Dagster instance when DAGSTER_HOME is set (so
+runs show up in the UI under those jobs, with partition tags), else an ephemeral one."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunSummary:
     partitions: list[str] = field(default_factory=list)
+    skipped: dict = field(default_factory=dict)  # partition (or "global") -> why it was not re-run
     failed: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)  # failed blocking checks
     warnings: list[str] = field(default_factory=list)  # failed non-blocking (WARN) checks
@@ -76,50 +78,49 @@ def run_pipeline(
     partitions: list[str] | None = None,
     include_global: bool = True,
     strict: bool = False,
+    force: bool = False,
     echo=print,
 ) -> RunSummary:
     import dagster as dg
 
-    from flywheel_assets.defs import all_assets, all_checks
+    from flywheel_assets import raw_zone
     from flywheel_assets.defs.resources import FlywheelResource
     from flywheel_assets.ingest import landing
 
     resource = FlywheelResource(
         config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
-        out_dir=str(out_dir or ""), demo=demo,
+        out_dir=str(out_dir or ""), demo=demo, force=force,
     )
     t0 = time.monotonic()
-    infos = landing.scan(resource.logs_path, resource.ingest_context(), resource.index_path,
-                         resource.cfg().ingest.format_overrides)
-    days = partitions or landing.all_dates(infos)
-    echo(f"flywheel: {len(infos)} files in {resource.logs_path}, {len(days)} partitions, "
-         f"warehouse {resource.warehouse_path}")
-    assets = all_assets()
-    checks = all_checks()
-    part_keys = [k for a in assets if a.partitions_def is not None for k in a.keys]
-    glob_keys = [k for a in assets if a.partitions_def is None for k in a.keys]
+    wh = resource.warehouse_path
+    cfg = resource.cfg()
+    infos, reg = raw_zone.register_drop(wh, resource.logs_path, resource.ingest_context(), origin="cli",
+                                        overrides=cfg.ingest.format_overrides, index_path=resource.index_path)
+    salt = raw_zone.run_salt(cfg, resource.key())
+    fps = raw_zone.fingerprints(wh, salt)
+    states = raw_zone.partition_states(wh)
+    if partitions:
+        wanted = list(partitions)
+    else:  # the drop's days, plus ledger days whose last run did not finish or whose records changed (forget)
+        wanted = sorted(set(landing.all_dates(infos))
+                        | {d for d in fps if states.get(d, {}).get("done_fingerprint") != fps[d]})
+    days, skipped = [], {}
+    for d in wanted:
+        done = states.get(d, {}).get("done_fingerprint")
+        if not force and done and done == fps.get(d):
+            skipped[d] = "inputs and config unchanged since its last successful run"
+        else:
+            days.append(d)
+    echo(f"flywheel: {len(infos)} files in {resource.logs_path} ({len(reg.new_files)} new, stored in the raw "
+         f"zone), {len(wanted)} partitions ({len(skipped)} unchanged, skipped), warehouse {wh}")
+    if skipped:
+        echo(f"  skipped (unchanged inputs + config; --force re-runs them): {', '.join(sorted(skipped))}")
+    if reg.forgotten_seen:
+        echo(f"  ignored {len(reg.forgotten_seen)} forgotten files: {', '.join(reg.forgotten_seen[:5])}")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    summary = RunSummary(partitions=list(days), strict=strict)
-    resources = {"flywheel": resource}
-    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
-    for i, day in enumerate(days, 1):
-        t = time.monotonic()
-        res = dg.materialize([*assets, *checks], selection=part_keys, partition_key=day, resources=resources,
-                             instance=instance, raise_on_error=False, tags={"flywheel/trigger": "cli"},
-                             run_config=quiet)
-        if not res.success:
-            summary.failed.append(day)
-        echo(f"  [{i}/{len(days)}] partition {day}: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
-        _report(summary, res, f"{day}:", echo)
-    if include_global and glob_keys:
-        t = time.monotonic()
-        res = dg.materialize([*assets, *checks], selection=glob_keys, resources=resources, instance=instance,
-                             raise_on_error=False, tags={"flywheel/trigger": "cli"}, run_config=quiet)
-        if not res.success:
-            summary.failed.append("global")
-        echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
-        _report(summary, res, "", echo)
-    summary.counts = warehouse_counts(resource.warehouse_path)
+    with instance:  # resolve the jobs against this instance's state storage, not whatever another caller left set
+        summary = _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict)
+    summary.counts = warehouse_counts(wh)
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
     from flywheel_assets.run_report import nothing_to_export
 
@@ -131,4 +132,44 @@ def run_pipeline(
         verdict += f" ({len(summary.warnings)} warning{'s' * (len(summary.warnings) != 1)}"
         verdict += ", --strict: warnings fail the run)" if strict else ")"
     echo(f"flywheel: done in {summary.seconds:.1f}s -> {verdict}")
+    return summary
+
+
+def _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict) -> RunSummary:
+    """The named jobs, in-process: daily_partition_job per changed day, then global_assets_job."""
+    from flywheel_assets import raw_zone
+    from flywheel_assets.defs import build_definitions
+    from flywheel_assets.defs.automation import DAILY_JOB, GLOBAL_JOB
+    from flywheel_assets.defs.partitions import ensure_partitions
+
+    wh = resource.warehouse_path
+    defs = build_definitions(resource)
+    daily_job, global_job = defs.resolve_job_def(DAILY_JOB), defs.resolve_job_def(GLOBAL_JOB)
+    ensure_partitions(instance, days)
+    summary = RunSummary(partitions=list(wanted), skipped=skipped, strict=strict)
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
+    for i, day in enumerate(days, 1):
+        t = time.monotonic()
+        res = daily_job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False,
+                                           tags={"flywheel/trigger": "cli"}, run_config=quiet)
+        if not res.success:
+            summary.failed.append(day)
+        else:
+            raw_zone.mark_done(wh, day)
+        echo(f"  [{i}/{len(days)}] partition {day}: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+        _report(summary, res, f"{day}:", echo)
+    gfp = raw_zone.global_fingerprint(wh, salt)
+    if include_global and not force and not days and raw_zone.run_state(wh, GLOBAL_JOB) == gfp:
+        summary.skipped["global"] = "no partition changed since the last successful global run"
+        echo("  global assets: skipped (no partition changed since their last successful run)")
+    elif include_global:
+        t = time.monotonic()
+        res = global_job.execute_in_process(instance=instance, raise_on_error=False,
+                                            tags={"flywheel/trigger": "cli"}, run_config=quiet)
+        if not res.success:
+            summary.failed.append("global")
+        elif not summary.failed:
+            raw_zone.set_run_state(wh, GLOBAL_JOB, gfp)
+        echo(f"  global assets: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
+        _report(summary, res, "", echo)
     return summary

@@ -183,3 +183,56 @@ def partitions(path, table: str, column: str = "event_date") -> list[date]:
         if not table_exists(con, _ident(table)):
             return []
         return [r[0] for r in con.sql(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1").fetchall()]
+
+
+# ---- Row-level writes for the raw-zone ledger (flywheel_assets/raw_zone.py) ---------------------------------------
+# Built only on connect() and plain SQL (DELETE / INSERT / UPDATE in one transaction) that DuckLake also supports.
+
+
+def replace_rows(path, table: str, df: pl.DataFrame, column: str, values: list) -> int:
+    """Atomically delete the rows whose ``column`` is in ``values`` and insert df's rows (a keyed upsert without
+    PRIMARY KEY / ON CONFLICT). df's rows must all carry one of ``values``; empty ``values`` appends. Returns rows
+    written."""
+    table, column = _ident(table), _ident(column)
+    values = sorted(set(values))
+    if values and df.height and df.filter(~pl.col(column).is_in(values)).height:
+        raise ValueError(f"{table}: rows outside the replaced keys")
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if df.width:
+                _ensure_columns(con, table, df)
+            if values and table_exists(con, table):
+                for i in range(0, len(values), 1000):
+                    chunk = values[i:i + 1000]
+                    con.execute(f"DELETE FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+            if df.height:
+                con.register("_fw_df", df.to_arrow())
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fw_df")
+                con.unregister("_fw_df")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return df.height
+
+
+def execute(path, statements: list[tuple[str, list]]) -> list[int]:
+    """Run DML statements (UPDATE / DELETE) in one transaction; returns each statement's affected row count
+    (statements on a table that does not exist yet are skipped and count 0)."""
+    counts = []
+    with connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for sql, params in statements:
+                m = re.match(r"\s*(?:UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_]*)", sql, re.I)
+                if m and not table_exists(con, m.group(1)):
+                    counts.append(0)
+                    continue
+                row = con.execute(sql, params or []).fetchall()
+                counts.append(int(row[0][0]) if row and row[0] and isinstance(row[0][0], int) else 0)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts

@@ -1,12 +1,37 @@
-"""Daily partitions on event date. Per-day assets use them; cross-day assets (dedup, splits, exports) are global
-and depend on all partitions of their upstream (Dagster's default AllPartitionMapping)."""
+"""Event-date partitions that come from the data. Per-day assets use them; cross-day assets (dedup, splits,
+exports) are global and depend on all partitions of their upstream (Dagster's default AllPartitionMapping).
+
+The partitions are dynamic (``event_date``): a key (an ISO date) exists once the raw zone holds records of that
+day. The landing sensor, the nightly schedule and ``flywheel run`` add the days they find, so the UI lists only
+days with data and "materialize missing" never starts runs for empty days. ``FLYWHEEL_PARTITION_START`` (default
+2023-01-01) is only the earliest event date accepted at ingest (older records are quarantined as
+``timestamp_out_of_range``)."""
 
 import os
+import warnings
+from datetime import date
 
 import dagster as dg
 
-PARTITION_START = os.environ.get("FLYWHEEL_PARTITION_START", "2023-01-01")
+# per-day checks carry their partition (AssetCheckSpec(partitions_def=...)), a preview feature in Dagster 1.13
+warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*")
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITION_START, end_offset=1, timezone="UTC")
+PARTITION_START = os.environ.get("FLYWHEEL_PARTITION_START", "2023-01-01")
+PARTITIONS_NAME = "event_date"
+
+daily_partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS_NAME)
 
 WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+def earliest_date() -> date:
+    return date.fromisoformat(os.environ.get("FLYWHEEL_PARTITION_START", PARTITION_START))
+
+
+def ensure_partitions(instance: dg.DagsterInstance, days) -> list[str]:
+    """Add the days the instance does not know yet; returns those added."""
+    have = set(instance.get_dynamic_partitions(PARTITIONS_NAME))
+    new = sorted(set(days) - have)
+    if new:
+        instance.add_dynamic_partitions(PARTITIONS_NAME, new)
+    return new

@@ -20,6 +20,7 @@ class FlywheelResource(dg.ConfigurableResource):
     warehouse: str = ""
     out_dir: str = ""
     demo: bool = False
+    force: bool = False  # rebuild even when a partition would lose rows (flywheel run --force / launchpad)
 
     def cfg(self) -> FlywheelConfig:
         cfg = FlywheelConfig.load(self.config_path or None)
@@ -50,6 +51,10 @@ class FlywheelResource(dg.ConfigurableResource):
         return Path(self.cfg().paths.out_dir)
 
     @property
+    def allow_shrink(self) -> bool:
+        return self.force or self.cfg().ingest.allow_shrink
+
+    @property
     def index_path(self) -> Path:
         return self.warehouse_path.with_name("landing_index.json")
 
@@ -58,9 +63,9 @@ class FlywheelResource(dg.ConfigurableResource):
 
         from datetime import datetime, timezone
 
-        from flywheel_assets.defs.partitions import daily_partitions
+        from flywheel_assets.defs.partitions import earliest_date
 
-        valid = (daily_partitions.start.date(), datetime.now(timezone.utc).date())
+        valid = (earliest_date(), datetime.now(timezone.utc).date())
         return IngestContext(key=self.key(), options={"api_records": self.cfg().ingest.api_records,
                                                       "valid_dates": valid})
 

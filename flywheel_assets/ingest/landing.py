@@ -49,8 +49,13 @@ def file_dates(path: Path, rel: str, ctx: IngestContext, overrides=None) -> tupl
     return stats.source_format, sorted(days)
 
 
-def scan(root: Path, ctx: IngestContext, index_path: Path | None = None, overrides=None) -> list[FileInfo]:
-    """Every drop file under root with its fingerprint and days; reuses the cached index when unchanged."""
+def scan(root: Path, ctx: IngestContext, index_path: Path | None = None, overrides=None,
+         resolve=None) -> list[FileInfo]:
+    """Every drop file under root with its fingerprint and days; reuses the cached index when unchanged.
+
+    ``resolve(path, rel, sha256, size) -> (format, dates)`` replaces the parse that learns a file's days (the raw
+    zone's ledger passes one that returns a known file's dates and parses + stores a new file once); it is asked
+    for every file, so the ledger sees each file even when the index already knows it."""
     root = Path(root)
     cache: dict = {}
     if index_path and Path(index_path).exists():
@@ -63,6 +68,12 @@ def scan(root: Path, ctx: IngestContext, index_path: Path | None = None, overrid
         rel = str(p.relative_to(root)) if root.is_dir() else p.name
         st = p.stat()
         old = cache.get(rel)
+        if resolve is not None:
+            same = old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns
+            digest = old["sha256"] if same else sha256_file(p)
+            fmt, days = resolve(p, rel, digest, st.st_size)
+            out.append(FileInfo(rel, st.st_size, st.st_mtime_ns, digest, fmt, days))
+            continue
         if old and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
             out.append(FileInfo(**old))
             continue

@@ -27,12 +27,13 @@ def test_landing_sensor_cursor_new_changed_late_and_future(tmp_path, monkeypatch
     defs = build_definitions(res)
     sensor = _sensor(defs, "landing_sensor")
     with dg.instance_for_test() as instance:
-        ctx = dg.build_sensor_context(instance=instance, resources={"flywheel": res})
-        r1 = sensor(ctx)
+        with dg.build_sensor_context(instance=instance, resources={"flywheel": res}) as ctx:
+            r1 = sensor(ctx)
         assert [rr.partition_key for rr in r1.run_requests] == ["2026-11-18"]
         cursor = r1.cursor
         # nothing new -> no runs
-        r2 = sensor(dg.build_sensor_context(instance=instance, cursor=cursor, resources={"flywheel": res}))
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"flywheel": res}) as ctx:
+            r2 = sensor(ctx)
         assert not r2.run_requests
         # a changed file (appended session) and a late multi-day file touching the previous day
         p = root / "2026-11-18" / "chatlog_a.jsonl"
@@ -42,7 +43,8 @@ def test_landing_sensor_cursor_new_changed_late_and_future(tmp_path, monkeypatch
         late.write_text(chat_line("x1", "2026-11-17T08:00:00Z", "old q", "old a") + "\n"
                         + chat_line("x2", "2026-11-19T08:00:00Z", "new q", "new a") + "\n"
                         + chat_line("x3", "2099-01-01T08:00:00Z", "future", "future") + "\n")
-        r3 = sensor(dg.build_sensor_context(instance=instance, cursor=cursor, resources={"flywheel": res}))
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"flywheel": res}) as ctx:
+            r3 = sensor(ctx)
         keys = sorted(rr.partition_key for rr in r3.run_requests)
         assert keys == ["2026-11-17", "2026-11-18", "2026-11-19"]  # 2099 skipped, no failure
         assert set(json.loads(r3.cursor)) == {"2026-11-18/chatlog_a.jsonl", "2026-11-19/late.jsonl"}
@@ -59,15 +61,25 @@ def test_run_requests_are_keyed_by_content(tmp_path):
     assert not reqs3 and skipped3
 
 
-def test_nightly_schedule_targets_yesterday(tmp_path):
-    defs = build_definitions(FlywheelResource(logs_dir=str(tmp_path)))
+def test_nightly_schedule_targets_yesterday_when_it_has_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYWHEEL_PII_KEY", "k")
+    root = tmp_path / "landing"
+    write_day(root, "2026-11-20", n=1)
+    res = FlywheelResource(logs_dir=str(root), warehouse=str(tmp_path / "w.duckdb"))
+    defs = build_definitions(res)
     sched = next(s for s in defs.schedules if s.name == "nightly_partition_schedule")
     assert sched.cron_schedule == "0 2 * * *"
     with dg.instance_for_test() as instance:
-        ctx = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
-                                        scheduled_execution_time=datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc))
-        reqs = list(sched.evaluate_tick(ctx).run_requests)
-    assert [r.partition_key for r in reqs] == ["2026-11-20"]
+        def tick(when):
+            with dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def(),
+                                           scheduled_execution_time=when, resources={"flywheel": res}) as ctx:
+                return sched.evaluate_tick(ctx)
+
+        reqs = list(tick(datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)).run_requests)
+        assert [r.partition_key for r in reqs] == ["2026-11-20"]
+        assert "2026-11-20" in instance.get_dynamic_partitions("event_date")  # the day became a partition
+        empty = tick(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))  # no records of 2026-11-22: no run
+        assert not empty.run_requests and "2026-11-22" not in instance.get_dynamic_partitions("event_date")
 
 
 def test_definitions_expose_jobs_schedules_sensors():

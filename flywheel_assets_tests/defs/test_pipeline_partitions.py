@@ -37,7 +37,7 @@ def test_two_partitions_then_idempotent_rerun(tmp_path, landing, monkeypatch):
     assert q["reason"].to_list() == ["invalid_json"] and q["source_line"].to_list() == [4]
     before = warehouse.read_table(db, "normalized_events", order_by="event_id")
     # re-materialise one day: replaced, not duplicated
-    run_pipeline(landing, warehouse=db, out_dir=out, partitions=["2026-11-19"], include_global=False,
+    run_pipeline(landing, warehouse=db, out_dir=out, partitions=["2026-11-19"], include_global=False, force=True,
                  echo=lambda *_: None)
     after = warehouse.read_table(db, "normalized_events", order_by="event_id")
     assert before.equals(after)

@@ -31,11 +31,14 @@ def planted_canary_hits(texts: list[str], canaries: list[str]) -> list[str]:
     ],
     check_specs=[
         dg.AssetCheckSpec("pii_zero_canaries_leaked", asset="redacted_trajectories", blocking=True,
+                          partitions_def=daily_partitions,
                           description="No seeded or planted canary survives redaction."),
         dg.AssetCheckSpec("pii_residual_rate_under_threshold", asset="redacted_trajectories", blocking=True,
+                          partitions_def=daily_partitions,
                           description="An independent detector (stock Presidio) finds at most the configured "
                                       "share of suspected PII characters in the redacted text."),
         dg.AssetCheckSpec("pii_placeholder_consistency", asset="redacted_trajectories", blocking=True,
+                          partitions_def=daily_partitions,
                           description="Placeholders numbered per session in order of first appearance, no gaps."),
     ],
     partitions_def=daily_partitions,

@@ -21,6 +21,7 @@ from flywheel_assets.segment.units import segment_events
     pool=WAREHOUSE_POOL,
     description="Sessions of one day as qa / thread / trajectory units (canonical messages + event-id lineage).",
     check_specs=[dg.AssetCheckSpec("units_cover_events", asset="training_units", blocking=True,
+                                   partitions_def=daily_partitions,
                                    description="every event of the day belongs to exactly one unit")],
 )
 def training_units(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
