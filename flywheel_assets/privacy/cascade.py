@@ -31,7 +31,7 @@ PLACEHOLDER_RE = re.compile(r"<[A-Z][A-Z_]*_\d+>")
 _NAME_TOKEN = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ'’\-]{2,}")
 _UP = _ADDR_UP  # upper-case letters of the Latin / Greek scripts (addresses.UP)
 _ADDRESS_GAP = re.compile(r"^[\s,;\-–/]*(?:(?:" + _UP + r"[\w'’.\-]*|\d{3,6}|(?:de|del|da|do|di|la|le|am|an|der|"
-                          r"sur|upon|on)(?=\s+" + _UP + r")|(?i:nan|none|null|n/a)(?=\s*,))[\s,;\-–/]*){0,3}$")
+                          r"sur|upon|on)(?=\s+" + _UP + r")|(?i:none|null|n/a)(?=\s*,))[\s,;\-–/]*){0,3}$")
 _TYPE_RANK = {  # tie-break when overlapping spans disagree on type: more specific / more sensitive first
     "SECRET": 0, "CREDIT_CARD": 1, "IBAN_CODE": 1, "US_SSN": 1, "EMAIL_ADDRESS": 2, "PHONE_NUMBER": 3,
     "IP_ADDRESS": 3, "MAC_ADDRESS": 3, "US_DRIVER_LICENSE": 3, "US_PASSPORT": 3, "CRYPTO": 3, "URL": 4,
@@ -163,7 +163,7 @@ def _bridge_gap(text: str, a: int, b: int) -> bool:
 
 
 _COMMA_SEG = re.compile(r"[ \t]*,[ \t]*([^\n,;:()]{2,40}?)(?=[ \t]*(?:,|\n|$|\.(?:\s|$)))")
-_EMPTY_SEG = re.compile(r"[ \t]*,[ \t]*(?:(?i:nan|none|null|n/a)[ \t]*)?(?=,)")
+_EMPTY_SEG = re.compile(r"[ \t]*,[ \t]*(?:(?i:none|null|n/a)[ \t]*)?(?=,)")
 _LEAD_NUMBER = re.compile(r"(?:^|(?<=\s))(?:(?i:no\.?|nr\.?|n[º°])[ \t]*)?\d{1,5}[A-Za-z]?(?:[\-/]\d{1,5}[A-Za-z]?)?"
                           r"[ ,]+$")
 # postcode formats (UPU): US ZIP(+4), generic 4-6 digits, SE/CZ/SK "123 45", PL "12-345", PT "1234-567", BR
@@ -177,7 +177,7 @@ _POSTCODE_END = re.compile(r"(?:^|\s)(?:\d{4,6}(?:-\d{3,4})?|\d{2}-\d{3}|\d{4}-\
 _POSTCODE_START = re.compile(r"^\s*" + _PC + r"[ \t]+" + _UP + r"[^\W\d_]")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # the same line after a street: town words, state codes, units, postcodes, separated by spaces / commas / dashes
-_TAIL_TOKEN = re.compile(r"[ \t]*(?:[,;–\-][ \t]*(?:(?i:nan|none|null|n/a)[ \t]*(?=,))?){0,2}(?:(?P<unit>(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|"
+_TAIL_TOKEN = re.compile(r"[ \t]*(?:[,;–\-][ \t]*(?:(?i:none|null|n/a)[ \t]*(?=,))?){0,2}(?:(?P<unit>(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|"
                          r"rm|bldg|building|app|appt|apto|wohnung|whg|piso|dpto|bus|bte|top)\.?[ \t]*#?[ \t]*"
                          r"[A-Z]?\d{1,5}[A-Za-z]?)|(?P<pc>" + _PC + r")|(?P<w>" + _UP + r"[^\W\d_'’\-]*"
                          r"(?:['’\-][^\W\d_]+)*\.?|(?:de|del|da|do|di|la|le|am|an|der|sur|upon|on)(?=[ \t]+"
@@ -369,7 +369,7 @@ def address_blocks(text: str, spans: list[Span]) -> list[Span]:
         pos, best = b, None
         for _ in range(4):
             m = _EMPTY_SEG.match(text, pos)
-            if m:  # "Town, , 12345" / ", nan,": an empty field of a form or a table export
+            if m:  # "Town, , 12345" / ", N/A,": an empty field of a form or a table export
                 pos = m.end()
                 continue
             m = _COMMA_SEG.match(text, pos)
@@ -630,9 +630,9 @@ class Cascade:
 
             spacy_nlp(cfg.spacy_model)
         sample = ["Dr. Ana Lopez, Senior Software Engineer at Initech Robotics, moved from Lyon to 12 Rue de la Paix, "
-                  "75002 Paris, France. Call me anna; jared paavolainen works at Ideas42.",
+                  "75002 Paris, France. Call me anna; oskari lehtinen works at Zentrix42.",
                   "user: what's the name on the account?\nagent: priya raman, 60614 Chicago, IL",
-                  "hi, i'm jared paavolainen from tampere, i work at ideas42"]  # truecasing (all lower case)
+                  "hi, i'm oskari lehtinen from grimsby, i work at zentrix42"]  # truecasing (all lower case)
         self._scan_uncached(sample)
 
     def scan(self, text: str) -> list[Span]:

@@ -1,6 +1,6 @@
 """Truecasing for all-lower-case chat text: a plausible *cased copy* for the capital-dependent detectors.
 
-Chat users often type everything in lower case (``hi, i'm janice beneventi from lycksele``). spaCy NER, person cues,
+Chat users often type everything in lower case (``hi, i'm marta kowalski from umeå``). spaCy NER, person cues,
 the gazetteer, organisation heads and the address grammar lean on capitals, so the cascade gives them a cased copy of
 such texts as well: ``truecase(text)`` returns a string of **exactly the same length** in which only the first letter
 of some words was upper-cased, so every character offset found in the copy is valid in the original.
@@ -27,7 +27,7 @@ Which words get a capital (first letter only, never lowered):
   countries that are no everyday noun (``germany``, not ``turkey``), famous cities (``paris``, ``tokyo``),
   multi-word places of non-English words (``new york``, ``san francisco``; connectors such as ``de`` stay lower) and,
   right after a place cue (``in``, ``from``, ``to``, ``near`` ...), towns that WordNet also lists as a noun but that
-  are no verb / adjective / stop word (``from tampere``, not ``in bath``... ``bath`` is a verb too).
+  are no verb / adjective / stop word (``from grimsby``, not ``in bath``... ``bath`` is a verb too).
 
 Words glued to code / address punctuation (``foo.bar``, ``a_b``, ``x@y``, ``/path``, ``f(``), words inside Markdown
 code (backticks) and words with digits are never touched. A text in which more than 40% of the (8+) words would be
@@ -273,7 +273,7 @@ def _place_len(tokens: list[tuple[int, int, str]], i: int, text: str) -> int:
                 return 1
             if tier == cue_tier and i > 0 and tokens[i - 1][2].casefold() in cue_words and \
                     text[tokens[i - 1][1]:tokens[i][0]] == " " and not _everyday(w):
-                return 1  # a town WordNet also lists, after a place cue: "from tampere", "in seattle"
+                return 1  # a town WordNet also lists, after a place cue: "from grimsby", "in seattle"
             return 0
         if tier == any_tier or kind == country:
             return k + 1

@@ -16,11 +16,11 @@ national conventions (no data package; nothing keyed to a benchmark template or 
 * street intersections (``the corner of 5th Avenue and 42nd Street``);
 * US military mail (``PSC 1234, Box 5678 APO AE 09876``) and address cues (``my address is 12 ...``);
 * whole postal blocks: a street line (house number first or last, a unit before / after it) and up to three
-  town / region / unit lines (an empty ``nan`` field of a table export, at most one blank line, ``> `` quoting)
+  town / region / unit lines (an empty ``N/A`` field of a form export, at most one blank line, ``> `` quoting)
   down to a bare postcode line; on one line, the town words after ``<street> <unit>`` up to the clause end;
 * lower-case streets in an address's own frame (``65 via lagrange 3``: a house number on both sides of a weak
   street word; ``pernilles vei 115``: a foreign street word), Catalan / Basque / Greek / Cyrillic street words,
-  Greek streets with no street word after an initial or a house number (``Ρ. Φεραίου 13``), and a locality or
+  Greek streets with no street word after an initial or a house number (``Λ. Αλεξάνδρας 45``), and a locality or
   building word before a number-first street after an address cue (``sent to Eyrarodda 6 Mahler Street``).
 
 Precision guards (what logs are full of): durations / distances (``10 minute walk``), function words inside a
@@ -255,7 +255,7 @@ def lower_street_ok(value: str) -> bool:
 
 _GREEK_CAP = r"[Α-ΩΆΈΉΊΌΎΏ]"
 _GREEK_WORD = _GREEK_CAP + r"[α-ωάέήίόύώϊϋΐΰΑ-ΩΆΈΉΊΌΎΏ]+"
-# Greek streets named after a person or place carry no street word ("Ρ. Φεραίου 13", "Μεγάλη Άμμος 184"): an
+# Greek streets named after a person or place carry no street word ("Λ. Αλεξάνδρας 45", "Μεγάλη Άμμος 184"): an
 # initial or a house number before the name marks them
 _GREEK_STREET = (r"(?<![\w\-.])(?:\d{1,5}[ \t]+(?:" + _GREEK_CAP + r"\.[ \t]*)?|" + _GREEK_CAP + r"\.[ \t]*)"
                  + _GREEK_WORD + r"(?:[ \t]+" + _GREEK_WORD + r"){0,2}[ \t]*,?[ \t]+\d{1,4}[Α-Ωα-ωA-Za-z]?"
@@ -292,7 +292,7 @@ def locality_street_ok(value: str) -> bool:
 
 
 # the town / region / country words after "<street number> <unit>" on one line ("12 Foo 3 Apt. 4 springfield il",
-# "... Suite 5 Oberdorf nan"), up to the clause's end or its next function word; the street + unit before them is
+# "... Suite 5 Oberdorf"), up to the clause's end or its next function word; the street + unit before them is
 # the address context (the cascade's tail growth takes capitalised towns only)
 _TAIL_UNIT_START = re.compile(r"(?i:apt|apartment|suite|ste|unit|flat|app|appt|apto|piso|dpto|depto)\b")
 _UNIT_BEFORE = re.compile(r"(?:\d{1,5}[A-Za-z]?\.?|\b(?i:" + _STRONG_SUFFIX_ALT + r")\.?)[ \t]*,?[ \t]+$")
@@ -398,7 +398,7 @@ _BW = r"[^\W\d_][\w'’.\-]*+"  # a word of a postal block line (possessive: no 
 _BLOCK_UNITS = (r"apt|apartment|appt|app|apto|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|wohnung|whg|piso|"
                 r"dpto|depto|lokal")
 _BLOCK_UNIT = r"(?i:" + _BLOCK_UNITS + r")\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w\-])"
-# the last line of a block: town / region / country words (a form export's empty field "nan" too) and a bare postcode
+# the last line of a block: town / region / country words (a form export's empty field "N/A" too) and a bare postcode
 _BLOCK_LAST = r"[ \t>]*,?[ \t]*(?:" + _BW + r"[ \t]*,?[ \t]*){0,5}\d{4,6}(?:-\d{3,4})?(?![\w\-]|[.,]\d)"
 _BARE_POSTCODE_LINE = re.compile(r"\n" + _BLOCK_LAST)
 # the first line: [unit] [number] name words number[.] [unit] | [unit] number name words (house number first or last)
@@ -410,7 +410,7 @@ _BLOCK_FIRST = (r"(?:" + _BLOCK_UNIT + r",?[ \t]+)?(?:(?:\d{1,5}[A-Za-z]?,?[ \t]
 # up to three lines between: town / region words (", ST"), a unit line, at most one empty line
 _BLOCK_MID = r"(?:[ \t>]*,?[ \t]*(?:(?:" + _BW + r"[ \t]*,?[ \t]*){1,4}|" + _BLOCK_UNIT + r")?[ \t]*\n){0,3}"
 # empty fields of a form / table export, not words
-_EMPTY_FIELD = frozenset({"nan", "none", "null", "n/a"})
+_EMPTY_FIELD = frozenset({"none", "null", "n/a"})
 
 
 def _block_ok(value: str) -> bool:
@@ -440,7 +440,7 @@ def _block_ok(value: str) -> bool:
     places = [w for w in last[:-1] if w.casefold() not in _EMPTY_FIELD]
     if len(lines) > 2:
         return True
-    # two lines: the first names a street (a street word), or the second is "Town, ST 12345" / "Town nan 12345"
+    # two lines: the first names a street (a street word), or the second is "Town, ST 12345" / "Town N/A 12345"
     # (a region field, filled or empty)
     return bool(places) and (len(last) > 2 or "," in lines[-1] or any(
         w.casefold().rstrip(".") in _STREET_WORDS or w.casefold().endswith(_GLUED_ENDS) for w in first))

@@ -1,4 +1,4 @@
-"""Lower-case full names (``gregory barros``, ``natalina thomas``) that the small spaCy model cannot see.
+"""Lower-case full names (``nathan oliveira``, ``natalina thomas``) that the small spaCy model cannot see.
 
 Lexicon: the US Census 1990 name frequency files shipped by the PyPI package ``names`` (MIT; 5,494 first names,
 88,799 last names; an independent public source, neither Faker nor presidio-research). A pair of lower-case words

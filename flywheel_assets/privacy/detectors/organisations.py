@@ -19,7 +19,7 @@ Written from general knowledge of how company names are built; nothing is keyed 
 * **one organisation word in an employer / membership context** (second wave): ``works at X``, ``joined X``,
   ``a recruiter from X``, ``Dana is from X`` (X no place, no source subject like "this quote"), ``CEO of X``,
   ``acquired by X``, ``X's office / headquarters / CEO``, ``the X office``, ``at X as a ...``, ``X, a startup``. X is
-  one to three capitalised words, CamelCase or digit forms (``Ideas42``) included; a single word must not be an
+  one to three capitalised words, CamelCase or digit forms (``Zentrix42``) included; a single word must not be an
   English word (spaCy / WordNet lists via the gazetteer tables), a given name, a gazetteer place, a calendar word or
   a public product / vendor name (allow-list plus ``_TECH``).
 * **lower-case institutions named after a place**: ``university of toronto``, ``bank of scotland``, ``new york
@@ -331,7 +331,7 @@ def detect_organisations(text: str) -> list[Span]:
 
 
 # --- one organisation word (or two / three) in an employer / membership context --------------------------------
-# "works at Zentrix", "joined Ideas42", "a recruiter from Qorvix", "Nexora's office", "the Zentrix office",
+# "works at Zentrix", "joined Zentrix42", "a recruiter from Qorvix", "Nexora's office", "the Zentrix office",
 # "at Zentrix as a", "Zentrix, a startup": the name must not be an English word, a given name, a place, or a public
 # product / vendor name (allow-list, plus the tech / brand words below: extend the allow-list policy, not the cues).
 _CTX_NAME = r"(?P<name>[A-Z][\w&'’\-]*[A-Za-z0-9](?:[ \t]+[A-Z][\w&'’\-]*[A-Za-z0-9]){0,2})"
@@ -415,7 +415,7 @@ def _org_word(w: str) -> bool:
             lw in _CALENDAR:
         return False
     if _BRANDLIKE.match(w) and not w.isupper():
-        return True  # CamelCase / digits: Ideas42, DataNexus
+        return True  # CamelCase / digits: Zentrix42, DataNexus
     if w.isupper():
         return len(w) >= 3 and lw not in _place_words()[1]
     _, plain, nouns = _place_words()

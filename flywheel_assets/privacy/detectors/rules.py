@@ -177,7 +177,7 @@ PII_RULES: list[Rule] = [
                     r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:[ \t]+" + _CAP
                     + r"){0,3})"), 0.65, group=1,  # the value may start on the next line; a name never spans lines
          validator=lambda v: v.split()[0].casefold().replace("’", "'") not in _NOT_INTRO_START),
-    # organisations by their legal / institutional suffix (Smith Ltd., Underwood Group, Acme GmbH)
+    # organisations by their legal / institutional suffix (Harlow Ltd., Brennan Group, Acme GmbH)
     Rule("org_suffix", "ORGANIZATION",
          re.compile(r"\b(?:" + _CAP + r"(?:,?[ \t]+(?:&|and)[ \t]+|[ \t]+)){1,3}(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|S\.A|SA|"
                     r"SAS|SARL|S\.r\.l|SpA|B\.V|BV|N\.V|NV|PLC|plc|Corp|Corporation|Co|Company|Group|Holdings|"

@@ -20,8 +20,8 @@ A candidate is taken when
     the appositive ``<Name>, (the|a|an) <title>``, ``the <title> <Firstname>``, ``a(n)/the <title> at|for|with
     <Capitalised>`` (between a person and an organisation), or the weak ``as a(n) / as the`` (strong heads only).
 
-(c) it fills a line or a separated segment in Sentence case (``Systems administrator`` under a name in a CV,
-    ``Jane Roe | Benefits manager | ...``): first modifier capitalised, the rest lower case, one to three modifiers,
+(c) it fills a line or a separated segment in Sentence case (``Network administrator`` under a name in a CV,
+    ``Jane Roe | Payroll manager | ...``): first modifier capitalised, the rest lower case, one to three modifiers,
     none a verb-only word; not after a list bullet, not before a colon (``Project manager: ...`` is a heading).
 
 Ambiguous heads need (a), (c), or a strong cue (b) with a modifier that is not a software / AI word (``package manager``,
@@ -293,7 +293,7 @@ def detect_titles(text: str) -> list[Span]:
         elif cap_mods:
             start = cap_mods[-1][0]
         elif seg_title and (not is_amb or lhead in _CAP_OK):
-            start = start_all  # "Systems administrator" alone on a line / between separators
+            start = start_all  # "Network administrator" alone on a line / between separators
         elif not is_amb and mods and not _capitalised(head) and _capitalised(mods[-1][2]) and \
                 not any(_capitalised(x[2]) for x in mods[:-1]) and _MID_SENTENCE.search(before) and \
                 not mods[-1][2].isupper() and mods[-1][2].casefold() not in _allowed_terms():
@@ -377,13 +377,13 @@ _AMBIGUOUS_SET = frozenset(_AMBIGUOUS) - frozenset(_STRONG)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Sentence-case titles standing alone: "Systems administrator" on its own line, "Jane Doe | Benefits manager | ..."
+# Sentence-case titles standing alone: "Network administrator" on its own line, "Jane Doe | Payroll manager | ..."
 
 # a segment starts at a line start (no list bullet: "- Software engineer" in a list of careers is no one's title) or
 # after a separator; it ends at the line end, a separator, or "at <Employer>"
 _SEG_START = re.compile(r"(?:^|\n|[|•·;\t]|[ \t][-–—][ \t]|,)[ \t]*$")
 _SEG_END = re.compile(r"[ \t]*(?:$|\n|[|•·;\t]|[-–—][ \t]|,[ \t]|\(|\.[ \t]*(?:\n|$)|(?:at|@)[ \t]+[A-ZÀ-Þ])")
-# tech words that do name a job with an ambiguous head in a stand-alone title ("Systems administrator")
+# tech words that do name a job with an ambiguous head in a stand-alone title ("Network administrator")
 _TECH_JOB_OK = frozenset("""system systems network database data cloud web security it devops site platform
 infrastructure research content""".split())
 
