@@ -102,13 +102,13 @@ def run_vanilla(texts: list[str]) -> tuple[list[list[tuple[int, int]]], float]:
     return out, time.process_time() - t0
 
 
-def run_cascade(texts: list[str]) -> tuple[list[list[tuple[int, int]]], float]:
+def run_cascade(texts: list[str], overrides: dict | None = None) -> tuple[list[list[tuple[int, int]]], float]:
     from flywheel_assets.privacy.cascade import Cascade
     from flywheel_assets.privacy.config import PrivacyConfig
     from flywheel_assets.privacy.detectors.presidio_ner import spacy_nlp
 
     spacy_nlp()
-    casc = Cascade(PrivacyConfig())
+    casc = Cascade(PrivacyConfig(**(overrides or {})))
     casc.warm_up()  # one-time loads (model, lexicons) are not throughput; vanilla is warmed up the same way
     _settle_gc()
     t0 = time.process_time()
@@ -216,8 +216,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma list of: eval, fit, pii_real_dev, probe")
     ap.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     ap.add_argument("--no-vanilla", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="PrivacyConfig override for the cascade, e.g. --set ner_gating=false")
     ap.add_argument("--show-misses", default="", help="comma list of sets whose cascade misses are printed")
     args = ap.parse_args(argv)
+    overrides = {k: json.loads(v) for k, v in (x.split("=", 1) for x in args.set)}
     wanted = [x.strip() for x in args.sets.split(",") if x.strip()]
     sets: dict[str, tuple[list[dict], str]] = {}
     if {"eval", "fit"} & set(wanted):
@@ -244,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_vanilla:
             pred, t = run_vanilla(texts)
             engines["vanilla Presidio"] = (score(samples, pred), t)
-        pred, t = run_cascade(texts)
+        pred, t = run_cascade(texts, overrides)
         engines["flywheel cascade"] = (score(samples, pred), t)
         if key in show:
             for typ, val, text in misses(samples, pred):

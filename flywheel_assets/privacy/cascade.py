@@ -33,17 +33,18 @@ _UP = _ADDR_UP  # upper-case letters of the Latin / Greek scripts (addresses.UP)
 _ADDRESS_GAP = re.compile(r"^[\s,;\-–/]*(?:(?:" + _UP + r"[\w'’.\-]*|\d{3,6}|(?:de|del|da|do|di|la|le|am|an|der|"
                           r"sur|upon|on)(?=\s+" + _UP + r")|(?i:none|null|n/a)(?=\s*,))[\s,;\-–/]*){0,3}$")
 _TYPE_RANK = {  # tie-break when overlapping spans disagree on type: more specific / more sensitive first
-    "SECRET": 0, "CREDIT_CARD": 1, "IBAN_CODE": 1, "US_SSN": 1, "EMAIL_ADDRESS": 2, "PHONE_NUMBER": 3,
+    "SECRET": 0, "CREDIT_CARD": 1, "IBAN_CODE": 1, "US_SSN": 1, "NATIONAL_ID": 1, "BANK_ACCOUNT": 1,
+    "EMAIL_ADDRESS": 2, "PHONE_NUMBER": 3, "VEHICLE_ID": 3, "ACCOUNT_ID": 5,
     "IP_ADDRESS": 3, "MAC_ADDRESS": 3, "US_DRIVER_LICENSE": 3, "US_PASSPORT": 3, "CRYPTO": 3, "URL": 4,
     "STREET_ADDRESS": 5, "PERSON": 6, "USER_ID": 6, "LOCATION": 7, "ORGANIZATION": 8, "DATE_TIME": 9,
 }
-_MODEL_SOURCES = ("spacy", "gliner")
+_MODEL_SOURCES = ("spacy", "gliner", "hf_ner")
 # log timestamps / clock times are operational data, not birthdays
 _LOG_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?)?|"
                        r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b|\b\d{10,13}\b")
 # rules whose dates are personal by their label (a birth date, an event's date-time), kept even when they look like
 # log timestamps
-_CONTEXT_DATES = frozenset({"dob_ctx", "event_datetime"})
+_CONTEXT_DATES = frozenset({"dob_ctx", "event_datetime", "date_iso_event"})
 _NOT_NAMES = frozenset("""the and for but not you your our his her its their this that these those with from into
 about have has had was were are will would could should can may might must shall please thanks thank hello dear
 yes no okay sure mr mrs ms dr prof street road avenue city state country january february march april june july
@@ -600,7 +601,8 @@ def _lexicon_detectors(cfg: PrivacyConfig) -> list:
 
 
 class Cascade:
-    def __init__(self, cfg: PrivacyConfig | None = None, gliner_model=None):
+    def __init__(self, cfg: PrivacyConfig | None = None, gliner_model=None, backends: list | None = None):
+        """``backends``: model backends (``detectors.model_backends``) to use besides those the config names."""
         self.cfg = cfg or PrivacyConfig()
         self.dictionary = cached_dictionary(tuple(self.cfg.dictionaries)) if self.cfg.dictionaries else None
         self.allow = cached_allow_list(tuple(self.cfg.allow_list), self.cfg.use_default_allow_list)
@@ -609,6 +611,12 @@ class Cascade:
             from .detectors.gliner_ner import load_gliner
 
             self.gliner_model = load_gliner(self.cfg.gliner_model_dir)
+        self.backends = list(backends or [])
+        if self.cfg.model_backends:
+            from .detectors.model_backends import build_backends
+
+            self.backends += build_backends([b.model_copy(update={"labels": b.labels or self.cfg.gliner_labels})
+                                             for b in self.cfg.model_backends])
         self._cache: dict[str, tuple[Span, ...]] = {}
         self.stats: dict[str, int] = {}  # ner_chars_skipped / ner_texts_truncated (cumulative)
 
@@ -715,6 +723,9 @@ class Cascade:
 
             for i, spans in enumerate(detect_gliner_batch(texts, self.gliner_model, cfg.gliner_labels,
                                                           cfg.gliner_threshold)):
+                per[i].extend(spans)
+        for backend in self.backends:
+            for i, spans in enumerate(backend.detect_batch(texts)):
                 per[i].extend(spans)
         return [self._finish(c, s) for c, s in zip(cased, per)]  # offsets are shared: spans fit both texts
 

@@ -23,6 +23,7 @@ from ..schema import to_json
 from .cascade import PLACEHOLDER_RE, Cascade, known_values, propagate, resolve_overlaps, scan_text  # noqa: F401
 from .config import PrivacyConfig
 from .detectors.base import Span
+from .date_shift import session_shift_days
 from .pseudonymize import SessionPseudonymizer, consistency_violations
 
 # key tokens (split on _ - . and camelCase) -> entity type of the whole value
@@ -381,7 +382,7 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
                 for s in ssegs:
                     if not s.forced:
                         s.spans = cascade.allow.filter(s.text, propagate(s.text, s.spans, known))
-        pseudo = SessionPseudonymizer(key, cfg.mode)
+        pseudo = SessionPseudonymizer(key, cfg.mode, session_shift_days(key, sid) if cfg.date_shift else 0)
         for s in ssegs:
             s.spans = resolve_overlaps(s.spans)
             s.out_pos = []

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .addresses import ADDRESS_RULES, GatedRule
 from .base import Rule, Span, run_rules
+from .identifiers import IDENTIFIER_RULES
 
 _I = re.IGNORECASE
 
@@ -218,6 +219,7 @@ PII_RULES: list[Rule] = [
     Rule("user_id_ctx", "USER_ID",
          re.compile(r"\b(?:user|customer|client|member|account|patient|employee)[ _\-]?(?:id|number|no|#)\b"
                     r"[\"']?\s*[:=#]?\s*[\"']?((?=[\w\-]*\d)[\w\-]{4,40})", _I), 0.7, group=1),
+    *IDENTIFIER_RULES,  # handles, labelled ids, bank / national / vehicle ids, profile URLs, dates (identifiers.py)
 ]
 
 
