@@ -40,8 +40,16 @@ def _username_ok(v: str) -> bool:
             and (any(c in v for c in "_.-0123456789") or v.islower() and len(v) >= 3))
 
 
+def _handle_like(v: str) -> bool:
+    """A value after a loose label (only a space, or "is"): must look like a handle (a digit, ``_``, ``.`` or ``-``)."""
+    return _username_ok(v) and any(c in v for c in "_.-0123456789") and not v.endswith(".")
+
+
 _LABEL_STOP = frozenset("""is was the a an and or not none null n/a unknown required missing invalid my your his her
 their our name id number here there this that it same below above empty changed updated taken available""".split())
+
+_SITES = (r"\b(?:github|gitlab|twitter|instagram|insta|telegram|discord|reddit|tiktok|twitch|steam|mastodon|bluesky|"
+          r"x\.com|skype|snapchat|slack|linkedin)\b")
 
 HANDLE_RULES = [
     # @mentions (chat, social, Slack): not an e-mail's domain part, not a decorator opening a line, not @here
@@ -56,14 +64,16 @@ HANDLE_RULES = [
     # "my username is x", "login: x", "user x": the value must look like a handle (a digit, _ . or -), so a
     # transcript's "User: hello" or "the user is logged in" stays
     Rule("username_label_bare", "USER_ID",
-         re.compile(_USER_LABEL + _SEP_REQ + _HANDLE_VALUE, _I), 0.65, group=1,
-         validator=lambda v: _username_ok(v) and any(c in v for c in "_.-0123456789") and not v.endswith(".")),
-    # "I'm <handle> on twitter / github ..."
+         re.compile(_USER_LABEL + _SEP_REQ + _HANDLE_VALUE, _I), 0.65, group=1, validator=_handle_like),
+    # "I'm <handle> on github", "find me as <handle> on discord"
+    Rule("username_before_site", "USER_ID",
+         re.compile(r"\b(?:i'?m|i[ \t]+am|as|me[ \t]+at)[ \t]+@?" + _HANDLE_VALUE + r"[ \t]+(?:on|at)[ \t]+" + _SITES,
+                    _I), 0.7, group=1, validator=_handle_like),
+    # "github: <handle>", "my twitter is <handle>"
     Rule("username_on_site", "USER_ID",
-         re.compile(r"\b(?:github|gitlab|twitter|instagram|insta|telegram|discord|reddit|tiktok|twitch|steam|"
-                    r"mastodon|bluesky|x\.com|skype|snapchat)\b(?:[ \t]+(?:handle|username|user|name|id|account))?"
+         re.compile(_SITES + r"(?:[ \t]+(?:handle|username|user|name|id|account))?"
                     + _SEP_REQ + r"@?" + _HANDLE_VALUE, _I),
-         0.7, group=1, validator=_username_ok),
+         0.7, group=1, validator=_handle_like),
 ]
 
 # -- labelled account-type ids ---------------------------------------------------------------------------------------

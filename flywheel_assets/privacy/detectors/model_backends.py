@@ -69,7 +69,7 @@ class HFTokenClassificationBackend:
     def from_path(cls, path: str, threshold: float, label_map: dict[str, str] | None) -> "HFTokenClassificationBackend":
         return cls(load_token_classifier(_local_dir(path)), threshold, label_map)
 
-    def _type(self, label: str) -> str:
+    def type_of(self, label: str) -> str:
         raw = str(label).upper()
         if raw[:2] in ("B-", "I-", "E-", "S-", "L-", "U-"):
             raw = raw[2:]
@@ -85,7 +85,7 @@ class HFTokenClassificationBackend:
                     continue
                 for e in self.pipe(chunk):
                     score = float(e.get("score", 0.0))
-                    et = self._type(e.get("entity_group") or e.get("entity") or "")
+                    et = self.type_of(e.get("entity_group") or e.get("entity") or "")
                     if score < self.threshold or et in ("O", "MISC", ""):
                         continue
                     s, t = int(e["start"]) + off, int(e["end"]) + off
