@@ -19,9 +19,9 @@ from functools import lru_cache
 from .config import PrivacyConfig
 from .detectors.base import Span, overlap_test
 from .detectors.dictionary import cached_allow_list, cached_dictionary
-from .detectors.addresses import _FUNCTION as _ADDR_FUNCTION
-from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
-from .detectors.addresses import _NUM_WORDS as _ADDR_NUM_WORDS
+from .detectors.addresses import FUNCTION_WORDS as _ADDR_FUNCTION
+from .detectors.addresses import NOT_NAME_START as _ADDR_NOT_START
+from .detectors.addresses import NUM_WORDS as _ADDR_NUM_WORDS
 from .detectors.addresses import UP as _ADDR_UP
 from .detectors.rules import detect_rules
 from .text_view import reading_view

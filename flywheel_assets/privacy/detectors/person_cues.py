@@ -521,9 +521,9 @@ def _list_member(w: str) -> int:
 
 def _shorthand(w: str) -> bool:
     """Chat shorthand (``lol``, ``idk``, ``gonna``): the truecaser's list."""
-    from ..truecase import _SHORTHAND
+    from ..truecase import SHORTHAND
 
-    return w.casefold() in _SHORTHAND
+    return w.casefold() in SHORTHAND
 
 
 @lru_cache(maxsize=16384)
@@ -531,13 +531,13 @@ def _surname_word(w: str) -> bool:
     """A lower-case word that may be a surname after a given name: a census last name (the 88,799 of ``names``) or
     an unknown word, that is no stop word, no English verb / adjective / adverb (the word itself: ``good``, ``back``,
     ``young``) and no given name of its own."""
-    from .names_lexicon import _all_name_tokens, english_vocabulary
-    from .presidio_ner import _skip_words
+    from .names_lexicon import all_name_tokens, english_vocabulary
+    from .presidio_ner import skip_words
 
     f = fold(w)
-    if len(f) < 3 or f in _skip_words() or f in english_vocabulary()[0] or _cls(w) >= 2 or _shorthand(w):
+    if len(f) < 3 or f in skip_words() or f in english_vocabulary()[0] or _cls(w) >= 2 or _shorthand(w):
         return False
-    return f in _all_name_tokens() or _cls(w) == 1
+    return f in all_name_tokens() or _cls(w) == 1
 
 
 _DETERMINERS = frozenset("""a an the this that these those every each any some no another such our your their its
@@ -768,10 +768,10 @@ def _surname_after_cue(tx: _Text, i: int, cap: bool, c: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _not_given() -> frozenset:
-    from .names_lexicon import _NOT_GIVEN
-    from .presidio_ner import _skip_words
+    from .names_lexicon import NOT_GIVEN
+    from .presidio_ner import skip_words
 
-    return frozenset(_skip_words()) | _NOT_GIVEN
+    return frozenset(skip_words()) | NOT_GIVEN
 
 
 def _everyday_given(w: str) -> bool:
@@ -827,9 +827,9 @@ def _credit_word(w: str, *, first: bool) -> bool:
         return False
     if first:
         return not is_place_name(core)
-    from .names_lexicon import _all_name_tokens
+    from .names_lexicon import all_name_tokens
 
-    return _cls(core) >= 1 or f in _last_names() or f in _all_name_tokens() or not is_verb_or_adjective(f)
+    return _cls(core) >= 1 or f in _last_names() or f in all_name_tokens() or not is_verb_or_adjective(f)
 
 
 def _credit_name(tx: _Text, i: int) -> int | None:
@@ -920,7 +920,7 @@ def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
     lower-case text), no stop word, chat shorthand or allow-listed term; the first a given name (``mark``, ``jillian``)
     or non-English, the others no English verb / adjective / adverb (after a non-English first word: census last
     names or non-English words only)."""
-    from .names_lexicon import _all_name_tokens
+    from .names_lexicon import all_name_tokens
 
     text = tx.text
     m = _INLINE_ANSWER.match(text, q_end)
@@ -940,7 +940,7 @@ def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
         return
     for w in words[1:]:
         f = fold(_core(w))
-        if not (_cls(w) >= 1 or (given or f in _all_name_tokens()) and not is_verb_or_adjective(f)):
+        if not (_cls(w) >= 1 or (given or f in all_name_tokens()) and not is_verb_or_adjective(f)):
             return  # after a given name also a noun ("miriam finch"); never a verb / adjective ("anna curious")
     out.append(Span(m.start("name"), m.end("name"), "PERSON", ANSWER_SCORE, SOURCE))
 

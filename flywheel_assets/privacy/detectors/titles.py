@@ -39,8 +39,8 @@ import re
 from functools import lru_cache
 
 from .base import Span, merge_overlapping
-from .names_lexicon import _all_name_tokens as _name_tokens
-from .names_lexicon import _first_names
+from .names_lexicon import all_name_tokens as _name_tokens
+from .names_lexicon import first_names
 
 SOURCE = "job_title"
 SCORE = 0.6
@@ -165,9 +165,9 @@ named called""".split())
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset:
-    from .presidio_ner import _skip_words
+    from .presidio_ner import skip_words
 
-    return _skip_words()
+    return skip_words()
 
 
 _HEADS = frozenset(_STRONG) | frozenset(_AMBIGUOUS)
@@ -187,7 +187,7 @@ def _looks_like_name(v: str) -> bool:
     toks = _name_tokens()
     if not toks:
         return True
-    return words[0].casefold() in _first_names() or (len(words) >= 2 and words[-1].casefold() in toks)
+    return words[0].casefold() in first_names() or (len(words) >= 2 and words[-1].casefold() in toks)
 
 
 def _modifiers(text: str, hs: int) -> list[tuple[int, int, str]]:
@@ -283,7 +283,7 @@ def detect_titles(text: str) -> list[Span]:
                     break
             while cap_mods and cap_mods[-1][2] == "and":
                 cap_mods.pop()
-            if cap_mods and head.casefold() in _name_tokens() and cap_mods[-1][2].casefold() in _first_names():
+            if cap_mods and head.casefold() in _name_tokens() and cap_mods[-1][2].casefold() in first_names():
                 cap_mods = []  # "John Baker", "Anna Porter": a person's name
         start_all = mods[-1][0] if mods else hs
         before = text[max(0, start_all - 80):start_all]
@@ -354,7 +354,7 @@ def _plain_capitalised(v: str) -> bool:
 
 def _right_first_name(text: str, he: int) -> bool:
     m = _RIGHT_NAME.match(text, he)
-    return bool(m and m.group(1).casefold() in _first_names() and m.group(1).casefold() not in _stop_words())
+    return bool(m and m.group(1).casefold() in first_names() and m.group(1).casefold() not in _stop_words())
 
 
 _INVERTED = re.compile(r",[ \t]*([a-z][a-z'’\-]+(?:[ \t]+[a-z][a-z'’\-]+){0,2})(?=[ \t]*(?:[.;:!?\n(]|,[ \t]|$))")
