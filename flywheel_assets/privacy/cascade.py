@@ -23,6 +23,7 @@ from .detectors.addresses import FUNCTION_WORDS as _ADDR_FUNCTION
 from .detectors.addresses import NOT_NAME_START as _ADDR_NOT_START
 from .detectors.addresses import NUM_WORDS as _ADDR_NUM_WORDS
 from .detectors.addresses import UP as _ADDR_UP
+from .detectors.name_forms import join_inverted_names
 from .detectors.rules import detect_rules
 from .text_view import reading_view
 from .truecase import truecase
@@ -771,6 +772,8 @@ class Cascade:
         if cfg.propagate:
             spans = propagate(text, spans, known_values(text, spans))
             spans = self.allow.filter(text, spans) if spans else spans
+        if "," in text or ". " in text:  # "Allen, Phillip K.": one person, not two pieces
+            spans = join_inverted_names(text, spans)
         return spans
 
 

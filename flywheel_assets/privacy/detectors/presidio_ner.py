@@ -191,6 +191,14 @@ _HAS_DIGIT = re.compile(r"\d")
 _CODE = re.compile(r"[A-Za-z]{1,6}[\-_#/]?\d[\w\-/]*")
 _BARE_YEAR = re.compile(r"^(?:the\s+)?(?:early\s+|late\s+|mid-?)?'?\d{2,4}'?s?$", re.I)
 _ACRONYM = re.compile(r"^[A-Z]{2,4}s?$")
+
+
+@lru_cache(maxsize=1)
+def common_acronyms() -> frozenset[str]:
+    """``data/common_acronyms.txt``: acronyms of logs / tech / office text that name no organisation or person."""
+    path = Path(__file__).resolve().parents[1] / "data" / "common_acronyms.txt"
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+                     for w in line.split())
 _NEEDS_NER = re.compile(r"[A-ZÀ-Þ]")
 
 
@@ -481,8 +489,9 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
             if et in ("PERSON", "LOCATION", "ORGANIZATION") and (
                     _HAS_DIGIT.search(text) or "_" in text or (has_caps and text.islower() and " " not in text)):
                 continue  # codes (750ml, IPX4, paypal_123) and, in capitalised text, lower-case common words
-            if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()):
-                continue  # ATM, SSN, API, HTTP, JFK: acronyms are the classic ORG/PERSON false positive in logs
+            if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()) and \
+                    text.strip().rstrip("s").upper() in common_acronyms():
+                continue  # ATM, SSN, API, HTTP: everyday acronyms (data/common_acronyms.txt); a firm's own is kept
             if et in ("PERSON", "LOCATION") and _PRODUCTISH.match(text.strip()):
                 continue  # ShopBot, PayPal, HubSpot
             if et in ("PERSON", "LOCATION", "ORGANIZATION"):

@@ -117,7 +117,10 @@ her their its there what which who how why when where if it's we're you're they'
 
 PII_RULES: list[Rule] = [
     Rule("email", "EMAIL_ADDRESS",
-         re.compile(r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}\b"), 0.95),
+         # an apostrophe inside the local part (o'brien@, RFC 5322 atext); a mail system's routing suffix after
+         # the domain (name@example.com@HUB, Lotus Notes / Exchange exports) belongs to the address
+         re.compile(r"(?<![\w+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]|'(?=[A-Za-z])){0,63}@(?:[A-Za-z0-9\-]+\.)+"
+                    r"[A-Za-z]{2,24}\b(?:@[A-Za-z][\w\-]{1,30}\b(?![.@]))?"), 0.95),
     Rule("email_obfuscated", "EMAIL_ADDRESS",
          re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*[A-Za-z0-9\-]{1,63}"
                     r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[A-Za-z0-9\-]{1,63})*"
