@@ -58,6 +58,9 @@ LEFT_ALONE = [
     "the sku is AB48219 3D",
     "JH4KA7561PC008260 is a random code",         # a VIN-shaped string with a wrong check digit
     "routing number 123456789",                   # fails the ABA checksum
+    "The controller can handle non-linear input",  # "handle" the verb
+    "- 24th July: the first moon landing",        # a public date in a history list: no person in the sentence
+    "the release on March 3 is planned",
 ]
 
 

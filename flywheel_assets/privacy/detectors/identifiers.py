@@ -18,6 +18,9 @@ _I = re.IGNORECASE
 # between a label and its value: "is", "was", ":", "=", "#", "no.", quotes, "of"
 _SEP = r"""(?:[ \t]*(?:[:=#]|\b(?:is|was|are|reads|of)\b|-)?[ \t]*["'`“]?[ \t]*)"""
 _SEP_REQ = r"""(?:[ \t]*(?:[:=#]|\b(?:is|was)\b)[ \t]*["'`“]?[ \t]*|[ \t]+["'`“]?)"""
+_SEP_IS = r"""(?:[ \t]*(?:[:=#]|\b(?:is|was)\b)[ \t]*["'`“]?[ \t]*)"""
+_USER_LABEL_LOOSE = (r"\b(?:user[ _\-]?name|login(?:[ _\-]?name)?|screen[ _\-]?name|gamer[ _\-]?tag|user|uid|"
+                     r"account[ _\-]?name)(?:\s+(?:on|for|at)\s+(?:the\s+|my\s+)?[\w.]+)?")
 _USER_LABEL = (r"\b(?:user[ _\-]?name|login(?:[ _\-]?name)?|handle|screen[ _\-]?name|gamer[ _\-]?tag|nick(?:name)?|"
                r"user|uid|account[ _\-]?name)(?:\s+(?:on|for|at)\s+(?:the\s+|my\s+)?[\w.]+)?")
 
@@ -64,7 +67,10 @@ HANDLE_RULES = [
     # "my username is x", "login: x", "user x": the value must look like a handle (a digit, _ . or -), so a
     # transcript's "User: hello" or "the user is logged in" stays
     Rule("username_label_bare", "USER_ID",
-         re.compile(_USER_LABEL + _SEP_REQ + _HANDLE_VALUE, _I), 0.65, group=1, validator=_handle_like),
+         re.compile(_USER_LABEL + _SEP_IS + _HANDLE_VALUE, _I), 0.65, group=1, validator=_handle_like),
+    # only a space after the label: not "handle" / "nick" (verbs: "can handle non-linear input")
+    Rule("username_label_space", "USER_ID",
+         re.compile(_USER_LABEL_LOOSE + r"[ \t]+[\"'`“]?" + _HANDLE_VALUE, _I), 0.65, group=1, validator=_handle_like),
     # "I'm <handle> on github", "find me as <handle> on discord"
     Rule("username_before_site", "USER_ID",
          re.compile(r"\b(?:i'?m|i[ \t]+am|as|me[ \t]+at)[ \t]+@?" + _HANDLE_VALUE + r"[ \t]+(?:on|at)[ \t]+" + _SITES,
@@ -243,6 +249,10 @@ _EVENT_WORDS = (r"(?:born|birth(?:day|date)?|dob|d\.o\.b\.?|admitted|admission|d
 # ... or a preposition written in prose (not a bare "date" / "from" field of a log record)
 _EVENT = (r"(?:\b(?i:" + _EVENT_WORDS + r")[\"']?[ \t]*[:=]?[ \t]*[\"']?[ \t]*(?i:(?:on|at|of|for)[ \t]+)?|"
           r"\b(?i:on|since|until|from|between|and)[ \t]+)$")
+# a person in the sentence before a day-month date: a pronoun, a patient, or an event word (a history list's
+# "24th July: the moon landing" is public, not personal)
+_PERSONAL = re.compile(r"(?:\b(?i:i|i'm|i've|i'll|my|me|we|we're|our|us|you|your|he|she|his|her|him|they|their|"
+                       r"patient|pt|client|customer|caller)\b|\b(?i:" + _EVENT_WORDS + r"))[^\n]*$")
 # a number + capitalised word + street word is a house number, not a day ("in March 5 Oak Road")
 _NOT_HOUSE = (r"(?![ \t]+[A-Z][\w'’\-]*[ \t]+(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|"
               r"court|ct|place|pl|terrace|close|crescent)\b)")
@@ -252,8 +262,7 @@ DATE_RULES = [
          re.compile(r"(?<![\w/.\-])(?:" + _MONTH + r"\.?[ \t]+(?:[12]\d|3[01]|0?[1-9])" + _ORD + _NOT_HOUSE
                     + r"(?![\w:.]\d)"
                     r"(?!,?[ \t]+(?:19|20)\d\d)|(?:[12]\d|3[01]|0?[1-9])" + _ORD + r"[ \t]+(?:of[ \t]+)?" + _MONTH
-                    + r"\b\.?(?![ \t]+(?:19|20)\d\d))(?![\w\-])"), 0.6,
-         ),
+                    + r"\b\.?(?![ \t]+(?:19|20)\d\d))(?![\w\-])"), 0.6, context=_PERSONAL),
     # an ISO date or a numeric date after an event word (a log timestamp has no such word before it)
     Rule("date_iso_event", "DATE_TIME",
          re.compile(r"(?<![\w/.\-:])(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w:]|[T ]\d)"), 0.65,
