@@ -20,7 +20,7 @@ from pathlib import Path
 from .cascade import Cascade
 from .config import PrivacyConfig
 from .pseudonymize import SessionPseudonymizer
-from .redact import _apply, _context
+from .redact import apply_replacements, context_snippet
 
 # In placeholder mode the output shows only per-row numbers, never the HMAC, so the key does not change the output.
 _PLACEHOLDER_ONLY_KEY = b"flywheel-scan-placeholder-numbering"
@@ -77,7 +77,7 @@ def scan_jsonl(in_path: str | Path, field: str, out_path: str | Path, cfg: Priva
                     counts["errors"] += 1
                     continue
                 spans = next(found)
-                red = _apply(t, spans, SessionPseudonymizer(key, cfg.mode)) if spans else t
+                red = apply_replacements(t, spans, SessionPseudonymizer(key, cfg.mode)) if spans else t
                 for s in spans:
                     by_type[s.entity_type] = by_type.get(s.entity_type, 0) + 1
                 counts["entities"] += len(spans)
@@ -163,12 +163,12 @@ def scan_path(path: str | Path, cfg: PrivacyConfig | None = None, examples_per_t
             if not spans:
                 continue
             pos: list = []
-            red = _apply(t, spans, SessionPseudonymizer(_PLACEHOLDER_ONLY_KEY), pos)
+            red = apply_replacements(t, spans, SessionPseudonymizer(_PLACEHOLDER_ONLY_KEY), pos)
             for s, (a, b) in zip(spans, pos):
                 by_type[s.entity_type] = by_type.get(s.entity_type, 0) + 1
                 ex = examples.setdefault(s.entity_type, [])
                 if len(ex) < examples_per_type:
-                    ex.append(_context(red, a, b, 40))
+                    ex.append(context_snippet(red, a, b, 40))
     summary = {"files": len(files), "texts": n_texts, "chars": n_chars, "entities": sum(by_type.values()),
                "by_type": dict(sorted(by_type.items()))}
     md = [f"# PII scan of `{p.name}`", "", f"{summary['files']} files, {n_texts} texts, {n_chars:,} chars, "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..schema import to_json
-from .text_view import _INVISIBLE, plain
+from .text_view import INVISIBLE, plain
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def _texts_of(obj) -> list[str]:
 
 
 # a hidden character written as a JSON escape inside a serialised message (json.dumps escapes non-ASCII)
-_JSON_INVISIBLE = re.compile(r"\\+u(?:" + "|".join(f"{ord(c):04x}" for c in _INVISIBLE) + ")", re.IGNORECASE)
+_JSON_INVISIBLE = re.compile(r"\\+u(?:" + "|".join(f"{ord(c):04x}" for c in INVISIBLE) + ")", re.IGNORECASE)
 
 
 def canary_leaks(frames_or_texts, canaries: list[Canary]) -> list[dict]:

@@ -19,10 +19,11 @@ from functools import lru_cache
 from .config import PrivacyConfig
 from .detectors.base import Span, overlap_test
 from .detectors.dictionary import cached_allow_list, cached_dictionary
-from .detectors.addresses import _FUNCTION as _ADDR_FUNCTION
-from .detectors.addresses import _NOT_NAME_START as _ADDR_NOT_START
-from .detectors.addresses import _NUM_WORDS as _ADDR_NUM_WORDS
+from .detectors.addresses import FUNCTION_WORDS as _ADDR_FUNCTION
+from .detectors.addresses import NOT_NAME_START as _ADDR_NOT_START
+from .detectors.addresses import NUM_WORDS as _ADDR_NUM_WORDS
 from .detectors.addresses import UP as _ADDR_UP
+from .detectors.name_forms import join_inverted_names
 from .detectors.rules import detect_rules
 from .text_view import reading_view
 from .placeholders import PLACEHOLDER_RE  # noqa: F401  (redact imports it from here)
@@ -31,19 +32,20 @@ from .truecase import truecase
 _NAME_TOKEN = re.compile(r"[A-ZÀ-Þ][a-zà-ÿ'’\-]{2,}")
 _UP = _ADDR_UP  # upper-case letters of the Latin / Greek scripts (addresses.UP)
 _ADDRESS_GAP = re.compile(r"^[\s,;\-–/]*(?:(?:" + _UP + r"[\w'’.\-]*|\d{3,6}|(?:de|del|da|do|di|la|le|am|an|der|"
-                          r"sur|upon|on)(?=\s+" + _UP + r")|(?i:nan|none|null|n/a)(?=\s*,))[\s,;\-–/]*){0,3}$")
+                          r"sur|upon|on)(?=\s+" + _UP + r")|(?i:none|null|n/a)(?=\s*,))[\s,;\-–/]*){0,3}$")
 _TYPE_RANK = {  # tie-break when overlapping spans disagree on type: more specific / more sensitive first
-    "SECRET": 0, "CREDIT_CARD": 1, "IBAN_CODE": 1, "US_SSN": 1, "EMAIL_ADDRESS": 2, "PHONE_NUMBER": 3,
+    "SECRET": 0, "CREDIT_CARD": 1, "IBAN_CODE": 1, "US_SSN": 1, "NATIONAL_ID": 1, "BANK_ACCOUNT": 1,
+    "EMAIL_ADDRESS": 2, "PHONE_NUMBER": 3, "VEHICLE_ID": 3, "ACCOUNT_ID": 5,
     "IP_ADDRESS": 3, "MAC_ADDRESS": 3, "US_DRIVER_LICENSE": 3, "US_PASSPORT": 3, "CRYPTO": 3, "URL": 4,
     "STREET_ADDRESS": 5, "PERSON": 6, "USER_ID": 6, "LOCATION": 7, "ORGANIZATION": 8, "DATE_TIME": 9,
 }
-_MODEL_SOURCES = ("spacy", "gliner")
+_MODEL_SOURCES = ("spacy", "gliner", "hf_ner")
 # log timestamps / clock times are operational data, not birthdays
 _LOG_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+\-]\d{2}:?\d{2})?)?|"
                        r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b|\b\d{10,13}\b")
 # rules whose dates are personal by their label (a birth date, an event's date-time), kept even when they look like
 # log timestamps
-_CONTEXT_DATES = frozenset({"dob_ctx", "event_datetime"})
+_CONTEXT_DATES = frozenset({"dob_ctx", "event_datetime", "date_iso_event"})
 _NOT_NAMES = frozenset("""the and for but not you your our his her its their this that these those with from into
 about have has had was were are will would could should can may might must shall please thanks thank hello dear
 yes no okay sure mr mrs ms dr prof street road avenue city state country january february march april june july
@@ -163,7 +165,7 @@ def _bridge_gap(text: str, a: int, b: int) -> bool:
 
 
 _COMMA_SEG = re.compile(r"[ \t]*,[ \t]*([^\n,;:()]{2,40}?)(?=[ \t]*(?:,|\n|$|\.(?:\s|$)))")
-_EMPTY_SEG = re.compile(r"[ \t]*,[ \t]*(?:(?i:nan|none|null|n/a)[ \t]*)?(?=,)")
+_EMPTY_SEG = re.compile(r"[ \t]*,[ \t]*(?:(?i:none|null|n/a)[ \t]*)?(?=,)")
 _LEAD_NUMBER = re.compile(r"(?:^|(?<=\s))(?:(?i:no\.?|nr\.?|n[º°])[ \t]*)?\d{1,5}[A-Za-z]?(?:[\-/]\d{1,5}[A-Za-z]?)?"
                           r"[ ,]+$")
 # postcode formats (UPU): US ZIP(+4), generic 4-6 digits, SE/CZ/SK "123 45", PL "12-345", PT "1234-567", BR
@@ -177,7 +179,7 @@ _POSTCODE_END = re.compile(r"(?:^|\s)(?:\d{4,6}(?:-\d{3,4})?|\d{2}-\d{3}|\d{4}-\
 _POSTCODE_START = re.compile(r"^\s*" + _PC + r"[ \t]+" + _UP + r"[^\W\d_]")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # the same line after a street: town words, state codes, units, postcodes, separated by spaces / commas / dashes
-_TAIL_TOKEN = re.compile(r"[ \t]*(?:[,;–\-][ \t]*(?:(?i:nan|none|null|n/a)[ \t]*(?=,))?){0,2}(?:(?P<unit>(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|"
+_TAIL_TOKEN = re.compile(r"[ \t]*(?:[,;–\-][ \t]*(?:(?i:none|null|n/a)[ \t]*(?=,))?){0,2}(?:(?P<unit>(?i:apt|apartment|suite|ste|unit|flat|floor|fl|room|"
                          r"rm|bldg|building|app|appt|apto|wohnung|whg|piso|dpto|bus|bte|top)\.?[ \t]*#?[ \t]*"
                          r"[A-Z]?\d{1,5}[A-Za-z]?)|(?P<pc>" + _PC + r")|(?P<w>" + _UP + r"[^\W\d_'’\-]*"
                          r"(?:['’\-][^\W\d_]+)*\.?|(?:de|del|da|do|di|la|le|am|an|der|sur|upon|on)(?=[ \t]+"
@@ -369,7 +371,7 @@ def address_blocks(text: str, spans: list[Span]) -> list[Span]:
         pos, best = b, None
         for _ in range(4):
             m = _EMPTY_SEG.match(text, pos)
-            if m:  # "Town, , 12345" / ", nan,": an empty field of a form or a table export
+            if m:  # "Town, , 12345" / ", N/A,": an empty field of a form or a table export
                 pos = m.end()
                 continue
             m = _COMMA_SEG.match(text, pos)
@@ -600,7 +602,8 @@ def _lexicon_detectors(cfg: PrivacyConfig) -> list:
 
 
 class Cascade:
-    def __init__(self, cfg: PrivacyConfig | None = None, gliner_model=None):
+    def __init__(self, cfg: PrivacyConfig | None = None, gliner_model=None, backends: list | None = None):
+        """``backends``: model backends (``detectors.model_backends``) to use besides those the config names."""
         self.cfg = cfg or PrivacyConfig()
         self.dictionary = cached_dictionary(tuple(self.cfg.dictionaries)) if self.cfg.dictionaries else None
         self.allow = cached_allow_list(tuple(self.cfg.allow_list), self.cfg.use_default_allow_list)
@@ -609,6 +612,12 @@ class Cascade:
             from .detectors.gliner_ner import load_gliner
 
             self.gliner_model = load_gliner(self.cfg.gliner_model_dir)
+        self.backends = list(backends or [])
+        if self.cfg.model_backends:
+            from .detectors.model_backends import build_backends
+
+            self.backends += build_backends([b.model_copy(update={"labels": b.labels or self.cfg.gliner_labels})
+                                             for b in self.cfg.model_backends])
         self._cache: dict[str, tuple[Span, ...]] = {}
         self.stats: dict[str, int] = {}  # ner_chars_skipped / ner_texts_truncated (cumulative)
 
@@ -630,9 +639,9 @@ class Cascade:
 
             spacy_nlp(cfg.spacy_model)
         sample = ["Dr. Ana Lopez, Senior Software Engineer at Initech Robotics, moved from Lyon to 12 Rue de la Paix, "
-                  "75002 Paris, France. Call me anna; jared paavolainen works at Ideas42.",
+                  "75002 Paris, France. Call me anna; oskari lehtinen works at Zentrix42.",
                   "user: what's the name on the account?\nagent: priya raman, 60614 Chicago, IL",
-                  "hi, i'm jared paavolainen from tampere, i work at ideas42"]  # truecasing (all lower case)
+                  "hi, i'm oskari lehtinen from grimsby, i work at zentrix42"]  # truecasing (all lower case)
         self._scan_uncached(sample)
 
     def scan(self, text: str) -> list[Span]:
@@ -716,6 +725,9 @@ class Cascade:
             for i, spans in enumerate(detect_gliner_batch(texts, self.gliner_model, cfg.gliner_labels,
                                                           cfg.gliner_threshold)):
                 per[i].extend(spans)
+        for backend in self.backends:
+            for i, spans in enumerate(backend.detect_batch(texts)):
+                per[i].extend(spans)
         return [self._finish(c, s) for c, s in zip(cased, per)]  # offsets are shared: spans fit both texts
 
     def _finish(self, text: str, spans: list[Span]) -> list[Span]:
@@ -760,6 +772,8 @@ class Cascade:
         if cfg.propagate:
             spans = propagate(text, spans, known_values(text, spans))
             spans = self.allow.filter(text, spans) if spans else spans
+        if "," in text or ". " in text:  # "Allen, Phillip K.": one person, not two pieces
+            spans = join_inverted_names(text, spans)
         return spans
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 DIRECT_IDENTIFIERS = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "MAC_ADDRESS",
-    "US_DRIVER_LICENSE", "SECRET", "CRYPTO", "US_PASSPORT",
+    "US_DRIVER_LICENSE", "SECRET", "CRYPTO", "US_PASSPORT", "NATIONAL_ID", "BANK_ACCOUNT", "VEHICLE_ID",
 )
+
+
+class ModelBackendConfig(BaseModel):
+    """One extra local NER model (``detectors/model_backends.py``); its spans join spaCy's and the rules'."""
+
+    kind: Literal["gliner", "hf_token_classification"] = Field(..., description="gliner | hf_token_classification")
+    path: str = Field(..., description="Local checkpoint directory (never downloaded).")
+    labels: list[str] | None = Field(None, description="GLiNER: labels asked (default: gliner_labels).")
+    threshold: float = Field(0.5, description="Span score threshold.")
+    label_map: dict[str, str] = Field(default_factory=dict,
+                                      description="Model label -> entity type, on top of the built-in map.")
 
 
 class PrivacyConfig(BaseModel):
@@ -53,6 +66,10 @@ class PrivacyConfig(BaseModel):
         default_factory=lambda: ["person", "organization", "location", "street address", "email", "phone number"],
         description="Labels asked from GLiNER (mapped to our entity types).")
     gliner_threshold: float = Field(0.5, description="GLiNER span score threshold.")
+    model_backends: list[ModelBackendConfig] = Field(
+        default_factory=list, description="Extra local NER checkpoints (GLiNER PII, Hugging Face token "
+                                          "classification) by path; their spans are merged with spaCy's and the "
+                                          "rules' (detectors/model_backends.py).")
     dictionaries: list[str] = Field(default_factory=list,
                                     description="Org dictionary YAML paths ({entity_type: [terms]}, see data/).")
     allow_list: list[str] = Field(default_factory=list,
@@ -81,6 +98,12 @@ class PrivacyConfig(BaseModel):
     mask_dates: bool = Field(True, description="Redact natural-language dates (birthdays) and date-times labelled as "
                                                "a person's event (Date:, When:, appointment on ...); unlabelled ISO "
                                                "log timestamps never.")
+    date_shift: bool = Field(True, description="Dates the cascade marks (day-level dates in a personal context: "
+                                               "birth, appointment, admission, travel) are replaced by the same "
+                                               "date moved by a keyed per-session number of whole weeks (7-56 days; "
+                                               "order and spacing within a session, year, weekday and written form "
+                                               "kept; date_shift.py) instead of a <DATE_n> placeholder. False -> "
+                                               "placeholder (or surrogate).")
     propagate: bool = Field(True, description="Also redact later mentions of a detected value / name part in the "
                                               "same session (a first name after a full name).")
     cache_size: int = Field(50_000, description="Scan cache entries keyed by text hash (repeated prompts/schemas).")

@@ -15,6 +15,7 @@ import re
 import string
 
 from ..keys import keyed_hash
+from .date_shift import shift_date_text
 from .detectors.rules import luhn_check_digit
 from .placeholders import PLACEHOLDER_RE, label
 from .text_view import plain
@@ -43,11 +44,14 @@ def normalise(value: str, entity_type: str) -> str:
 class SessionPseudonymizer:
     """One per session. ``replace(value, type)`` returns the placeholder (or surrogate) for the entity."""
 
-    def __init__(self, key: bytes, mode: str = "placeholder"):
+    def __init__(self, key: bytes, mode: str = "placeholder", date_shift_days: int = 0):
+        """``date_shift_days`` (``date_shift.session_shift_days``): a DATE_TIME value that reads as a calendar day
+        is replaced by that day shifted, not by a placeholder; 0 -> placeholders / surrogates."""
         if mode not in ("placeholder", "surrogate"):
             raise ValueError(f"unknown pseudonym mode {mode!r}")
         self.key = key
         self.mode = mode
+        self.date_shift_days = date_shift_days
         self._num: dict[tuple[str, str], int] = {}  # (type, identity hmac) -> number
         self._count: dict[str, int] = {}
         self._person_part: dict[str, str] = {}  # hmac(name part) -> identity hmac of the full name
@@ -68,6 +72,10 @@ class SessionPseudonymizer:
         return ident
 
     def replace(self, value: str, entity_type: str) -> str:
+        if entity_type == "DATE_TIME" and self.date_shift_days:
+            shifted = shift_date_text(value, self.date_shift_days)
+            if shifted is not None:
+                return shifted
         ident = self.identity(value, entity_type)
         k = (entity_type, ident)
         if k not in self._num:

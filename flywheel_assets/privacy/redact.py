@@ -24,6 +24,7 @@ from ..schema import to_json
 from .cascade import PLACEHOLDER_RE, Cascade, known_values, propagate, resolve_overlaps, scan_text  # noqa: F401
 from .config import PrivacyConfig
 from .detectors.base import Span
+from .date_shift import session_shift_days
 from .pseudonymize import SessionPseudonymizer, consistency_violations
 
 # key tokens (split on _ - . and camelCase) -> entity type of the whole value
@@ -309,7 +310,7 @@ class _UnitDoc:
         return out
 
 
-def _apply(text: str, spans: list[Span], pseudo: SessionPseudonymizer, positions: list | None = None) -> str:
+def apply_replacements(text: str, spans: list[Span], pseudo: SessionPseudonymizer, positions: list | None = None) -> str:
     parts, pos, n = [], 0, 0
     for s in spans:
         parts.append(text[pos:s.start])
@@ -324,7 +325,7 @@ def _apply(text: str, spans: list[Span], pseudo: SessionPseudonymizer, positions
     return "".join(parts)
 
 
-def _context(text: str, start: int, end: int, width: int = 60) -> str:
+def context_snippet(text: str, start: int, end: int, width: int = 60) -> str:
     a, b = max(0, start - width), min(len(text), end + width)
     return ("…" if a > 0 else "") + text[a:b].replace("\n", " ") + ("…" if b < len(text) else "")
 
@@ -372,11 +373,11 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
                 for s in ssegs:
                     if not s.forced:
                         s.spans = cascade.allow.filter(s.text, propagate(s.text, s.spans, known))
-        pseudo = SessionPseudonymizer(key, cfg.mode)
+        pseudo = SessionPseudonymizer(key, cfg.mode, session_shift_days(key, sid) if cfg.date_shift else 0)
         for s in ssegs:
             s.spans = resolve_overlaps(s.spans)
             s.out_pos = []
-            s.out = _apply(s.text, s.spans, pseudo, s.out_pos) if s.spans else s.text
+            s.out = apply_replacements(s.text, s.spans, pseudo, s.out_pos) if s.spans else s.text
             rec = recs[s.row]
             for j, sp in enumerate(s.spans):
                 n_pii[s.row] += 1
@@ -435,7 +436,7 @@ def _review_sample(review: list[dict], per_type: int) -> pl.DataFrame:
             seg = r["_seg"]
             start, end = seg.out_pos[r["_j"]]
             rows.append({"entity_type": et, "field": r["field"], "unit_id": r["unit_id"], "detector": r["detector"],
-                         "score": r["score"], "placeholder_context": _context(seg.out, start, end)})
+                         "score": r["score"], "placeholder_context": context_snippet(seg.out, start, end)})
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
 
@@ -450,7 +451,7 @@ def redact_text(text: str, state: SessionPseudonymizer | None = None, cfg: Priva
 
         state = SessionPseudonymizer(key or load_key(demo=True), (cfg or PrivacyConfig()).mode)
     spans = default_cascade(cfg).scan(text or "")
-    return _apply(text or "", spans, state) if spans else (text or "")
+    return apply_replacements(text or "", spans, state) if spans else (text or "")
 
 
 def unit_texts(units: pl.DataFrame) -> list[str]:
@@ -513,7 +514,7 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
             for j in range(r.start, r.end):
                 mask[j] = 1
             if len(examples) < 10:
-                examples.append(f"{r.entity_type}: " + _context(t[:r.start] + f"[{r.entity_type}?]" + t[r.end:],
+                examples.append(f"{r.entity_type}: " + context_snippet(t[:r.start] + f"[{r.entity_type}?]" + t[r.end:],
                                                                  r.start, r.start + len(r.entity_type) + 3, 30))
         suspect += sum(1 for j, c in enumerate(t) if mask[j] and not c.isspace())
     nonspace = sum(sum(1 for c in t if not c.isspace()) for t in sample)

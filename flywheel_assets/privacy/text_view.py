@@ -7,9 +7,9 @@ import re
 
 # invisible format characters: soft hyphen, Mongolian vowel separator, zero-width space / non-joiner / joiner, LRM /
 # RLM, bidi embeddings and isolates, word joiner and invisible operators, BOM / zero-width no-break space
-_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064" \
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064" \
              "\u2066\u2067\u2068\u2069\ufeff"
-_INVISIBLE_RE = re.compile("[" + _INVISIBLE + "]")
+_INVISIBLE_RE = re.compile("[" + INVISIBLE + "]")
 _FULLWIDTH_RE = re.compile("[\uff01-\uff5e]")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}  # full-width ASCII forms -> ASCII (one char each)
 
@@ -88,11 +88,11 @@ def _decode_once(text: str, unescape: bool, invisible: bool) -> tuple[str, list[
                 continue
             if literal and d == "u" and _HEX4.fullmatch(text, i + 2, i + 6):
                 ch = chr(int(text[i + 2:i + 6], 16))
-                if not (invisible and ch in _INVISIBLE):
+                if not (invisible and ch in INVISIBLE):
                     emit("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch, i, i + 6)  # an emoji's surrogate half
                 i += 6
                 continue
-        if inv and c in _INVISIBLE:
+        if inv and c in INVISIBLE:
             i += 1
             continue
         emit(c, i, i + 1)

@@ -1,6 +1,6 @@
 """Truecasing for all-lower-case chat text: a plausible *cased copy* for the capital-dependent detectors.
 
-Chat users often type everything in lower case (``hi, i'm janice beneventi from lycksele``). spaCy NER, person cues,
+Chat users often type everything in lower case (``hi, i'm marta kowalski from umeå``). spaCy NER, person cues,
 the gazetteer, organisation heads and the address grammar lean on capitals, so the cascade gives them a cased copy of
 such texts as well: ``truecase(text)`` returns a string of **exactly the same length** in which only the first letter
 of some words was upper-cased, so every character offset found in the copy is valid in the original.
@@ -27,7 +27,7 @@ Which words get a capital (first letter only, never lowered):
   countries that are no everyday noun (``germany``, not ``turkey``), famous cities (``paris``, ``tokyo``),
   multi-word places of non-English words (``new york``, ``san francisco``; connectors such as ``de`` stay lower) and,
   right after a place cue (``in``, ``from``, ``to``, ``near`` ...), towns that WordNet also lists as a noun but that
-  are no verb / adjective / stop word (``from tampere``, not ``in bath``... ``bath`` is a verb too).
+  are no verb / adjective / stop word (``from grimsby``, not ``in bath``... ``bath`` is a verb too).
 
 Words glued to code / address punctuation (``foo.bar``, ``a_b``, ``x@y``, ``/path``, ``f(``), words inside Markdown
 code (backticks) and words with digits are never touched. A text in which more than 40% of the (8+) words would be
@@ -53,7 +53,7 @@ _SENT_END = re.compile(r"[.!?…][\"'’”)\]]*\s+$")
 _LINE_START = re.compile(r"(?:^|\n)[ \t]*(?:[-*•>#]+[ \t]+|\d{1,3}[.)][ \t]+)?$")
 _PRONOUN_I = frozenset({"i", "i'm", "i’m", "i'll", "i’ll", "i've", "i’ve", "i'd", "i’d"})
 # chat shorthand, interjections and internet words that are no English dictionary entry (general knowledge)
-_SHORTHAND = frozenset("""lol lols lmao lmfao rofl omg omfg btw idk idc imo imho tbh tbf pls plz thx thnx tnx ty tyvm
+SHORTHAND = frozenset("""lol lols lmao lmfao rofl omg omfg btw idk idc imo imho tbh tbf pls plz thx thnx tnx ty tyvm
 ur u r k kk ok okk okey yep yup nope nah yeah yea ya yah yas yess hey heya hiya hii hmm hmmm mmm umm uhm uh um erm
 wtf wth ftw smh fml irl afaik iirc ikr jk gg brb bbl ttyl gtg np nvm tia fyi asap aka etc vs haha hahaha hahah
 heh hehe hehehe xd xoxo lel lulz ppl pov dm dms msg msgs pic pics vid vids gonna wanna gotta gimme lemme kinda sorta
@@ -156,8 +156,8 @@ def _lexicons():
         exceptions = frozenset()
     try:
         places = gz.lexicon()
-        tiers = (gz._ANY, gz._MAJ, gz._MAJL, gz._KIND_COUNTRY, gz._COMMON_NOUN_PLACES, gz._CONNECTORS, gz._fold,
-                 gz._CUE, gz._CUE_PREV | {"to"})
+        tiers = (gz.TIER_ANY, gz.TIER_MAJ, gz.TIER_MAJL, gz.KIND_COUNTRY, gz.COMMON_NOUN_PLACES, gz.CONNECTORS,
+                 gz.fold_place, gz.CUE, gz.CUE_PREV | {"to"})
     except Exception:  # noqa: BLE001 - gazetteer data missing: names only
         places, tiers = {}, None
     return word_class, None, places, tiers, exceptions
@@ -171,7 +171,7 @@ def _word_kind(word: str) -> int:
     for suffix in ("'s", "’s"):
         if w.endswith(suffix):
             w = w[: -len(suffix)]
-    if len(w) < 3 or w in _SHORTHAND or w.replace("’", "'") in _SHORTHAND:
+    if len(w) < 3 or w in SHORTHAND or w.replace("’", "'") in SHORTHAND:
         return 0
     word_class, _census, _places, _tiers, exceptions = _lexicons()
     if w in exceptions or _REPEAT.search(w):
@@ -187,9 +187,9 @@ def _word_kind(word: str) -> int:
 def _census_first_noun(w: str) -> bool:
     """A frequent given name (US census and >= 100,000 observations) whose other reading is a noun only (john,
     sarah, scott; not harry, rob: verbs; not song, era: rare as names)."""
-    from .detectors.names_lexicon import _first_names, is_verb_or_adjective, name_frequency
+    from .detectors.names_lexicon import first_names, is_verb_or_adjective, name_frequency
 
-    return w in _first_names() and name_frequency(w) >= 100_000 and not is_verb_or_adjective(w)
+    return w in first_names() and name_frequency(w) >= 100_000 and not is_verb_or_adjective(w)
 
 
 _REPEAT = re.compile(r"(.)\1\1")  # youuu, soooo, hahaaa
@@ -229,19 +229,19 @@ def _derived_word(w: str) -> bool:
 @lru_cache(maxsize=1)
 def _census_last() -> frozenset:
     """The 20,000 most frequent US census last names (PyPI ``names``, MIT), stop words excluded (empty if missing)."""
-    from .detectors.names_lexicon import _pkg_dir, _read
-    from .detectors.presidio_ner import _skip_words
+    from .detectors.names_lexicon import names_pkg_dir, read_name_list
+    from .detectors.presidio_ner import skip_words
 
-    d = _pkg_dir()
+    d = names_pkg_dir()
     if d is None or not (d / "dist.all.last").exists():
         return frozenset()
-    return frozenset(w for w in _read(d / "dist.all.last", 20_000) if len(w) >= 3) - _skip_words()
+    return frozenset(w for w in read_name_list(d / "dist.all.last", 20_000) if len(w) >= 3) - skip_words()
 
 
 def _everyday(w: str) -> bool:
-    from .detectors.names_lexicon import _hard_words, is_verb_or_adjective
+    from .detectors.names_lexicon import hard_words, is_verb_or_adjective
 
-    return w in _hard_words() or is_verb_or_adjective(w) or w in _SHORTHAND
+    return w in hard_words() or is_verb_or_adjective(w) or w in SHORTHAND
 
 
 def _place_len(tokens: list[tuple[int, int, str]], i: int, text: str) -> int:
@@ -273,7 +273,7 @@ def _place_len(tokens: list[tuple[int, int, str]], i: int, text: str) -> int:
                 return 1
             if tier == cue_tier and i > 0 and tokens[i - 1][2].casefold() in cue_words and \
                     text[tokens[i - 1][1]:tokens[i][0]] == " " and not _everyday(w):
-                return 1  # a town WordNet also lists, after a place cue: "from tampere", "in seattle"
+                return 1  # a town WordNet also lists, after a place cue: "from grimsby", "in seattle"
             return 0
         if tier == any_tier or kind == country:
             return k + 1
@@ -312,9 +312,9 @@ def truecase(text: str, max_chars: int = MAX_CHARS, hints: tuple[tuple[int, int]
     if len(tokens) >= _MIN_WORDS_FOR_SHARE and unknown > _MAX_UNKNOWN_SHARE * len(tokens):
         return text  # not English prose
     if hints:
-        from .detectors.presidio_ner import _skip_words
+        from .detectors.presidio_ner import skip_words
 
-        skip = _skip_words()
+        skip = skip_words()
         for ha, hb in hints:
             first = True
             for j, (a, b, w) in enumerate(tokens):

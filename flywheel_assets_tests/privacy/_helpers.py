@@ -13,10 +13,10 @@ def support_session(session_id: str = "s1", event_date: date = date(2025, 3, 1))
     u1 = [
         message("system", "You are the support assistant of Hollowbrook. Never reveal internal notes."),
         message("user", "Hi, I'm Tamara Okonkwo. My email is Tamara.Okonkwo@mailbox.example and my phone is "
-                        "+44 20 7946 0958. Card 4556 6019 3807 1755 was charged twice."),
+                        "+44 20 7946 0958. Card 4024 0071 7736 2919 was charged twice."),
         message("assistant", "", tool_calls=[tool_call("c1", "lookup_customer", {
             "email": "tamara.okonkwo@mailbox.example", "customer_id": "CUST-77812",
-            "note": "Caller Tamara Okonkwo disputes a charge on 4556601938071755"})]),
+            "note": "Caller Tamara Okonkwo disputes a charge on 4024007177362919"})]),
         message("tool", json.dumps({"customer": {"first_name": "Tamara", "last_name": "Okonkwo",
                                                  "email": "tamara.okonkwo@mailbox.example",
                                                  "phone": "+44 20 7946 0958",

@@ -82,7 +82,7 @@ INTERNATIONAL = [
     ("C/ Mayor 5, 28013 Madrid", "C/ Mayor 5, 28013 Madrid"),
     # empty form fields and placeholders inside a block; a year-like postcode after the town
     ("12 Elm Street, Springfield, , 62704", "12 Elm Street, Springfield, , 62704"),
-    ("12 Elm Street, Springfield, nan, 62704", "12 Elm Street, Springfield, nan, 62704"),
+    ("12 Elm Street, Springfield, N/A, 62704", "12 Elm Street, Springfield, N/A, 62704"),
     ("12 George Street Sydney 2000", "12 George Street Sydney 2000"),
     # a building name first
     ("Rosewood House\n12 Elm Street\n62704", "Rosewood House\n12 Elm Street\n62704"),

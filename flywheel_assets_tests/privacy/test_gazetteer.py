@@ -99,7 +99,7 @@ def test_never_crashes_and_spans_are_in_range(text):
 
 
 def test_oasst_real_chat_precision(realdata):
-    from flywheel_assets.privacy.detectors.presidio_ner import _skip_words
+    from flywheel_assets.privacy.detectors.presidio_ner import skip_words
 
     texts = oasst_texts(realdata)
     chars = sum(len(t) for t in texts)
@@ -107,7 +107,7 @@ def test_oasst_real_chat_precision(realdata):
     # real chat about travel and history names places, but rarely: far below one span per 2,000 chars
     assert len(values) < chars / 2_000
     # never an English stop word / common word, month or weekday, chat role or lower-case single word
-    skip = _skip_words()
+    skip = skip_words()
     for v in values:
         assert v.casefold() not in skip, v
         assert v.casefold() not in {"march", "may", "monday", "user", "assistant", "system", "agent"}, v
@@ -165,7 +165,7 @@ def test_build_cache_roundtrip(tmp_path, monkeypatch):
     """The built tables are written once, read back identically, and reading them builds nothing."""
     from flywheel_assets.privacy.detectors import gazetteer as g
 
-    tables = g._tables()
+    tables = g.place_tables()
     monkeypatch.setenv("FLYWHEEL_CACHE_DIR", str(tmp_path))
     path = g.write_cache(tables)
     assert path is not None and path.parent == tmp_path and path.exists()
@@ -174,13 +174,13 @@ def test_build_cache_roundtrip(tmp_path, monkeypatch):
         raise AssertionError("tables rebuilt although the cache file exists")
 
     monkeypatch.setattr(g, "build_tables", no_build)
-    g._tables.cache_clear()
+    g.place_tables.cache_clear()
     try:
-        loaded = g._tables()
+        loaded = g.place_tables()
         assert loaded == tables
         assert found("Ship it to Lisbon from Germany.") == ["Lisbon", "Germany"]
     finally:
-        g._tables.cache_clear()
+        g.place_tables.cache_clear()
         monkeypatch.undo()
     monkeypatch.setenv("FLYWHEEL_GAZETTEER_CACHE", "0")
     assert g.cache_path() is None

@@ -1,5 +1,5 @@
 """Stronger person cues: everyday-word names after the strongest cues (``call me Will``), credits (``directed by X``),
-name particles inside names (``Paul van der Voet``) and inline answers to a name question in lower-case chat; with
+name particles inside names (``Joost van den Berg``) and inline answers to a name question in lower-case chat; with
 precision on code (``sorted by Name``), products (``written by OpenAI``) and real chat (OASST, tau-bench)."""
 
 from __future__ import annotations
@@ -68,10 +68,10 @@ def test_credits_skip_products_code_and_determiners(text):
 # --- 3. particles --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,name", [
-    ("I met Paul van der Voet yesterday.", "Paul van der Voet"),
+    ("I met Joost van den Berg yesterday.", "Joost van den Berg"),
     ("My name is Ana de la Cruz.", "Ana de la Cruz"),
     ("Thanks, Omar bin Laden", "Omar bin Laden"),
-    ("my name is pieter de vaan", "pieter de vaan"),
+    ("my name is sanne de boer", "sanne de boer"),
     ("Ludwig von Mises wrote a book.", "Ludwig von Mises"),
 ])
 def test_particles_extend_names(text, name):
@@ -86,9 +86,9 @@ def test_particle_needs_a_name_word_after_it():
 # --- 4. inline answers to a name question --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,name", [
-    ("what's your name? jillian capon", "jillian capon"),
-    ("name please? mark pinto", "mark pinto"),
-    ("agent: name please?\nuser: mark pinto", "mark pinto"),
+    ("what's your name? miriam finch", "miriam finch"),
+    ("name please? paul rossi", "paul rossi"),
+    ("agent: name please?\nuser: paul rossi", "paul rossi"),
     ("What's your name? Jillian Capon", "Jillian Capon"),
 ])
 def test_inline_name_answers(text, name):

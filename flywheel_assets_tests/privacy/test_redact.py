@@ -16,7 +16,7 @@ from flywheel_assets.privacy.redact import key_entity_type, redact_text, redact_
 
 from ._helpers import all_text, support_session
 
-RAW_VALUES = ["Tamara", "Okonkwo", "mailbox.example", "7946", "4556", "CUST-77812", "Larchmont", "LS6 2AB",
+RAW_VALUES = ["Tamara", "Okonkwo", "mailbox.example", "7946", "4024", "CUST-77812", "Larchmont", "LS6 2AB",
               "Marcus", "Delacroix", "marcus.dw", "sk-proj-Zx81"]
 
 
@@ -119,7 +119,7 @@ def test_surrogates_are_format_preserving(cascade, pii_key):
         assert v.lower() not in text.lower(), v
     user = _msgs(res, 0)[1]["content"]
     card = re.search(r"Card ([\d ]{19})", user).group(1)
-    assert luhn_ok(card) and card != "4556 6019 3807 1755"
+    assert luhn_ok(card) and card != "4024 0071 7736 2919"
     email = re.search(r"email is (\S+) and", user).group(1)
     assert re.fullmatch(r"[\w.+-]+@[\w-]+\.[a-z]+", email)
     args = json.loads(_msgs(res, 0)[2]["tool_calls"][0]["function"]["arguments"])

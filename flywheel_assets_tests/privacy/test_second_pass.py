@@ -174,12 +174,12 @@ def test_long_text_ner_is_windowed_and_finds_late_names():
 
 
 def test_huge_tool_output_redacts_without_e088(pii_key):
-    blob = "order line " * 300_000 + "card 4556 6019 3807 1755"
+    blob = "order line " * 300_000 + "card 4024 0071 7736 2919"
     units = units_frame([new_unit([message("assistant", "", tool_calls=[tool_call("c1", "dump", {})]),
                                    message("tool", blob, tool_call_id="c1", name="dump")], session_id="s1")])
     res = redact_units(units, PrivacyConfig(), pii_key)
     out = json.loads(res.units["messages"][0])[1]["content"]
-    assert "4556 6019 3807 1755" not in out and len(out) > 3_000_000
+    assert "4024 0071 7736 2919" not in out and len(out) > 3_000_000
     assert res.summary["ner_texts_truncated"] == 1
 
 
@@ -203,8 +203,8 @@ def test_military_mail_address():
 
 
 def test_org_suffix():
-    t = "She joined Smith Ltd. in 2001, then Underwood Group; the Group is large."
-    assert _rule_hits(t, "org_suffix") == ["Smith Ltd.", "Underwood Group"]
+    t = "She joined Harlow Ltd. in 2001, then Brennan Group; the Group is large."
+    assert _rule_hits(t, "org_suffix") == ["Harlow Ltd.", "Brennan Group"]
 
 
 def test_lowercase_names_from_census_lexicon():
@@ -212,8 +212,8 @@ def test_lowercase_names_from_census_lexicon():
 
     if not available():
         pytest.skip("PyPI package `names` not installed")
-    t = "have you been to a gregory barros concert? ask mary ann jones"
-    assert [t[s.start:s.end] for s in detect_lowercase_names(t)] == ["gregory barros", "mary ann jones"]
+    t = "have you been to a nathan oliveira concert? ask mary ann jones"
+    assert [t[s.start:s.end] for s in detect_lowercase_names(t)] == ["nathan oliveira", "mary ann jones"]
     for t in ("i will call back tomorrow", "the order may ship today", "merry christmas and a diamond ring"):
         assert detect_lowercase_names(t) == [], t
 

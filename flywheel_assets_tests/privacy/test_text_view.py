@@ -13,7 +13,7 @@ from flywheel_assets.privacy.cascade import Cascade
 from flywheel_assets.privacy.config import PrivacyConfig
 from flywheel_assets.privacy.pseudonymize import SessionPseudonymizer
 from flywheel_assets.privacy.redact import redact_text
-from flywheel_assets.privacy.text_view import _INVISIBLE, plain, reading_view
+from flywheel_assets.privacy.text_view import INVISIBLE, plain, reading_view
 
 ZWSP, SHY, BOM, ZWJ, RLO = "\u200b", "\u00ad", "\ufeff", "\u200d", "\u202e"
 
@@ -25,12 +25,12 @@ def cascade() -> Cascade:
 
 def test_view_drops_hidden_characters_and_maps_offsets_back():
     rng = random.Random(3)
-    base = "Write to maria.oliveira@example.org or call +44 20 7946 0958, card 4556 6019 3807 1755."
+    base = "Write to maria.oliveira@example.org or call +44 20 7946 0958, card 4024 0071 7736 2919."
     for _ in range(50):
         chars = []
         for c in base:
             if rng.random() < 0.15:
-                chars.append(rng.choice(_INVISIBLE))
+                chars.append(rng.choice(INVISIBLE))
             chars.append(c)
         text = "".join(chars)
         view, index, ends = reading_view(text)

@@ -160,7 +160,7 @@ def test_no_titles_or_orgs_in_retail_agent_demos(realdata):
 @pytest.mark.parametrize("text, expected", [
     ("She works at Zentrix.", "Zentrix"),
     ("Works at Qorvix as a data analyst.", "Qorvix"),
-    ("He joined Ideas42 in 2019.", "Ideas42"),                 # digit brand form
+    ("He joined Zentrix42 in 2019.", "Zentrix42"),                 # digit brand form
     ("A recruiter from Nexora called twice.", "Nexora"),
     ("Meet me at the Zentrix office.", "Zentrix"),
     ("Qorvix's headquarters moved.", "Qorvix"),
@@ -215,7 +215,7 @@ def test_institution_heads_need_a_name_or_place(text, expected):
 @pytest.mark.parametrize("text, expected", [
     ("i work at zentrix as a dev", ["zentrix"]),            # lower case after a person's employer cue
     ("she works for qorvix now.", ["qorvix"]),
-    ("i joined ideas42 last year", ["ideas42"]),
+    ("i joined zentrix42 last year", ["zentrix42"]),
     ("i work at home", []),
     ("he works at night", []),
     ("it works for pytest", []),                             # no person subject

@@ -79,10 +79,10 @@ def test_offsets_property(text):
 # -- which words get capitals -------------------------------------------------------------------------------------
 
 def test_names_places_firms_and_sentence_starts_get_capitals():
-    t = "hi, i'm wojciech kowalczyk from tampere. i work at zentrofax in germany with my dog"
+    t = "hi, i'm wojciech kowalczyk from grimsby. i work at zentrofax in germany with my dog"
     out = truecase(t)
     _assert_offsets(t, out)
-    assert _capitals(t, out) == ["Hi", "I'm", "Wojciech", "Kowalczyk", "Tampere", "I", "Zentrofax", "Germany"]
+    assert _capitals(t, out) == ["Hi", "I'm", "Wojciech", "Kowalczyk", "Grimsby", "I", "Zentrofax", "Germany"]
 
 
 def test_everyday_words_shorthand_and_code_stay_lower():

@@ -16,11 +16,11 @@ national conventions (no data package; nothing keyed to a benchmark template or 
 * street intersections (``the corner of 5th Avenue and 42nd Street``);
 * US military mail (``PSC 1234, Box 5678 APO AE 09876``) and address cues (``my address is 12 ...``);
 * whole postal blocks: a street line (house number first or last, a unit before / after it) and up to three
-  town / region / unit lines (an empty ``nan`` field of a table export, at most one blank line, ``> `` quoting)
+  town / region / unit lines (an empty ``N/A`` field of a form export, at most one blank line, ``> `` quoting)
   down to a bare postcode line; on one line, the town words after ``<street> <unit>`` up to the clause end;
 * lower-case streets in an address's own frame (``65 via lagrange 3``: a house number on both sides of a weak
   street word; ``pernilles vei 115``: a foreign street word), Catalan / Basque / Greek / Cyrillic street words,
-  Greek streets with no street word after an initial or a house number (``Ρ. Φεραίου 13``), and a locality or
+  Greek streets with no street word after an initial or a house number (``Λ. Αλεξάνδρας 45``), and a locality or
   building word before a number-first street after an address cue (``sent to Eyrarodda 6 Mahler Street``).
 
 Precision guards (what logs are full of): durations / distances (``10 minute walk``), function words inside a
@@ -77,11 +77,11 @@ second seconds sec secs mile miles km kilometer kilometers kilometre kilometres 
 foot feet yard yards blocks step steps lap laps mph kph percent times time points player players
 people person persons man men car cars bus buses story storey stories floor floors bedroom
 room rooms star stars bit bits page pages inch inches gb mb tb kb x""".split())
-_FUNCTION = frozenset("""the a an and or but of to in on at by for with from into as is are was were be been it its
+FUNCTION_WORDS = frozenset("""the a an and or but of to in on at by for with from into as is are was were be been it its
 this that these those followed seem seems like than then so if not no yes we you they he she i my our your their
 his her them us me can will would should could may might must do does did has have had per each every more most
 less least about over under between after before during since until via also just only very""".split())
-_NOT_NAME_START = frozenset("""the a an this that these those my our your his her their its on in at one another
+NOT_NAME_START = frozenset("""the a an this that these those my our your his her their its on in at one another
 either which for while each every any some no both all what whatever whichever such same other draw use using
 take taking make new old big small long short""".split())
 
@@ -100,7 +100,7 @@ def street_number_first_ok(value: str) -> bool:
     if re.fullmatch(r"(?:19|20)\d\ds", num):  # 1940s
         return False
     low = [w.casefold() for w in name]
-    if any(w in _MEASURE or w in _FUNCTION for w in low):
+    if any(w in _MEASURE or w in FUNCTION_WORDS for w in low):
         return False
     if not name:  # 580 Broadway, 101 Highway: the street word is the name
         return suffix[0].isupper() and suffix.casefold() in ("broadway", "highway", "hwy", "parkway", "turnpike")
@@ -111,14 +111,14 @@ def street_name_suffix_ok(value: str) -> bool:
     """``<Name> <suffix> [number]``: a street named by capitalised words; without a house number only a strong
     suffix (``Abbey Road`` yes, ``World View`` / ``For loop`` / ``Water park`` no)."""
     ws = _words(value)
-    if not ws or ws[0].casefold() in _NOT_NAME_START:
+    if not ws or ws[0].casefold() in NOT_NAME_START:
         return False
     has_no = ws[-1][0].isdigit()
     words = ws[:-1] if has_no else ws
     if len(words) < 2:
         return False
     suffix = words[-1].casefold()
-    if any(w.casefold() in _FUNCTION or w.casefold() in _MEASURE for w in words[:-1]):
+    if any(w.casefold() in FUNCTION_WORDS or w.casefold() in _MEASURE for w in words[:-1]):
         return False
     if not has_no and (suffix not in _STRONG_SUFFIX or words[-1][0].islower()):  # not "Hungarian street food"
         return False
@@ -160,7 +160,7 @@ der den het op an am im zum zur auf of the y e i et al alla sul sur sous en na n
 # weak street-type words that are everyday words in English: capitalised, or after a house number (12 place X)
 _CAP_TYPES = frozenset("""via route place square passage plaza camino carrera largo cours voie borgo strada diagonal
 salita vico rondo skwer cesta plateia ronda pasaje transversal sentier""".split())
-_NUM_WORDS = frozenset(w.casefold() for w in ("Order|Version|Port|Page|Step|Error|Code|Item|Ticket|Issue|Line|Room|"
+NUM_WORDS = frozenset(w.casefold() for w in ("Order|Version|Port|Page|Step|Error|Code|Item|Ticket|Issue|Line|Room|"
                                                "Build|Release|Total|Year|Id|Number|Invoice|Case|Chapter|Section|"
                                                "Table|Figure|Model|Status|Batch|Run|Epoch|Job|Task|Level|Price|"
                                                "Amount|Count|Request|Sku|Product|Part|Account|Tokens|Python|"
@@ -187,7 +187,7 @@ def type_first_ok(value: str) -> bool:
         name.append(w)
     if not name:
         return False
-    if any((w.casefold() in _FUNCTION or w.casefold() in _MEASURE or w.casefold() in _NUM_WORDS)
+    if any((w.casefold() in FUNCTION_WORDS or w.casefold() in _MEASURE or w.casefold() in NUM_WORDS)
            and w.casefold() not in _CONN_WORDS for w in name):
         return False
     if typ.casefold() in _CAP_TYPES and not no_before and not typ[0].isupper():
@@ -246,7 +246,7 @@ def lower_street_ok(value: str) -> bool:
     names = [w.casefold() for w in ws if not w[0].isdigit()]
     names = [w for w in names if w not in _PRE_WORDS and w not in _POST_WORDS and w + "." not in _PRE_WORDS
              and w + "." not in _POST_WORDS]  # the street word itself (via, str.)
-    if any((w in _FUNCTION or w in _MEASURE or w in _NUM_WORDS or w in _LOWER_NOT_NAME or w in _NOT_NAME_START)
+    if any((w in FUNCTION_WORDS or w in _MEASURE or w in NUM_WORDS or w in _LOWER_NOT_NAME or w in NOT_NAME_START)
            and w not in _CONN_WORDS for w in names):
         return False
     return not any(re.fullmatch(r"(?:19|20)\d\d", w) for w in ws if w[0].isdigit()) and any(
@@ -255,7 +255,7 @@ def lower_street_ok(value: str) -> bool:
 
 _GREEK_CAP = r"[Α-ΩΆΈΉΊΌΎΏ]"
 _GREEK_WORD = _GREEK_CAP + r"[α-ωάέήίόύώϊϋΐΰΑ-ΩΆΈΉΊΌΎΏ]+"
-# Greek streets named after a person or place carry no street word ("Ρ. Φεραίου 13", "Μεγάλη Άμμος 184"): an
+# Greek streets named after a person or place carry no street word ("Λ. Αλεξάνδρας 45", "Μεγάλη Άμμος 184"): an
 # initial or a house number before the name marks them
 _GREEK_STREET = (r"(?<![\w\-.])(?:\d{1,5}[ \t]+(?:" + _GREEK_CAP + r"\.[ \t]*)?|" + _GREEK_CAP + r"\.[ \t]*)"
                  + _GREEK_WORD + r"(?:[ \t]+" + _GREEK_WORD + r"){0,2}[ \t]*,?[ \t]+\d{1,4}[Α-Ωα-ωA-Za-z]?"
@@ -266,7 +266,7 @@ exactly nearly almost over under up down back then now also number no gate gates
 track level zone area section hall lot bay stop stand booth table""".split())
 
 
-_NOT_LOC = (r"(?!(?i:" + "|".join(sorted(_FUNCTION | _NOT_NAME_START | _NOT_LOCALITY, key=lambda w: (-len(w), w)))
+_NOT_LOC = (r"(?!(?i:" + "|".join(sorted(FUNCTION_WORDS | NOT_NAME_START | _NOT_LOCALITY, key=lambda w: (-len(w), w)))
             + r")\b)")
 # a locality / building word before a number-first street, after an address cue or at a line start ("sent to
 # Eyrarodda 6 Mahler Street", "Rosemount 12 Elm Road")
@@ -284,7 +284,7 @@ def locality_street_ok(value: str) -> bool:
     if not loc or not street_number_first_ok(street):
         return False
     low = [w.casefold().rstrip(".") for w in loc]
-    if any(w in _FUNCTION or w in _NOT_NAME_START or w in _NOT_LOCALITY or w in _NUM_WORDS or w in _MEASURE
+    if any(w in FUNCTION_WORDS or w in NOT_NAME_START or w in _NOT_LOCALITY or w in NUM_WORDS or w in _MEASURE
            or w in _NOT_PLACE or w in _SUFFIX_WORDS for w in low):
         return False
     caps = [w[0].isupper() for w in loc]
@@ -292,7 +292,7 @@ def locality_street_ok(value: str) -> bool:
 
 
 # the town / region / country words after "<street number> <unit>" on one line ("12 Foo 3 Apt. 4 springfield il",
-# "... Suite 5 Oberdorf nan"), up to the clause's end or its next function word; the street + unit before them is
+# "... Suite 5 Oberdorf"), up to the clause's end or its next function word; the street + unit before them is
 # the address context (the cascade's tail growth takes capitalised towns only)
 _TAIL_UNIT_START = re.compile(r"(?i:apt|apartment|suite|ste|unit|flat|app|appt|apto|piso|dpto|depto)\b")
 _UNIT_BEFORE = re.compile(r"(?:\d{1,5}[A-Za-z]?\.?|\b(?i:" + _STRONG_SUFFIX_ALT + r")\.?)[ \t]*,?[ \t]+$")
@@ -306,7 +306,7 @@ def unit_tail_ok(value: str) -> bool:
     words = _words(value)[2:]
     if not words:
         return False
-    return not any("_" in w or w.casefold().rstrip(".") in (_FUNCTION | _NUM_WORDS | _MEASURE | _NOT_PLACE |
+    return not any("_" in w or w.casefold().rstrip(".") in (FUNCTION_WORDS | NUM_WORDS | _MEASURE | _NOT_PLACE |
                                                             _NOT_LOCALITY | _TAIL_WORDS_NOT) for w in words)
 
 
@@ -342,7 +342,7 @@ def zip_after_place_ok(value: str) -> bool:
     num, place = ws[-1], ws[:-1]
     if re.fullmatch(r"(?:19|20)\d\d", num):
         return False
-    return not any(w.casefold() in _NUM_WORDS or w.casefold() in _FUNCTION or w.casefold() in _NOT_PLACE
+    return not any(w.casefold() in NUM_WORDS or w.casefold() in FUNCTION_WORDS or w.casefold() in _NOT_PLACE
                    for w in place)
 
 
@@ -386,9 +386,9 @@ def _cross_ok(value: str) -> bool:
     """Two street names: one of them has a street word, an ordinal or a house number (not "General Relativity and
     Quantum Mechanics"), and no page / table / step numbers."""
     parts = re.split(r"\s+(?:and|&|y|et|und|e|at)\s+", _CROSS_HEAD.sub("", value), maxsplit=1)
-    if len(parts) != 2 or any(not p.split() or p.split()[0].casefold() in _NOT_NAME_START for p in parts):
+    if len(parts) != 2 or any(not p.split() or p.split()[0].casefold() in NOT_NAME_START for p in parts):
         return False
-    if any(w.casefold() in _NUM_WORDS or w.casefold() in _FUNCTION for p in parts for w in _words(p)):
+    if any(w.casefold() in NUM_WORDS or w.casefold() in FUNCTION_WORDS for p in parts for w in _words(p)):
         return False
     return any(_SUFFIX_END.search(p.strip()) or re.search(r"\d", p) for p in parts)
 
@@ -398,7 +398,7 @@ _BW = r"[^\W\d_][\w'’.\-]*+"  # a word of a postal block line (possessive: no 
 _BLOCK_UNITS = (r"apt|apartment|appt|app|apto|suite|ste|unit|flat|floor|fl|room|rm|bldg|building|wohnung|whg|piso|"
                 r"dpto|depto|lokal")
 _BLOCK_UNIT = r"(?i:" + _BLOCK_UNITS + r")\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?(?![\w\-])"
-# the last line of a block: town / region / country words (a form export's empty field "nan" too) and a bare postcode
+# the last line of a block: town / region / country words (a form export's empty field "N/A" too) and a bare postcode
 _BLOCK_LAST = r"[ \t>]*,?[ \t]*(?:" + _BW + r"[ \t]*,?[ \t]*){0,5}\d{4,6}(?:-\d{3,4})?(?![\w\-]|[.,]\d)"
 _BARE_POSTCODE_LINE = re.compile(r"\n" + _BLOCK_LAST)
 # the first line: [unit] [number] name words number[.] [unit] | [unit] number name words (house number first or last)
@@ -410,7 +410,7 @@ _BLOCK_FIRST = (r"(?:" + _BLOCK_UNIT + r",?[ \t]+)?(?:(?:\d{1,5}[A-Za-z]?,?[ \t]
 # up to three lines between: town / region words (", ST"), a unit line, at most one empty line
 _BLOCK_MID = r"(?:[ \t>]*,?[ \t]*(?:(?:" + _BW + r"[ \t]*,?[ \t]*){1,4}|" + _BLOCK_UNIT + r")?[ \t]*\n){0,3}"
 # empty fields of a form / table export, not words
-_EMPTY_FIELD = frozenset({"nan", "none", "null", "n/a"})
+_EMPTY_FIELD = frozenset({"none", "null", "n/a"})
 
 
 def _block_ok(value: str) -> bool:
@@ -421,7 +421,7 @@ def _block_ok(value: str) -> bool:
     lines = value.split("\n")
     if any(len(l.strip()) > 40 for l in lines) or sum(1 for l in lines if not l.strip(" \t>,")) > 1:
         return False
-    bad = _FUNCTION | _NUM_WORDS | _MEASURE | _NOT_PLACE
+    bad = FUNCTION_WORDS | NUM_WORDS | _MEASURE | _NOT_PLACE
     for k, line in enumerate(lines):
         for w in _words(line):
             f = w.casefold().strip(".,")
@@ -440,7 +440,7 @@ def _block_ok(value: str) -> bool:
     places = [w for w in last[:-1] if w.casefold() not in _EMPTY_FIELD]
     if len(lines) > 2:
         return True
-    # two lines: the first names a street (a street word), or the second is "Town, ST 12345" / "Town nan 12345"
+    # two lines: the first names a street (a street word), or the second is "Town, ST 12345" / "Town N/A 12345"
     # (a region field, filled or empty)
     return bool(places) and (len(last) > 2 or "," in lines[-1] or any(
         w.casefold().rstrip(".") in _STREET_WORDS or w.casefold().endswith(_GLUED_ENDS) for w in first))
@@ -636,7 +636,7 @@ ADDRESS_RULES: list[Rule] = [
     GatedRule("street_type_after", "STREET_ADDRESS",
          re.compile(r"(?<![\w\-])" + _POST_NAME + NAMEW + r"[ \t]+(?i:" + POST_TYPE + r")(?![\w])[ \t]*,?[ \t]*"
                     + HOUSE_NO + NUM_END + _TAIL_UNIT), 0.7,
-         validator=lambda v: v.split()[0].casefold() not in _NOT_NAME_START and not re.match(
+         validator=lambda v: v.split()[0].casefold() not in NOT_NAME_START and not re.match(
              r"(?i)(?:terminal|gate|pier|dock|platform|track|level|zone|area|section|hall)\b", v), gate=_post_gate),
     # lower case, in an address's own frame: a house number on both sides of a weak street word ("65 via
     # lagrange 3", "12 str. florilor 40"), a lower-case name before a foreign street word ("pernilles vei 115")
@@ -674,7 +674,7 @@ ADDRESS_RULES: list[Rule] = [
     Rule("region_postcode_lower", "STREET_ADDRESS",
          re.compile(r"(?<=,)[ \t]*((?i:" + US_STATE_CODES + r")[ \t]+\d{5}(?:-\d{4})?)(?=[ \t]*(?:$|\n|,|;|\.(?:\s|$)))"),
          0.55, group=1, context=re.compile(r"[^\W\d_]{3,},$"),
-         validator=lambda v: v[:2].casefold() not in _FUNCTION and not re.search(r"(?:19|20)\d\d$", v)),
+         validator=lambda v: v[:2].casefold() not in FUNCTION_WORDS and not re.search(r"(?:19|20)\d\d$", v)),
     # Australian state + postcode (Sydney NSW 2000)
     Rule("au_state_postcode", "STREET_ADDRESS",
          re.compile(r"\b(?:(?:NSW|VIC|QLD|TAS),?[ \t]+\d{4}|(?:SA|WA|NT|ACT),?[ \t]+(?!(?:19|20)\d\d)\d{4})\b"), 0.75),
@@ -725,8 +725,8 @@ ADDRESS_RULES: list[Rule] = [
          re.compile(r"\b(?i:address(?:\s+is)?\s*:?|lives?\s+at|living\s+at|resides?\s+at)[ \t]*\n?[ \t]*"
                     r"((?:" + NAMEW + r"[ \t]+(?:" + CONN + r"{1,2})?){1,3}(?!(?:19|20)\d\d\b)" + HOUSE_NO + r")"
                     + NUM_END), 0.6, group=1, validator=lambda v: not any(
-             w.casefold() in _FUNCTION and w.casefold() not in _CONN_WORDS or w.casefold() in _NUM_WORDS
-             or w.casefold() in _MEASURE for w in _words(v)[:-1]) and _words(v)[0].casefold() not in _NOT_NAME_START),
+             w.casefold() in FUNCTION_WORDS and w.casefold() not in _CONN_WORDS or w.casefold() in NUM_WORDS
+             or w.casefold() in _MEASURE for w in _words(v)[:-1]) and _words(v)[0].casefold() not in NOT_NAME_START),
     Rule("address_cue", "STREET_ADDRESS",
          re.compile(r"\b(?i:address(?:\s+is)?\s*:?|lives?\s+at|living\s+at|moved\s+to|reside\s+at|ship(?:ped)?"
                     r"(?:\s+it)?\s+to|deliver(?:ed|y)?(?:\s+it)?\s+to|send(?:\s+it)?\s+to|mail(?:\s+it)?\s+to|"

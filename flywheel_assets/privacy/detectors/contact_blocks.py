@@ -8,7 +8,7 @@ a postal address identify that person too::
 
 A post-processing step over the spans the cascade already holds (no lexicon, no model): it walks up from the first
 line of each street-address block over short, label-like lines (quote / bullet prefixes such as ``>``, ``•``, ``|``
-or the ``???`` a bullet becomes in a lossy ASCII export are ignored) and returns the uncovered lines that lie below
+are ignored) and returns the uncovered lines that lie below
 a PERSON line. The line straight above an address block that starts the text (or a paragraph) is taken too when
 it is written in Title Case (``Northwind Mutual`` / blank line / ``12 Harbour Road``: a company's letterhead).
 
@@ -26,7 +26,7 @@ from .base import Span
 SOURCE = "contact_block"
 SCORE = 0.5
 _MAX_LINES = 5  # lines walked above an address (name / title / department / employer / name)
-_PREFIX = re.compile(r"[ \t]*(?:(?:[>*|#•·‣◦▪\-–—]|\?{2,}|\ufffd+)[ \t]*)*")
+_PREFIX = re.compile(r"[ \t]*(?:(?:[>*|#•·‣◦▪\-–—]|\ufffd+)[ \t]*)*")
 _WORD = re.compile(r"[^\W_]+(?:['’\-.&][^\W_]*)*")
 _BAD_CHARS = re.compile(r"[@:;=<>{}\[\]\"/\\()$%+*#_`|~^]|https?|www\.")  # markup: an LLM answer's headings
 # a line opening with one of these is a label, sign-off or greeting, not a name / title / employer line
@@ -80,7 +80,7 @@ def _covered(text: str, s: int, e: int, mask: bytearray) -> bool:
 
 def _identity_line(line: str) -> bool:
     """A short line that can be a name, a job title or an employer: 1-7 words of letters (a digit inside a word is
-    fine: ``Ideas42``), no standalone number, no sentence end, no label colon, markup, e-mail or URL."""
+    fine: ``Zentrix42``), no standalone number, no sentence end, no label colon, markup, e-mail or URL."""
     if not line or len(line) > 60 or not line[0].isalpha() or line[-1] in ".?!,:;" or _BAD_CHARS.search(line):
         return False
     words = _WORD.findall(line)

@@ -156,9 +156,9 @@ class AllowList:
 
 
 def _only_common_words(text: str, s: Span, inside: list[tuple[int, int]]) -> bool:
-    from .presidio_ner import _skip_words
+    from .presidio_ner import skip_words
 
-    skip = _skip_words()
+    skip = skip_words()
     words = [m for m in re.finditer(r"[^\W_]+", text[s.start:s.end])
              if not any(a <= s.start + m.start() < b for a, b in inside)]
     return all(m.group(0).casefold() in skip or m.group(0).isdigit() for m in words)

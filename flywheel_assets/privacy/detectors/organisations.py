@@ -16,22 +16,22 @@ Written from general knowledge of how company names are built; nothing is keyed 
   (``IBM``) and capitalised words after ``<person> work(s|ed) at|for``, ``employed by``, ``joined``, ``my employer
   is``, or before ``is a company / startup / nonprofit / law firm ...``.
 
-* **one organisation word in an employer / membership context** (second wave): ``works at X``, ``joined X``,
+* **one organisation word in an employer / membership context**: ``works at X``, ``joined X``,
   ``a recruiter from X``, ``Dana is from X`` (X no place, no source subject like "this quote"), ``CEO of X``,
   ``acquired by X``, ``X's office / headquarters / CEO``, ``the X office``, ``at X as a ...``, ``X, a startup``. X is
-  one to three capitalised words, CamelCase or digit forms (``Ideas42``) included; a single word must not be an
+  one to three capitalised words, CamelCase or digit forms (``Zentrix42``) included; a single word must not be an
   English word (spaCy / WordNet lists via the gazetteer tables), a given name, a gazetteer place, a calendar word or
   a public product / vendor name (allow-list plus ``_TECH``).
 * **lower-case institutions named after a place**: ``university of toronto``, ``bank of scotland``, ``new york
   university`` (the place must be one the gazetteer takes in lower case).
 
-* **more cues** (fourth wave, ``_cue_orgs``): ``X announced / acquired / is headquartered in``, ``co-founded X``,
+* **more cues** (``_cue_orgs``): ``X announced / acquired / is headquartered in``, ``co-founded X``,
   ``a scientist / lawyer ... at X``, ``a former X employee``, ``the X team / board``, ``X (NASDAQ: ...)``,
   ``X is a leading provider / retailer / bank ...``, ``X, Inc.`` and national suffixes rules.org_suffix does not
   read (``S.p.A.``, ``K.K.``, ``Pty Ltd``, ``Co., Ltd``, ``Sdn Bhd`` ...); and list siblings of a found
   organisation (``at Zentrix, Qorvix and Nexora``: ``_list_siblings``), each passing the same ``_org_word`` test.
 
-* **sixth wave**: ``my employer x`` / ``x is hiring`` / ``x hired me`` (one word, any case, same word tests as the
+* **employer phrases**: ``my employer x`` / ``x is hiring`` / ``x hired me`` (one word, any case, same word tests as the
   lower-case employer cue); lower-case surname firms after an organisation cue (``i work at morrison, keller and
   dunn``, ``represented by hale & dorr``) and lists of 3+ census surnames without a cue in lower case or ALL CAPS
   (no given name, at most one everyday word, never the first); a truecased comma list of given names (``Emma, Olivia
@@ -47,9 +47,9 @@ import re
 from functools import lru_cache
 
 from .base import Span, merge_overlapping
-from .gazetteer import _fold as _place_fold
-from .names_lexicon import _all_name_tokens as _name_tokens
-from .names_lexicon import _first_names
+from .gazetteer import fold_place as _place_fold
+from .names_lexicon import all_name_tokens as _name_tokens
+from .names_lexicon import first_names
 
 SOURCE = "org_form"
 SCORE = 0.6
@@ -171,9 +171,9 @@ non-profit profit american british chinese foreign new old same such one own""".
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset:
-    from .presidio_ner import _skip_words
+    from .presidio_ner import skip_words
 
-    return _skip_words()
+    return skip_words()
 
 
 @lru_cache(maxsize=1)
@@ -256,8 +256,8 @@ def detect_organisations(text: str) -> list[Span]:
             if any(p in _DEMONYMS or p.casefold() in _CALENDAR for p in parts):
                 continue
             firm_form = ("-" in v or "&" in v or "," in v and len(parts) >= 3) and not (
-                "," not in v and parts[0].casefold() in _first_names())
-            if firm_form and "," in v and all(p.casefold() in _first_names() for p in parts) and \
+                "," not in v and parts[0].casefold() in first_names())
+            if firm_form and "," in v and all(p.casefold() in first_names() for p in parts) and \
                     not all(p.casefold() in _last_names() for p in parts):
                 firm_form = False  # "Emma, Olivia and Sophia" (a truecased list of given names): people, not a firm
             if firm_form or _ORG_CUE_BEFORE.search(text[max(0, m.start() - 30):m.start()]) or \
@@ -266,11 +266,11 @@ def detect_organisations(text: str) -> list[Span]:
         for m in (_EMPLOYER.finditer(text) if _employ_hint(text) else ()):
             name = m.group("name")
             words = name.split()
-            if m.group("subj") and m.group("subj").casefold() not in _first_names():
+            if m.group("subj") and m.group("subj").casefold() not in first_names():
                 continue  # "It works for Windows": the subject must be a person
             if _allowed_phrase(name) or words[0].casefold() in _stop_words():
                 continue
-            if len(words) == 1 and words[0].casefold() in _first_names() and not _BRANDLIKE.match(words[0]):
+            if len(words) == 1 and words[0].casefold() in first_names() and not _BRANDLIKE.match(words[0]):
                 continue  # "my sister works for Sarah": a person
             while words and words[-1].casefold() in _stop_words():
                 words.pop()
@@ -331,7 +331,7 @@ def detect_organisations(text: str) -> list[Span]:
 
 
 # --- one organisation word (or two / three) in an employer / membership context --------------------------------
-# "works at Zentrix", "joined Ideas42", "a recruiter from Qorvix", "Nexora's office", "the Zentrix office",
+# "works at Zentrix", "joined Zentrix42", "a recruiter from Qorvix", "Nexora's office", "the Zentrix office",
 # "at Zentrix as a", "Zentrix, a startup": the name must not be an English word, a given name, a place, or a public
 # product / vendor name (allow-list, plus the tech / brand words below: extend the allow-list policy, not the cues).
 _CTX_NAME = r"(?P<name>[A-Z][\w&'’\-]*[A-Za-z0-9](?:[ \t]+[A-Z][\w&'’\-]*[A-Za-z0-9]){0,2})"
@@ -389,9 +389,9 @@ coursera udemy edx khan duolingo leetcode hackerrank kaggle codecademy freecodec
 def _place_words() -> tuple[dict, frozenset, frozenset]:
     """(gazetteer lexicon, English words, WordNet nouns-or-names) from the gazetteer's cached tables."""
     try:
-        from .gazetteer import _tables
+        from .gazetteer import place_tables
 
-        t = _tables()
+        t = place_tables()
         return t["lex"], t["plain"], t["noun_or_name"]
     except Exception:
         return {}, frozenset(), frozenset()
@@ -404,7 +404,7 @@ def _is_place(name: str) -> bool:
     lower = name.islower()
     for rest, tier, _ in lex.get(words[0], ()):
         if tuple(words[1:1 + len(rest)]) == rest and len(rest) + 1 == len(words):
-            return not lower or tier not in (3, 4)  # gazetteer._MAJN / _CUE: "reading", "nice", "turkey"
+            return not lower or tier not in (3, 4)  # gazetteer.TIER_MAJN / CUE: "reading", "nice", "turkey"
     return False
 
 
@@ -415,11 +415,11 @@ def _org_word(w: str) -> bool:
             lw in _CALENDAR:
         return False
     if _BRANDLIKE.match(w) and not w.isupper():
-        return True  # CamelCase / digits: Ideas42, DataNexus
+        return True  # CamelCase / digits: Zentrix42, DataNexus
     if w.isupper():
         return len(w) >= 3 and lw not in _place_words()[1]
     _, plain, nouns = _place_words()
-    if lw in plain or lw in _first_names():
+    if lw in plain or lw in first_names():
         return False
     if _inflected(lw, plain, nouns):
         return False  # "Operations", "Sales", "Services"
@@ -476,7 +476,7 @@ def _firm_list(text: str) -> list[Span]:
     low = text.lower()
     if len(low) != len(text) or ", " not in text:
         return []
-    from .gazetteer import _surnames
+    from .gazetteer import census_surnames
 
     out = []
     plain = _place_words()[1]
@@ -485,8 +485,8 @@ def _firm_list(text: str) -> list[Span]:
         if not (orig.islower() or orig.isupper()):
             continue  # mixed case: the capitalised surname-firm rule decides
         parts = [p for p in re.findall(r"[a-z'’]+", m.group("name")) if p != "and"]
-        if len(parts) < 3 or any(p not in _surnames() or p in _stop_words() or p in _CALENDAR or
-                                 p in _first_names() or p.capitalize() in _DEMONYMS for p in parts):
+        if len(parts) < 3 or any(p not in census_surnames() or p in _stop_words() or p in _CALENDAR or
+                                 p in first_names() or p.capitalize() in _DEMONYMS for p in parts):
             continue
         if parts[0] in plain or sum(p in plain for p in parts) > 1:
             continue  # "wood, stone and glass", "red, green and blue"
@@ -501,9 +501,9 @@ def _lower_firms(text: str) -> list[Span]:
         plain = _place_words()[1]
         if len(parts) < 2 or ("&" not in m.group("name") and parts[0] in plain) or sum(p in plain for p in parts) > 1:
             continue
-        from .gazetteer import _surnames  # the census list as is (names_lexicon's drops surnames that are nouns)
+        from .gazetteer import census_surnames  # the census list as is (names_lexicon's drops surnames that are nouns)
 
-        if all(p in _surnames() and p not in _stop_words() and p not in _CALENDAR and
+        if all(p in census_surnames() and p not in _stop_words() and p not in _CALENDAR and
                p.capitalize() not in _DEMONYMS for p in parts):
             out.append(Span(m.start("name"), m.end("name"), "ORGANIZATION", SCORE, SOURCE))
     return out
@@ -523,9 +523,9 @@ def _hiring_orgs(text: str) -> list[Span]:
 
 def _inflected(lw: str, plain: frozenset, nouns: frozenset) -> bool:
     try:
-        from .gazetteer import _english_form
+        from .gazetteer import english_form
 
-        return _english_form(lw, plain, nouns)
+        return english_form(lw, plain, nouns)
     except Exception:
         return False
 
@@ -550,7 +550,7 @@ def _context_orgs(text: str) -> list[Span]:
             return
         if kind == "possessive" and words[-1].casefold() in _name_tokens() and not _BRANDLIKE.match(words[-1]):
             return  # "Smith's office", "Dr. Patel's staff": a person
-        if kind in ("office", "possessive") and words[0].casefold() in _first_names():
+        if kind in ("office", "possessive") and words[0].casefold() in first_names():
             return
         start = m.start("name")
         end = start + len(kept) if name.startswith(kept) else m.end("name")
@@ -597,7 +597,7 @@ def _employ_hint(text: str) -> bool:
 
 
 
-# --- fourth wave: more general organisation cues (news verbs, founders, teams, former employees, tickers, legal
+# --- more general organisation cues (news verbs, founders, teams, former employees, tickers, legal
 # suffixes after a comma or in European / Asian forms) ---------------------------------------------------------
 _NEWS_VERB = re.compile(r"(?<![\w\-'’.@/])" + _CTX_NAME + r"[ \t]+(?:has[ \t]+|have[ \t]+|had[ \t]+)?"
                         r"(?:announced|acquired|unveiled|laid[ \t]+off|filed[ \t]+for|went[ \t]+public|"

@@ -33,8 +33,8 @@ them from what real chat logs and transcripts say around a name, and from a name
   ``(co-)starring X``, ``featuring X``, ``a song / novel / film / book by X``) take one to four capitalised name
   words (no allow-listed product, no ``by the``; never code verbs like ``sorted by``), in lower-case texts
   non-English lower-case words; a particle run (``van der``, ``de la``, ``bin``) + a capitalised word extends any
-  name found here (``Paul van der Voet``; lower-case ``pieter de vaan`` after ``my name is``); the answer in the
-  same line as a name question (``what's your name? jillian capon``, ``name please? mark pinto``);
+  name found here (``Joost van den Berg``; lower-case ``sanne de boer`` after ``my name is``); the answer in the
+  same line as a name question (``what's your name? miriam finch``, ``name please? paul rossi``);
 - in lower-case chat (``truecase.is_lowercase_text``) a found name grows by a lower-case honorific (``mrs. okafor``),
   a census surname that is no verb / adjective after a lone given name (``priya pinto``), a post-nominal (``... md``),
   and the other members of a ``,`` / ``and`` list of name-like words (``jukka, okafor and pinto``); ``says péter.``;
@@ -212,14 +212,14 @@ def _take(tx: _Text, i: int, *, first_min: int, lower_min: int | None, max_token
         ncap, nc, _ = _info(nw)
         if cap:
             k = _particle_run(tx, j + 1, lower=False)
-            if k is not None:  # "Paul van der Voet", "Ana de la Cruz", "Omar bin Laden"
+            if k is not None:  # "Joost van den Berg", "Ana de la Cruz", "Omar bin Laden"
                 j = k
                 continue
             if not ncap or nc < 1 and _core(nw).casefold() not in _last_names():  # Einstein, Hooper: nouns
                 break
         else:
             k = _particle_run(tx, j + 1, lower=True) if particles_lower else None
-            if k is not None:  # "my name is pieter de vaan"
+            if k is not None:  # "my name is sanne de boer"
                 j = k
                 continue
             if not nw.islower() or nc < 1 or _core(nw) not in _last_names() and nc < 2:
@@ -236,7 +236,7 @@ i me my you your he him his she her we us our they them their not no so but if t
 
 def _particle_run(tx: _Text, k: int, *, lower: bool) -> int | None:
     """Token index of the name word ending a particle run that starts at token ``k`` (``van der Voet``, ``de la
-    Cruz``, ``bin Laden``; ``lower``: ``de vaan``), else None. One to three particles, single spaces; the word after
+    Cruz``, ``bin Laden``; ``lower``: ``de boer``), else None. One to three particles, single spaces; the word after
     them is capitalised and no stop word (any capitalised word: ``Laden``, ``Cruz``), or, ``lower``, a lower-case
     word that is no English word or a census last name."""
     toks, text = tx.toks, tx.text
@@ -424,7 +424,7 @@ def detect_person_cues(text: str) -> list[Span]:
 
 
 # --- lower-case chat (``truecase.is_lowercase_text``): what a found name's neighbours add ---------------------------
-# an honorific right before a name: "mrs. catherine vassiliev", "dr lindqvist" (the cased "Mrs. X" is rules' title_name)
+# an honorific right before a name: "mrs. helena petrova", "dr lindqvist" (the cased "Mrs. X" is rules' title_name)
 _HONORIFICS = frozenset(("mr", "mrs", "ms", "mx", "dr", "prof"))
 _HONORIFIC_B = re.compile(r"(?<![\w.])(?i:mr|mrs|ms|mx|dr|prof)\.?[ \t]+\Z")
 # a post-nominal after a lower-case full name: "anna keller md", "lori tretyakova, dds", "robert lang jr."
@@ -434,7 +434,7 @@ _LOWER_SUFFIX = re.compile(r",?[ \t]+(?:jr\.?|sr\.?|esq\.?|ph\.?d\.?|m\.d\.|md|d
 def _extend_lowercase(tx: _Text, out: list[Span]) -> list[Span]:
     """In lower-case chat (its capitals carry no information about names), a found name grows by what sits next to it:
     a lower-case honorific before it (``mrs. catherine``), a census last name that is no verb / adjective / adverb
-    right after a lone given name (``jillian capon``, ``kelly müller``; not ``emily good``, ``sarah back``), and a
+    right after a lone given name (``miriam finch``, ``olga schäfer``; not ``emily good``, ``sarah back``), and a
     post-nominal after a full name (``anna keller md``). Other texts: only the honorific before a lower-case name
     (rules' title pattern needs a capital after it)."""
     text = tx.text
@@ -521,9 +521,9 @@ def _list_member(w: str) -> int:
 
 def _shorthand(w: str) -> bool:
     """Chat shorthand (``lol``, ``idk``, ``gonna``): the truecaser's list."""
-    from ..truecase import _SHORTHAND
+    from ..truecase import SHORTHAND
 
-    return w.casefold() in _SHORTHAND
+    return w.casefold() in SHORTHAND
 
 
 @lru_cache(maxsize=16384)
@@ -531,13 +531,13 @@ def _surname_word(w: str) -> bool:
     """A lower-case word that may be a surname after a given name: a census last name (the 88,799 of ``names``) or
     an unknown word, that is no stop word, no English verb / adjective / adverb (the word itself: ``good``, ``back``,
     ``young``) and no given name of its own."""
-    from .names_lexicon import _all_name_tokens, english_vocabulary
-    from .presidio_ner import _skip_words
+    from .names_lexicon import all_name_tokens, english_vocabulary
+    from .presidio_ner import skip_words
 
     f = fold(w)
-    if len(f) < 3 or f in _skip_words() or f in english_vocabulary()[0] or _cls(w) >= 2 or _shorthand(w):
+    if len(f) < 3 or f in skip_words() or f in english_vocabulary()[0] or _cls(w) >= 2 or _shorthand(w):
         return False
-    return f in _all_name_tokens() or _cls(w) == 1
+    return f in all_name_tokens() or _cls(w) == 1
 
 
 _DETERMINERS = frozenset("""a an the this that these those every each any some no another such our your their its
@@ -768,10 +768,10 @@ def _surname_after_cue(tx: _Text, i: int, cap: bool, c: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _not_given() -> frozenset:
-    from .names_lexicon import _NOT_GIVEN
-    from .presidio_ner import _skip_words
+    from .names_lexicon import NOT_GIVEN
+    from .presidio_ner import skip_words
 
-    return frozenset(_skip_words()) | _NOT_GIVEN
+    return frozenset(skip_words()) | NOT_GIVEN
 
 
 def _everyday_given(w: str) -> bool:
@@ -827,9 +827,9 @@ def _credit_word(w: str, *, first: bool) -> bool:
         return False
     if first:
         return not is_place_name(core)
-    from .names_lexicon import _all_name_tokens
+    from .names_lexicon import all_name_tokens
 
-    return _cls(core) >= 1 or f in _last_names() or f in _all_name_tokens() or not is_verb_or_adjective(f)
+    return _cls(core) >= 1 or f in _last_names() or f in all_name_tokens() or not is_verb_or_adjective(f)
 
 
 def _credit_name(tx: _Text, i: int) -> int | None:
@@ -908,7 +908,7 @@ _ANSWER_LINE = re.compile(
     _I)
 
 
-# the answer in the same line, right after the question ("what's your name? jillian capon"): two or three words
+# the answer in the same line, right after the question ("what's your name? miriam finch"): two or three words
 # ending the line
 _INLINE_ANSWER = re.compile(
     r"[ \t]+(?:(?:sure|yes|yeah|ok|okay)[ \t]*[,.!]?[ \t]+)?(?:(?:it'?s|it’s|it\s+is|i'?m|i’m|i\s+am)[ \t]+)?"
@@ -916,11 +916,11 @@ _INLINE_ANSWER = re.compile(
 
 
 def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
-    """``what's your name? jillian capon`` / ``name please? mark pinto``: all words in one case (lower case only in a
+    """``what's your name? miriam finch`` / ``name please? paul rossi``: all words in one case (lower case only in a
     lower-case text), no stop word, chat shorthand or allow-listed term; the first a given name (``mark``, ``jillian``)
     or non-English, the others no English verb / adjective / adverb (after a non-English first word: census last
     names or non-English words only)."""
-    from .names_lexicon import _all_name_tokens
+    from .names_lexicon import all_name_tokens
 
     text = tx.text
     m = _INLINE_ANSWER.match(text, q_end)
@@ -940,8 +940,8 @@ def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
         return
     for w in words[1:]:
         f = fold(_core(w))
-        if not (_cls(w) >= 1 or (given or f in _all_name_tokens()) and not is_verb_or_adjective(f)):
-            return  # after a given name also a noun ("jillian capon"); never a verb / adjective ("anna curious")
+        if not (_cls(w) >= 1 or (given or f in all_name_tokens()) and not is_verb_or_adjective(f)):
+            return  # after a given name also a noun ("miriam finch"); never a verb / adjective ("anna curious")
     out.append(Span(m.start("name"), m.end("name"), "PERSON", ANSWER_SCORE, SOURCE))
 
 

@@ -49,7 +49,7 @@ _ALPHA_WORD = re.compile(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*")
 
 
 @lru_cache(maxsize=1)
-def _skip_words() -> frozenset:
+def skip_words() -> frozenset:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(w.casefold() for w in STOP_WORDS) | common_words()
@@ -63,7 +63,7 @@ _CLITIC = re.compile(r"^(.+?)(?:['’](?:s|m|re|ve|ll|d)|n['’]t)$", re.I)
 def _stop_contraction(w: str) -> bool:
     """It's, I'm, Here's, Don't, Can't: a contraction of stop words (spaCy's English tokenizer exceptions, or a stop
     word + clitic) is no candidate; Chuck's is."""
-    skip = _skip_words()
+    skip = skip_words()
     from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
 
     pieces = TOKENIZER_EXCEPTIONS.get(w)
@@ -99,7 +99,7 @@ def _plain_sentence_word(w: str) -> bool:
 def candidate_offsets(text: str, digits: bool = False) -> list[tuple[int, int]]:
     """Character extents of the candidate words of ``text`` (the words ``has_candidate`` looks for), in order; with
     ``digits`` also runs of 3+ digits (dates, and numbers the model reads as dates: short phone numbers)."""
-    skip = _skip_words()
+    skip = skip_words()
     lower = _NEEDS_NER.search(text) is None
     out = []
     for m in _ALPHA_WORD.finditer(text):
@@ -167,7 +167,7 @@ def has_candidate(text: str) -> bool:
     """Could spaCy find a name / place / organisation here? True when the text has a word that is neither an English
     stop word nor a common word (``data/common_words.txt``): capitalised anywhere, or any such word in an
     all-lower-case text. "Your order has shipped. Thanks!" has none and skips NER."""
-    skip = _skip_words()
+    skip = skip_words()
     lower = _NEEDS_NER.search(text) is None
     for m in _ALPHA_WORD.finditer(text):
         w = m.group(0)
@@ -191,6 +191,14 @@ _HAS_DIGIT = re.compile(r"\d")
 _CODE = re.compile(r"[A-Za-z]{1,6}[\-_#/]?\d[\w\-/]*")
 _BARE_YEAR = re.compile(r"^(?:the\s+)?(?:early\s+|late\s+|mid-?)?'?\d{2,4}'?s?$", re.I)
 _ACRONYM = re.compile(r"^[A-Z]{2,4}s?$")
+
+
+@lru_cache(maxsize=1)
+def common_acronyms() -> frozenset[str]:
+    """``data/common_acronyms.txt``: acronyms of logs / tech / office text that name no organisation or person."""
+    path = Path(__file__).resolve().parents[1] / "data" / "common_acronyms.txt"
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+                     for w in line.split())
 _NEEDS_NER = re.compile(r"[A-ZÀ-Þ]")
 
 
@@ -220,12 +228,12 @@ def _everyday_words(value: str) -> bool:
     """True when every word of a model PERSON / LOCATION span is an everyday English word (``word_class`` 0) that is
     neither a census last name nor a gazetteer place: the small model's capitalised-noun false positives in chat
     (``Algorithms``, ``Earth``, ``Quantum``, ``Strength Training``). ``Baker``, ``Hunter``, ``Reading`` stay."""
-    from .names_lexicon import _all_name_tokens, _hard_words, _lemmas, english_vocabulary, fold, word_class
+    from .names_lexicon import all_name_tokens, hard_words, lemmas, english_vocabulary, fold, word_class
 
     words = _WORD.findall(value)
     if not words or len(words) > 6:
         return False
-    names = _all_name_tokens()
+    names = all_name_tokens()
     nonnoun, nouns = english_vocabulary()
     for w in words:
         f = fold(w)
@@ -233,8 +241,8 @@ def _everyday_words(value: str) -> bool:
             return False
         # WordNet's noun list also holds proper nouns (Reykjavik, Warszawa, Loggia): a bare noun is no proof. A stop /
         # common word, a verb / adjective / adverb, or an inflected noun (Algorithms, Formats) is.
-        lem = _lemmas(f)
-        if not (f in _hard_words() or any(x in nonnoun for x in lem)
+        lem = lemmas(f)
+        if not (f in hard_words() or any(x in nonnoun for x in lem)
                 or f not in nouns and any(x in nouns for x in lem[1:])):
             return False
     return True
@@ -242,9 +250,9 @@ def _everyday_words(value: str) -> bool:
 
 def _is_place(word: str) -> bool:
     """True when ``word`` alone is a gazetteer place name (any tier)."""
-    from .gazetteer import _fold, lexicon
+    from .gazetteer import fold_place, lexicon
 
-    return any(not rest for rest, _tier, _kind in lexicon().get(_fold(word), ()))
+    return any(not rest for rest, _tier, _kind in lexicon().get(fold_place(word), ()))
 
 
 def _env() -> None:
@@ -481,8 +489,9 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
             if et in ("PERSON", "LOCATION", "ORGANIZATION") and (
                     _HAS_DIGIT.search(text) or "_" in text or (has_caps and text.islower() and " " not in text)):
                 continue  # codes (750ml, IPX4, paypal_123) and, in capitalised text, lower-case common words
-            if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()):
-                continue  # ATM, SSN, API, HTTP, JFK: acronyms are the classic ORG/PERSON false positive in logs
+            if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()) and \
+                    text.strip().rstrip("s").upper() in common_acronyms():
+                continue  # ATM, SSN, API, HTTP: everyday acronyms (data/common_acronyms.txt); a firm's own is kept
             if et in ("PERSON", "LOCATION") and _PRODUCTISH.match(text.strip()):
                 continue  # ShopBot, PayPal, HubSpot
             if et in ("PERSON", "LOCATION", "ORGANIZATION"):

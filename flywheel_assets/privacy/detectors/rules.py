@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .addresses import ADDRESS_RULES, GatedRule
 from .base import Rule, Span, run_rules
+from .identifiers import IDENTIFIER_RULES
 
 _I = re.IGNORECASE
 
@@ -116,7 +117,10 @@ her their its there what which who how why when where if it's we're you're they'
 
 PII_RULES: list[Rule] = [
     Rule("email", "EMAIL_ADDRESS",
-         re.compile(r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9\-]+\.)+[A-Za-z]{2,24}\b"), 0.95),
+         # an apostrophe inside the local part (o'brien@, RFC 5322 atext); a mail system's routing suffix after
+         # the domain (name@example.com@HUB, Lotus Notes / Exchange exports) belongs to the address
+         re.compile(r"(?<![\w+\-])[A-Za-z0-9](?:[A-Za-z0-9._%+\-]|'(?=[A-Za-z])){0,63}@(?:[A-Za-z0-9\-]+\.)+"
+                    r"[A-Za-z]{2,24}\b(?:@[A-Za-z][\w\-]{1,30}\b(?![.@]))?"), 0.95),
     Rule("email_obfuscated", "EMAIL_ADDRESS",
          re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}\s*(?:\[at\]|\(at\)|\{at\}|\s+at\s+)\s*[A-Za-z0-9\-]{1,63}"
                     r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\}|\s+dot\s+|\.)\s*[A-Za-z0-9\-]{1,63})*"
@@ -151,13 +155,13 @@ PII_RULES: list[Rule] = [
          0.6, validator=lambda v: phone_ok(v) and len(re.sub(r"\D", "", v)) >= 8 and (
              "-" in v or "." in v or len(v.split()) >= 3)),
     Rule("phone_ctx", "PHONE_NUMBER", re.compile(r"(?<![\w\-])\d{7,12}(?![\w\-])"), 0.7, validator=phone_ok,
-         context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|number|reach|dial)\b",
-                            _I)),
+         context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|number|reach|dial|"
+                            r"contact|pager|beeper|ph)\b", _I)),
     Rule("phone_ctx_groups", "PHONE_NUMBER",
          re.compile(r"(?<![\w\-.])\d{2,5}(?:[ .\-]\d{2,8}){1,3}(?![\w\-]|\.\d)"), 0.7,
          validator=lambda v: phone_ok(v) or (6 <= len(re.sub(r"\D", "", v)) <= 15 and len(v.split()) >= 2),
          context=re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|text|sms|whatsapp|reach|dial|"
-                            r"number)\b[^\n\d]{0,25}$", _I)),
+                            r"number|contact|pager|beeper|ph)\b[^\n\d]{0,25}$", _I)),
     Rule("phone_labelled", "PHONE_NUMBER",
          re.compile(r"(?<![\w\-.])\+?\(?\d{2,5}\)?(?:[ .\-]?\d{2,8}){1,4}(?:\s*(?:x|ext\.?)\s*\d{1,5})?"
                     r"(?=[ \t]*-?[ \t]*(?i:office|fax|mobile|cell|home|work|tel)\b)"), 0.75,
@@ -177,7 +181,7 @@ PII_RULES: list[Rule] = [
                     r"name:|full name:|contact:|customer:|patient:|attn:?|dear)\s+(" + _CAP + r"(?:[ \t]+" + _CAP
                     + r"){0,3})"), 0.65, group=1,  # the value may start on the next line; a name never spans lines
          validator=lambda v: v.split()[0].casefold().replace("’", "'") not in _NOT_INTRO_START),
-    # organisations by their legal / institutional suffix (Smith Ltd., Underwood Group, Acme GmbH)
+    # organisations by their legal / institutional suffix (Harlow Ltd., Brennan Group, Acme GmbH)
     Rule("org_suffix", "ORGANIZATION",
          re.compile(r"\b(?:" + _CAP + r"(?:,?[ \t]+(?:&|and)[ \t]+|[ \t]+)){1,3}(?:Inc|LLC|L\.L\.C|Ltd|Limited|GmbH|AG|S\.A|SA|"
                     r"SAS|SARL|S\.r\.l|SpA|B\.V|BV|N\.V|NV|PLC|plc|Corp|Corporation|Co|Company|Group|Holdings|"
@@ -218,6 +222,7 @@ PII_RULES: list[Rule] = [
     Rule("user_id_ctx", "USER_ID",
          re.compile(r"\b(?:user|customer|client|member|account|patient|employee)[ _\-]?(?:id|number|no|#)\b"
                     r"[\"']?\s*[:=#]?\s*[\"']?((?=[\w\-]*\d)[\w\-]{4,40})", _I), 0.7, group=1),
+    *IDENTIFIER_RULES,  # handles, labelled ids, bank / national / vehicle ids, profile URLs, dates (identifiers.py)
 ]
 
 

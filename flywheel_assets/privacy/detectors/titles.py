@@ -20,8 +20,8 @@ A candidate is taken when
     the appositive ``<Name>, (the|a|an) <title>``, ``the <title> <Firstname>``, ``a(n)/the <title> at|for|with
     <Capitalised>`` (between a person and an organisation), or the weak ``as a(n) / as the`` (strong heads only).
 
-(c) it fills a line or a separated segment in Sentence case (``Systems administrator`` under a name in a CV,
-    ``Jane Roe | Benefits manager | ...``): first modifier capitalised, the rest lower case, one to three modifiers,
+(c) it fills a line or a separated segment in Sentence case (``Network administrator`` under a name in a CV,
+    ``Jane Roe | Payroll manager | ...``): first modifier capitalised, the rest lower case, one to three modifiers,
     none a verb-only word; not after a list bullet, not before a colon (``Project manager: ...`` is a heading).
 
 Ambiguous heads need (a), (c), or a strong cue (b) with a modifier that is not a software / AI word (``package manager``,
@@ -39,8 +39,8 @@ import re
 from functools import lru_cache
 
 from .base import Span, merge_overlapping
-from .names_lexicon import _all_name_tokens as _name_tokens
-from .names_lexicon import _first_names
+from .names_lexicon import all_name_tokens as _name_tokens
+from .names_lexicon import first_names
 
 SOURCE = "job_title"
 SCORE = 0.6
@@ -165,9 +165,9 @@ named called""".split())
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset:
-    from .presidio_ner import _skip_words
+    from .presidio_ner import skip_words
 
-    return _skip_words()
+    return skip_words()
 
 
 _HEADS = frozenset(_STRONG) | frozenset(_AMBIGUOUS)
@@ -187,7 +187,7 @@ def _looks_like_name(v: str) -> bool:
     toks = _name_tokens()
     if not toks:
         return True
-    return words[0].casefold() in _first_names() or (len(words) >= 2 and words[-1].casefold() in toks)
+    return words[0].casefold() in first_names() or (len(words) >= 2 and words[-1].casefold() in toks)
 
 
 def _modifiers(text: str, hs: int) -> list[tuple[int, int, str]]:
@@ -283,7 +283,7 @@ def detect_titles(text: str) -> list[Span]:
                     break
             while cap_mods and cap_mods[-1][2] == "and":
                 cap_mods.pop()
-            if cap_mods and head.casefold() in _name_tokens() and cap_mods[-1][2].casefold() in _first_names():
+            if cap_mods and head.casefold() in _name_tokens() and cap_mods[-1][2].casefold() in first_names():
                 cap_mods = []  # "John Baker", "Anna Porter": a person's name
         start_all = mods[-1][0] if mods else hs
         before = text[max(0, start_all - 80):start_all]
@@ -293,7 +293,7 @@ def detect_titles(text: str) -> list[Span]:
         elif cap_mods:
             start = cap_mods[-1][0]
         elif seg_title and (not is_amb or lhead in _CAP_OK):
-            start = start_all  # "Systems administrator" alone on a line / between separators
+            start = start_all  # "Network administrator" alone on a line / between separators
         elif not is_amb and mods and not _capitalised(head) and _capitalised(mods[-1][2]) and \
                 not any(_capitalised(x[2]) for x in mods[:-1]) and _MID_SENTENCE.search(before) and \
                 not mods[-1][2].isupper() and mods[-1][2].casefold() not in _allowed_terms():
@@ -354,7 +354,7 @@ def _plain_capitalised(v: str) -> bool:
 
 def _right_first_name(text: str, he: int) -> bool:
     m = _RIGHT_NAME.match(text, he)
-    return bool(m and m.group(1).casefold() in _first_names() and m.group(1).casefold() not in _stop_words())
+    return bool(m and m.group(1).casefold() in first_names() and m.group(1).casefold() not in _stop_words())
 
 
 _INVERTED = re.compile(r",[ \t]*([a-z][a-z'’\-]+(?:[ \t]+[a-z][a-z'’\-]+){0,2})(?=[ \t]*(?:[.;:!?\n(]|,[ \t]|$))")
@@ -377,13 +377,13 @@ _AMBIGUOUS_SET = frozenset(_AMBIGUOUS) - frozenset(_STRONG)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Sentence-case titles standing alone: "Systems administrator" on its own line, "Jane Doe | Benefits manager | ..."
+# Sentence-case titles standing alone: "Network administrator" on its own line, "Jane Doe | Payroll manager | ..."
 
 # a segment starts at a line start (no list bullet: "- Software engineer" in a list of careers is no one's title) or
 # after a separator; it ends at the line end, a separator, or "at <Employer>"
 _SEG_START = re.compile(r"(?:^|\n|[|•·;\t]|[ \t][-–—][ \t]|,)[ \t]*$")
 _SEG_END = re.compile(r"[ \t]*(?:$|\n|[|•·;\t]|[-–—][ \t]|,[ \t]|\(|\.[ \t]*(?:\n|$)|(?:at|@)[ \t]+[A-ZÀ-Þ])")
-# tech words that do name a job with an ambiguous head in a stand-alone title ("Systems administrator")
+# tech words that do name a job with an ambiguous head in a stand-alone title ("Network administrator")
 _TECH_JOB_OK = frozenset("""system systems network database data cloud web security it devops site platform
 infrastructure research content""".split())
 
