@@ -25,7 +25,7 @@ from typing import Iterable
 ENTITY_TYPES: tuple[str, ...] = (
     "SECRET", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "MAC_ADDRESS",
     "US_DRIVER_LICENSE", "US_PASSPORT", "CRYPTO", "URL", "STREET_ADDRESS", "PERSON", "USER_ID", "LOCATION",
-    "ORGANIZATION", "DATE_TIME", "TITLE", "NRP",
+    "ORGANIZATION", "DATE_TIME", "TITLE", "NRP", "ACCOUNT_ID", "BANK_ACCOUNT", "NATIONAL_ID", "VEHICLE_ID", "MISC",
 )
 # entity type -> the label written in the placeholder (types not listed keep their name)
 TYPE_LABEL: dict[str, str] = {

@@ -47,9 +47,14 @@ def test_grammar_covers_the_detectors_types():
     from flywheel_assets.privacy.detectors.addresses import ADDRESS_RULES
     from flywheel_assets.privacy.detectors.rules import PII_RULES
     from flywheel_assets.privacy.detectors.secrets import SECRET_RULES
+    from flywheel_assets.privacy.detectors import identifiers
+    from flywheel_assets.privacy.detectors.model_backends import HF_LABEL_TO_TYPE
     from flywheel_assets.privacy.config import DIRECT_IDENTIFIERS, PrivacyConfig
 
-    emitted = {r.entity_type for r in [*PII_RULES, *SECRET_RULES, *ADDRESS_RULES]} | set(LABEL_MAP.values())
+    id_rules = [r for name in dir(identifiers) if name.endswith("_RULES") for r in getattr(identifiers, name)]
+    assert id_rules
+    emitted = {r.entity_type for r in [*PII_RULES, *SECRET_RULES, *ADDRESS_RULES, *id_rules]}
+    emitted |= set(LABEL_MAP.values()) | set(HF_LABEL_TO_TYPE.values())
     emitted |= set(LABEL_TO_TYPE.values()) | set(DIRECT_IDENTIFIERS) | set(PrivacyConfig().residual_types)
     assert emitted - set(ph.ENTITY_TYPES) == set()
 
