@@ -25,6 +25,9 @@ for _ in $(seq 1 120); do
   sleep 2
 done
 sleep 10
+# the "Join the Dagster community" dialog (shown once on localhost) would cover every screenshot
+curl -sf -H 'Content-Type: application/json' -d '{"query":"mutation { setNuxSeen }"}' \
+  "http://127.0.0.1:$PORT/graphql" >/dev/null || true
 mkdir -p docs/img
 shot() {  # name path
   chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1440,900 \
