@@ -97,10 +97,15 @@ def test_no_raw_email_from_the_logs_in_exports(run, tmp_path):
 
 def test_dpo_dry_run_trains_on_agent_pairs(run, tmp_path):
     from flywheel_assets.export.writer import write_exports
+    from flywheel_assets.train.config import TrainConfig
     from flywheel_assets.train.dpo_runner import train_dpo
 
     _, _, dpo, _, _, _ = run
     write_exports(tmp_path, None, dpo.with_columns(pl.lit("train").alias("split")), hf=False)
-    m = train_dpo(tmp_path, max_steps=2, out_dir=tmp_path / "dpo")
+    # an agent prompt (policy system prompt + conversation + tool schemas) is ~5k tokens even with a 4,000-token
+    # tiny vocabulary; TRL drops every example whose prompt alone reaches max_length (keep_start), so the default
+    # 1,024 would silently train on nothing
+    cfg = TrainConfig(max_length=16384, tiny_vocab_size=4000, batch_size=1)
+    m = train_dpo(tmp_path, max_steps=2, out_dir=tmp_path / "dpo", cfg=cfg)
     assert m["steps"] == 2 and m["n_train_rows"] == dpo.height
     assert abs(m["first_loss"] - 0.6931) < 0.01  # policy == reference at step 0
