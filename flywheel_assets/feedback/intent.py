@@ -19,7 +19,6 @@ every pair of units (0..1, symmetric). Pure numpy / scikit-learn, deterministic.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -256,8 +255,3 @@ def match_outcomes(sim: np.ndarray, success: list[bool | None], threshold: float
             continue
         out.append(Match(b, j, float(sim[b, j]), mg))
     return out, skipped
-
-
-def features_json(feats: IntentFeatures, i: int) -> str:
-    """One unit's features as JSON (debugging / reports)."""
-    return json.dumps({"ids": feats.ids[i], "actions": feats.actions[i], "user": feats.user_text[i][:300]})
