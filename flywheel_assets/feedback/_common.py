@@ -181,8 +181,12 @@ def msg_key(m: dict) -> str:
     return to_json([m.get("role"), norm_light(content(m)), calls, m.get("name")])
 
 
-def prompt_key(prompt: list[dict], prefix_chars: int = 2000) -> str:
-    return "|".join(msg_key(m) for m in prompt)[:prefix_chars]
+def prompt_key(prompt: list[dict]) -> str:
+    """Identity of a whole prompt: a hash over every message (never a cut prefix: sessions that open with the same
+    long system prompt would all look alike)."""
+    import hashlib
+
+    return hashlib.sha256("|".join(msg_key(m) for m in prompt).encode("utf-8")).hexdigest()
 
 
 def strip_lineage(msgs: list[dict]) -> list[dict]:

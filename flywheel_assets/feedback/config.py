@@ -54,8 +54,14 @@ class PairsConfig(BaseModel):
     rating_margin: float = Field(0.25, description="min rating difference on the 0..1 scale for a rating pair")
     max_pairs_per_prompt: int = Field(6, description="cap on pairs from one prompt group (avoids one hot prompt "
                                       "dominating)")
-    prompt_prefix_chars: int = Field(2000, description="normalised prompt prefix length used to group answers to "
-                                     "the same prompt")
+    outcome_threshold: float = Field(0.7, description="multi-turn outcome pairs: combined intent similarity (whole "
+                                     "user side, opening request, identifying values, embeddings; see "
+                                     "feedback/intent.py) a failed run's best successful run must reach")
+    outcome_margin: float = Field(0.2, description="multi-turn outcome pairs: the best successful run must beat the "
+                                  "best rival (a success that is not a near-copy of it) by this much, else the "
+                                  "failure is skipped as ambiguous")
+    outcome_same_as: float = Field(0.9, description="two successful runs at least this similar count as one intent "
+                                   "(not rivals) in the ambiguity test")
     intent_threshold: float = Field(0.75, description="cosine similarity of first user requests above which two "
                                     "units share an intent (outcome pairs)")
     intent_fuzzy_threshold: float = Field(90.0, description="rapidfuzz token_set_ratio above which two first "
@@ -75,12 +81,14 @@ class LengthBalanceConfig(BaseModel):
                              "is extreme")
     drop_ratio: float = Field(6.0, description="ratio above which the pair is dropped instead of down-weighted")
     source_drop_ratio: dict[str, float] = Field(
-        default_factory=lambda: {"concise": 8.0, "comparison": 12.0},
+        default_factory=lambda: {"concise": 8.0, "comparison": 12.0, "outcome": 12.0},
         description="per-source drop ratio overriding drop_ratio: a 'concise' pair prefers the shorter answer on "
         "purpose (verbose filler answers run 5-8x the concise one; on the demo drop the planted concise/verbose "
         "pairs are 6.1-7.5x and were all dropped at 6); a 'comparison' pair is a user's explicit pick between two "
         "answers (a one-line answer beside a full one is common there). They are still down-weighted above "
-        "max_ratio and rebalanced")
+        "max_ratio and rebalanced. An 'outcome' pair compares one agent block with one agent block (cut at the next "
+        "user turn, feedback/divergence.py), so like is compared with like; a failed run that loops or retries "
+        "inside that block is the signal, so it is dropped only above 12x")
     mode: str = Field("downweight", description="downweight | drop: what to do with extreme (non-dropped) pairs")
     target_longer_share: float = Field(0.5, description="target share of pairs whose chosen is longer; the "
                                        "majority side is down-weighted towards it")
@@ -91,8 +99,8 @@ class LengthBalanceConfig(BaseModel):
     min_pairs_for_share_check: int = Field(20, description="check_length_ratio only tests the longer-wins share "
                                            "when at least this many pairs differ in length")
     allow_empty_rejected_sources: list[str] = Field(
-        default_factory=list, description="pair sources where an empty rejected answer is real product "
-        "behaviour and may be kept")
+        default_factory=lambda: ["outcome"], description="pair sources where an empty rejected answer is real "
+        "product behaviour and may be kept (outcome: a failed run that stopped answering, signal 'outcome_empty')")
 
 
 class FeedbackConfig(BaseModel):

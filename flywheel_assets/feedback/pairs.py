@@ -131,7 +131,7 @@ def _units(df: pl.DataFrame, pcfg: PairsConfig) -> list[_U]:
         attrs = c.attrs_of(row)
         out.append(_U(
             row=row, msgs=msgs, prompt=prompt, cont=cont,
-            pkey=c.prompt_key(prompt, pcfg.prompt_prefix_chars) if prompt else "",
+            pkey=c.prompt_key(prompt) if prompt else "",
             first=c.first_user(msgs), score=c.feedback_score(row), rank=_rank_of(attrs),
             success=_outcome_success(row), date=row.get("event_date"),
         ))
@@ -373,9 +373,10 @@ def _common_prefix(a: list, b: list) -> int:
     return n
 
 
-def _outcome_pairs(units: list[_U], index: IntentIndex, group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
-    succ = [u for u in units if u.success is True and u.cont]
-    fail = [u for u in units if u.success is False and u.cont]
+def _outcome_pairs_single(units: list[_U], index: IntentIndex, group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+    """Single-request units (one user turn): the whole intent is in that request, matched by the intent index."""
+    succ = [u for u in units if u.success is True and u.cont and _n_user(u) == 1]
+    fail = [u for u in units if u.success is False and u.cont and _n_user(u) == 1]
     by_group: dict[str, list[_U]] = {}
     for u in succ:
         by_group.setdefault(index.group_of_text[c.intent_text(u.first)], []).append(u)
@@ -418,6 +419,56 @@ def _outcome_pairs(units: list[_U], index: IntentIndex, group_of, pcfg: PairsCon
         out.append(_pair("outcome", "outcome", prompt, chosen, rejected, s, f, group_of(s), w, prompt_match=match,
                          similarity=1.0 if exact else sim))
     return out
+
+
+def _n_user(u: _U) -> int:
+    return sum(1 for m in u.msgs if m["role"] == "user")
+
+
+def _answers(u: _U) -> bool:
+    """The run has an assistant turn after a user turn (something an agent did for the user)."""
+    seen_user = False
+    for m in u.msgs:
+        if m["role"] == "user":
+            seen_user = True
+        elif m["role"] == "assistant" and seen_user:
+            return True
+    return False
+
+
+def _outcome_pairs_multi(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+    """Multi-turn trajectories: intent from the whole user side and the actions (:mod:`intent`), the pair cut where
+    the two runs diverge (:mod:`divergence`)."""
+    from flywheel_assets.feedback.divergence import cut
+    from flywheel_assets.feedback.intent import intent_features, match_outcomes, similarity_matrix
+
+    cands = sorted((u for u in units if u.success is not None and _n_user(u) > 1 and _answers(u)),
+                   key=lambda u: u.row["unit_id"])
+    if not any(u.success is False for u in cands) or not any(u.success is True for u in cands):
+        return []
+    feats = intent_features([u.msgs for u in cands])
+    sim = similarity_matrix(feats, backend=pcfg.embedding_backend).total
+    matches, skipped = match_outcomes(sim, [u.success for u in cands], pcfg.outcome_threshold, pcfg.outcome_margin,
+                                      pcfg.outcome_same_as)
+    for k, v in skipped.items():
+        stats["outcome_skipped_" + k] = stats.get("outcome_skipped_" + k, 0) + v
+    out = []
+    for m in matches:
+        s, f = cands[m.success], cands[m.failure]
+        k = cut(s.msgs, f.msgs)
+        if k is None:
+            stats["outcome_skipped_no_divergence"] = stats.get("outcome_skipped_no_divergence", 0) + 1
+            continue
+        w = 1.0 if k.prompt_match == "exact" else pcfg.paraphrase_weight
+        out.append(_pair("outcome", k.signal, k.prompt, k.chosen, k.rejected, s, f, group_of(s), w,
+                         prompt_match=k.prompt_match, similarity=m.score))
+    stats["outcome_multi_turn_matches"] = len(matches)
+    return out
+
+
+def _outcome_pairs(units: list[_U], index: IntentIndex, group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+    return _outcome_pairs_single(units, index, group_of, pcfg, stats) + _outcome_pairs_multi(units, group_of, pcfg,
+                                                                                              stats)
 
 
 def _synthetic_pairs(units: list[_U], group_of, pcfg: PairsConfig, n_real: int) -> list[dict]:

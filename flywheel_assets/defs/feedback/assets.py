@@ -89,8 +89,13 @@ def preference_pairs(context: dg.AssetExecutionContext, flywheel: FlywheelResour
     warehouse.replace_table(wh, "preference_pairs", res.pairs)
     warehouse.replace_table(wh, "preference_pairs_dropped", res.dropped)
     by_source = res.pairs.group_by("pair_source").len().sort("pair_source") if res.pairs.height else pl.DataFrame()
+    dropped_by_reason = ({str(k): int(v) for k, v in res.dropped.group_by("drop_reason").len()
+                          .sort("drop_reason").iter_rows()} if res.dropped.height else {})
+    outcome_skipped = {k: int(v) for k, v in sorted(res.stats.items()) if k.startswith("outcome_")}
     yield dg.MaterializeResult(metadata={
         "dagster/row_count": res.pairs.height, "dropped": res.dropped.height,
+        "dropped_by_reason": dg.MetadataValue.json(dropped_by_reason),
+        "outcome_matching": dg.MetadataValue.json(outcome_skipped),
         "by_source": dg.MetadataValue.md(table_md(by_source)), **report_metadata(res.report)})
     ok, details = check_no_identical(res.pairs)
     yield dg.AssetCheckResult(check_name="no_identical_chosen_rejected", passed=bool(ok),
