@@ -42,9 +42,17 @@ PII_PATTERNS: dict[str, str] = {
     "api_key": r"\bsk-[A-Za-z0-9_-]{20,}|\bAKIA[0-9A-Z]{16}\b|\bghp_[A-Za-z0-9]{36}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----",
 }
+
+
+def _phone_ok(value: str) -> bool:
+    """7-15 digits on one line (E.164 has at most 15): a price followed by a numbered list item on the next line is
+    not a phone number."""
+    return "\n" not in value and 7 <= sum(c.isdigit() for c in value) <= 15
+
+
 # a match counts only when it also passes its validator: a card number passes the Luhn check (as the redactor's own
 # card rule requires), so a 16-digit float or tracking number in a real tool result is not "raw PII"
-PII_VALIDATORS: dict[str, Callable[[str], bool]] = {"credit_card": luhn_ok}
+PII_VALIDATORS: dict[str, Callable[[str], bool]] = {"credit_card": luhn_ok, "phone": _phone_ok}
 _PII_RES = {k: re.compile(v) for k, v in PII_PATTERNS.items()}
 SPLIT_VALUES = ["train", "validation", "test"]
 log = logging.getLogger(__name__)

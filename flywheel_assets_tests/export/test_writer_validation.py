@@ -122,3 +122,6 @@ def test_raw_pii_net_needs_a_valid_card_number():
     assert raw_pii_kinds(f"paid with {not_luhn} today") == []
     assert raw_pii_kinds(f"{{'ts': 1.{card}, 'device': None}}") == []
     assert raw_pii_kinds(f"tracking number ZX{card}") == []
+    # a phone is 7-15 digits on one line; a price list is not one
+    assert raw_pii_kinds("call (415) 555-0137 now") == ["phone"]
+    assert raw_pii_kinds("Blue mug - $12.40\n3. Green mug - $18.25\n41. Red mug") == []
