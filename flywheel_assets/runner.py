@@ -53,10 +53,33 @@ def _check_failures(result) -> list[str]:
     return out
 
 
+def partition_worker(resource_kwargs: dict, day: str):
+    """One partition in a worker process of ``flywheel run --workers N`` (flywheel_assets.parallel)."""
+    if resource_kwargs.get("warehouse"):  # before the definitions load: they pick the pool for this backend
+        os.environ["FLYWHEEL_WAREHOUSE"] = resource_kwargs["warehouse"]
+    import dagster as dg
+
+    from flywheel_assets.defs import all_assets, all_checks
+    from flywheel_assets.defs.resources import FlywheelResource
+    from flywheel_assets.parallel import PartitionOutcome
+
+    t = time.monotonic()
+    assets = all_assets()
+    part_keys = [k for a in assets if a.partitions_def is not None for k in a.keys]
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
+    res = dg.materialize([*assets, *all_checks()], selection=part_keys, partition_key=day,
+                         resources={"flywheel": FlywheelResource(**resource_kwargs)}, instance=instance,
+                         raise_on_error=False, tags={"flywheel/trigger": "cli"}, run_config=quiet)
+    return PartitionOutcome(day, res.success, _check_failures(res), time.monotonic() - t)
+
+
 def run_pipeline(
     logs_dir: str | Path,
     *,
     warehouse: str | Path | None = None,
+    lake_data: str | Path | None = None,
+    workers: int = 1,
     out_dir: str | Path | None = None,
     config_path: str | Path | None = None,
     demo: bool = False,
@@ -70,10 +93,9 @@ def run_pipeline(
     from flywheel_assets.defs.resources import FlywheelResource
     from flywheel_assets.ingest import landing
 
-    resource = FlywheelResource(
-        config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
-        out_dir=str(out_dir or ""), demo=demo,
-    )
+    resource_kwargs = dict(config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
+                           out_dir=str(out_dir or ""), demo=demo, lake_data=str(lake_data or ""))
+    resource = FlywheelResource(**resource_kwargs)
     t0 = time.monotonic()
     infos = landing.scan(resource.logs_path, resource.ingest_context(), resource.index_path,
                          resource.cfg().ingest.format_overrides)
@@ -88,7 +110,20 @@ def run_pipeline(
     summary = RunSummary(partitions=list(days))
     resources = {"flywheel": resource}
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
-    for i, day in enumerate(days, 1):
+    if workers > 1:  # partitions at once in worker processes (a multi-writer DuckLake, or the file lock queues them)
+        from functools import partial
+
+        from flywheel_assets.parallel import map_partitions
+
+        def done(o):
+            summary.checks_failed.extend(f"{o.day}:{c}" for c in o.failed_checks)
+            summary.failed.extend([] if o.ok else [o.day])
+            echo(f"  partition {o.day}: {'ok' if o.ok else 'FAILED'} ({o.seconds:.1f}s){' ' + o.error if o.error else ''}"
+                 f"{' checks failed: ' + ', '.join(o.failed_checks) if o.failed_checks else ''}")
+
+        echo(f"  {len(days)} partitions, {workers} worker processes")
+        map_partitions(partial(partition_worker, resource_kwargs), list(days), workers, on_done=done)
+    for i, day in enumerate(days if workers <= 1 else [], 1):
         t = time.monotonic()
         res = dg.materialize([*assets, *checks], selection=part_keys, partition_key=day, resources=resources,
                              instance=instance, raise_on_error=False, tags={"flywheel/trigger": "cli"},
