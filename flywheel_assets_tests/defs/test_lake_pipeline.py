@@ -32,12 +32,12 @@ def test_ducklake_two_workers_same_exports_as_default(tmp_path, monkeypatch):
     quiet = lambda *_: None  # noqa: E731
     base = run_pipeline(logs, warehouse=tmp_path / "base" / "w.duckdb", out_dir=tmp_path / "base_out",
                         config_path=cfg, echo=quiet)
-    assert base.ok, (base.failed, base.checks_failed)
+    assert not base.failed, base.failed  # (a tiny drop may miss a non-blocking coverage target: same on both)
     assert len(base.partitions) >= 3
     lake_value = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
     lake = run_pipeline(logs, warehouse=lake_value, lake_data=tmp_path / "lake" / "data", workers=2,
                         out_dir=tmp_path / "lake_out", config_path=cfg, echo=quiet)
-    assert lake.ok, (lake.failed, lake.checks_failed)
+    assert not lake.failed and sorted(lake.checks_failed) == sorted(base.checks_failed), lake
     assert lake.counts == base.counts and base.counts["sft_dataset"] > 0 and base.counts["dpo_dataset"] > 0
     assert _digests(tmp_path / "lake_out") == _digests(tmp_path / "base_out")
     # the lake really holds the data: its catalog + Parquet files, no embedded DuckDB file
