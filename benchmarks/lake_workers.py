@@ -5,8 +5,9 @@
 Generates one seeded demo drop, then for each backend (``duckdb``: the embedded file, writes queued by its file
 lock; ``ducklake-sqlite``: a DuckLake on a SQLite catalog, concurrent writers) and each worker count materialises
 every partition of the drop into a fresh warehouse with ``run_pipeline(..., workers=N, include_global=False)``
-(what ``flywheel run --workers N`` does before the global assets). Reports wall seconds, partitions per hour, the
-CPU seconds of the run (parent + worker processes) and the speedup against one worker on the same backend.
+(what ``flywheel run --workers N`` does before the global assets), each measurement in a fresh interpreter (so no
+run reuses models another loaded). Reports wall seconds, partitions per hour, the CPU seconds of the run (its
+process + worker processes) and the speedup against one worker on the same backend.
 Wall time on a shared machine is noisy: compare ratios measured in one invocation, not absolute figures.
 """
 
@@ -28,12 +29,23 @@ MARK_BEGIN = "<!-- BEGIN benchmarks/lake_workers.py -->"
 MARK_END = "<!-- END benchmarks/lake_workers.py -->"
 
 
-def _cpu() -> float:
-    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
-
-
 def measure(logs: Path, work: Path, backend: str, workers: int) -> dict:
+    """One measurement in a fresh interpreter (``--one``); CPU = that process and its workers."""
+    import subprocess
+
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([sys.executable, __file__, "--one", backend, str(workers), "--workdir", str(work)],
+                          capture_output=True, text=True, cwd=REPO)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode or not lines:
+        raise RuntimeError(f"{backend} x{workers} failed: {proc.stderr[-2000:]}")
+    row = json.loads(lines[-1])
+    row["cpu_s"] = round(c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime, 1)
+    return row
+
+
+def measure_here(logs: Path, work: Path, backend: str, workers: int) -> dict:
     from flywheel_assets.runner import run_pipeline
 
     root = work / f"{backend}_{workers}"
@@ -43,14 +55,14 @@ def measure(logs: Path, work: Path, backend: str, workers: int) -> dict:
         wh, data = str(root / "w.duckdb"), None
     else:
         wh, data = f"ducklake:sqlite:{root / 'cat.sqlite'}", str(root / "data")
-    t0, c0 = time.perf_counter(), _cpu()
+    t0 = time.perf_counter()
     summary = run_pipeline(logs, warehouse=wh, lake_data=data, workers=workers, out_dir=root / "out",
                            config_path=REPO / "configs" / "demo.yaml", demo=True, include_global=False,
                            echo=lambda *a: None)
-    wall, cpu = time.perf_counter() - t0, _cpu() - c0
+    wall = time.perf_counter() - t0
     n = len(summary.partitions)
     return {"backend": backend, "workers": workers, "partitions": n, "wall_s": round(wall, 1),
-            "partitions_per_hour": round(n / wall * 3600, 1), "cpu_s": round(cpu, 1), "ok": summary.ok,
+            "partitions_per_hour": round(n / wall * 3600, 1), "ok": summary.ok,
             "events": summary.counts.get("normalized_events")}
 
 
@@ -75,6 +87,7 @@ def main(argv=None) -> int:
     ap.add_argument("--backends", nargs="+", default=["duckdb", "ducklake-sqlite"])
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--out", default=None, help="markdown file to update between the markers")
+    ap.add_argument("--one", nargs=2, metavar=("BACKEND", "WORKERS"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     for k, v in {"TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                  "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1", "FLYWHEEL_DEMO": "1"}.items():
@@ -84,6 +97,9 @@ def main(argv=None) -> int:
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="fw_lake_bench_"))
     logs = work / "logs"
+    if args.one:
+        print(json.dumps(measure_here(logs, work, args.one[0], int(args.one[1]))), flush=True)
+        return 0
     if not logs.exists():
         generate_demo(logs, seed=args.seed, sessions=args.sessions)
     rows = []
