@@ -25,8 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MARK_BEGIN = "<!-- BEGIN benchmarks/lake_workers.py -->"
-MARK_END = "<!-- END benchmarks/lake_workers.py -->"
+MARK_BEGIN = "<!-- BEGIN benchmarks/lake_workers.py{} -->"
+MARK_END = "<!-- END benchmarks/lake_workers.py{} -->"
 
 
 def measure(logs: Path, work: Path, backend: str, workers: int) -> dict:
@@ -114,9 +114,11 @@ def main(argv=None) -> int:
     if args.out:
         p = Path(args.out)
         text = p.read_text()
-        block = f"{MARK_BEGIN}\n{md}{MARK_END}"
-        if MARK_BEGIN in text:
-            text = text[: text.index(MARK_BEGIN)] + block + text[text.index(MARK_END) + len(MARK_END):]
+        tag = "" if args.sessions == 120 else f" sessions={args.sessions}"  # one block per drop size
+        begin, end = MARK_BEGIN.format(tag), MARK_END.format(tag)
+        block = f"{begin}\n{md}{end}"
+        if begin in text:
+            text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
         else:
             text += "\n" + block + "\n"
         p.write_text(text)
