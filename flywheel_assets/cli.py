@@ -22,7 +22,7 @@ def cmd_run(args) -> int:
 
     summary = run_pipeline(args.logs, warehouse=args.warehouse, out_dir=args.out, config_path=args.config,
                            demo=args.demo_key, partitions=args.partition or None, force=args.force,
-                           strict=args.strict)
+                           strict=args.strict, lake_data=args.lake_data, workers=args.workers)
     return summary.exit_code
 
 
@@ -158,7 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Exit code 0 when every step and every blocking check passed (failed non-blocking "
                                    "checks print a WARN line), 1 otherwise; see docs/operations.md.")
     r.add_argument("--logs", required=True, help="log drop directory (or one file)")
-    r.add_argument("--warehouse", default=None, help="DuckDB path (default data/warehouse.duckdb)")
+    r.add_argument("--warehouse", default=None, help="DuckDB path (default data/warehouse.duckdb), or a DuckLake: "
+                   "ducklake:sqlite:CATALOG.sqlite | ducklake:duckdb:CATALOG.ducklake | ducklake:postgres:'dbname=..."
+                   " host=...' (docs/scaling.md)")
+    r.add_argument("--lake-data", default=None, help="DuckLake data files: local directory or s3://bucket/prefix "
+                   "(default: CATALOG.files beside a file catalog)")
+    r.add_argument("--workers", type=int, default=1, help="partitions materialised at once, each in its own "
+                   "process (concurrent writes need a DuckLake on SQLite or Postgres; otherwise they queue)")
     r.add_argument("--out", default=None, help="export directory (default data/out)")
     r.add_argument("--partition", action="append", help="only this event date (repeatable)")
     r.add_argument("--demo-key", action="store_true", help="allow the built-in demo HMAC key")

@@ -29,7 +29,10 @@ STAGES = {
 class PathsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     logs_dir: str = Field("data/landing", description="landing directory of log drops (env FLYWHEEL_LOG_DIR)")
-    warehouse: str = Field("data/warehouse.duckdb", description="DuckDB file (env FLYWHEEL_WAREHOUSE)")
+    warehouse: str = Field("data/warehouse.duckdb", description="DuckDB file, or a DuckLake: ducklake:sqlite:FILE, "
+                           "ducklake:duckdb:FILE, ducklake:postgres:CONNINFO (env FLYWHEEL_WAREHOUSE)")
+    lake_data: str = Field("", description="DuckLake data path: local directory or s3://bucket/prefix (default "
+                           "<catalog>.files beside a file catalog; env FLYWHEEL_LAKE_DATA)")
     out_dir: str = Field("data/out", description="export directory (env FLYWHEEL_OUT_DIR)")
 
 
@@ -91,7 +94,8 @@ class FlywheelConfig(BaseModel):
             cfg.stage(name)
         if os.environ.get("FLYWHEEL_CANARY_FILE"):
             cfg.checks.canary_file = os.environ["FLYWHEEL_CANARY_FILE"]
-        env = {"logs_dir": "FLYWHEEL_LOG_DIR", "warehouse": "FLYWHEEL_WAREHOUSE", "out_dir": "FLYWHEEL_OUT_DIR"}
+        env = {"logs_dir": "FLYWHEEL_LOG_DIR", "warehouse": "FLYWHEEL_WAREHOUSE", "out_dir": "FLYWHEEL_OUT_DIR",
+               "lake_data": "FLYWHEEL_LAKE_DATA"}
         for field, var in env.items():
             if os.environ.get(var):
                 setattr(cfg.paths, field, os.environ[var])

@@ -68,10 +68,42 @@ def _report(summary: RunSummary, res, prefix: str, echo) -> list[str]:
     return rep.failures
 
 
+def partition_worker(resource_kwargs: dict, day: str):
+    """One partition in a worker process of ``flywheel run --workers N`` (flywheel_assets.parallel): the same
+    ``daily_partition_job`` the in-process path runs, its checks classified by run_report."""
+    if resource_kwargs.get("warehouse"):  # before the definitions load: they pick the pool for this backend
+        os.environ["FLYWHEEL_WAREHOUSE"] = resource_kwargs["warehouse"]
+    import dagster as dg
+
+    from flywheel_assets.defs import build_definitions
+    from flywheel_assets.defs.automation import DAILY_JOB
+    from flywheel_assets.defs.partitions import ensure_partitions
+    from flywheel_assets.defs.resources import FlywheelResource
+    from flywheel_assets.parallel import PartitionOutcome
+    from flywheel_assets.run_report import classify
+
+    t = time.monotonic()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    with instance:
+        ensure_partitions(instance, [day])
+        job = build_definitions(FlywheelResource(**resource_kwargs)).resolve_job_def(DAILY_JOB)
+        res = job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False,
+                                     tags={"flywheel/trigger": "cli"}, run_config=_quiet())
+    rep = classify(res)
+    return PartitionOutcome(day, res.success, rep.failures, time.monotonic() - t,
+                            warnings=rep.warnings, lines=rep.lines)
+
+
+def _quiet() -> dict:
+    return {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
+
+
 def run_pipeline(
     logs_dir: str | Path,
     *,
     warehouse: str | Path | None = None,
+    lake_data: str | Path | None = None,
+    workers: int = 1,
     out_dir: str | Path | None = None,
     config_path: str | Path | None = None,
     demo: bool = False,
@@ -87,10 +119,9 @@ def run_pipeline(
     from flywheel_assets.defs.resources import FlywheelResource
     from flywheel_assets.ingest import landing
 
-    resource = FlywheelResource(
-        config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
-        out_dir=str(out_dir or ""), demo=demo, force=force,
-    )
+    resource_kwargs = dict(config_path=str(config_path or ""), logs_dir=str(logs_dir), warehouse=str(warehouse or ""),
+                           out_dir=str(out_dir or ""), demo=demo, force=force, lake_data=str(lake_data or ""))
+    resource = FlywheelResource(**resource_kwargs)
     t0 = time.monotonic()
     wh = resource.warehouse_path
     cfg = resource.cfg()
@@ -119,7 +150,8 @@ def run_pipeline(
         echo(f"  ignored {len(reg.forgotten_seen)} forgotten files: {', '.join(reg.forgotten_seen[:5])}")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     with instance:  # resolve the jobs against this instance's state storage, not whatever another caller left set
-        summary = _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict)
+        summary = _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict,
+                           workers, resource_kwargs)
     summary.counts = warehouse_counts(wh)
     echo("  " + ", ".join(f"{k} {v}" for k, v in summary.counts.items()))
     from flywheel_assets.run_report import nothing_to_export
@@ -135,7 +167,8 @@ def run_pipeline(
     return summary
 
 
-def _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict) -> RunSummary:
+def _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict, workers=1,
+             resource_kwargs=None) -> RunSummary:
     """The named jobs, in-process: daily_partition_job per changed day, then global_assets_job."""
     from flywheel_assets import raw_zone
     from flywheel_assets.defs import build_definitions
@@ -147,8 +180,27 @@ def _execute(resource, instance, days, wanted, skipped, salt, force, include_glo
     daily_job, global_job = defs.resolve_job_def(DAILY_JOB), defs.resolve_job_def(GLOBAL_JOB)
     ensure_partitions(instance, days)
     summary = RunSummary(partitions=list(wanted), skipped=skipped, strict=strict)
-    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("FLYWHEEL_DAGSTER_LOG_LEVEL", "WARNING")}}}}
-    for i, day in enumerate(days, 1):
+    quiet = _quiet()
+    if workers > 1:  # partitions at once in worker processes (a multi-writer DuckLake, or the file lock queues them)
+        from functools import partial
+
+        from flywheel_assets.parallel import map_partitions
+
+        def done(o):
+            summary.checks_failed.extend(f"{o.day}:{c}" for c in o.failed_checks)
+            summary.warnings.extend(f"{o.day}:{c}" for c in o.warnings)
+            if o.ok:
+                raw_zone.mark_done(wh, o.day)
+            else:
+                summary.failed.append(o.day)
+            echo(f"  partition {o.day}: {'ok' if o.ok else 'FAILED'} ({o.seconds:.1f}s){' ' + o.error if o.error else ''}")
+            for line in o.lines:
+                summary.messages.append(f"{o.day}:{line}")
+                echo(f"    {o.day}:{line}")
+
+        echo(f"  {len(days)} partitions, {workers} worker processes")
+        map_partitions(partial(partition_worker, resource_kwargs), list(days), workers, on_done=done)
+    for i, day in enumerate(days if workers <= 1 else [], 1):
         t = time.monotonic()
         res = daily_job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False,
                                            tags={"flywheel/trigger": "cli"}, run_config=quiet)

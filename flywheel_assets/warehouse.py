@@ -1,16 +1,26 @@
-"""DuckDB warehouse I/O (no Dagster): short-lived connections, partition replace, global table replace.
+"""Warehouse I/O (no Dagster): short-lived connections, partition replace, global table replace.
 
-DuckDB allows one writing process per database file. Every access here opens a connection, does its work in one
-transaction and closes it, under an inter-process file lock (``<db>.lock``), so parallel Dagster steps (or a CLI run
-beside ``dagster dev``) queue for a moment instead of failing. The file and its lock are created owner-only (0600).
+Two backends behind the same functions; the ``path`` argument every function takes chooses one
+(``warehouse_spec.parse``): a plain path is the embedded DuckDB file (default), a ``ducklake:...`` URL a DuckLake
+(SQL catalog + Parquet data files).
+
+The embedded file allows one writing process: every access opens a connection, does its work in one transaction and
+closes it, under an inter-process file lock (``<db>.lock``), so parallel Dagster steps (or a CLI run beside
+``dagster dev``) queue for a moment instead of failing. A DuckLake on a SQLite or Postgres catalog takes many
+writers: no file lock; each partition or table replace is one snapshot-isolated transaction, and a commit that
+conflicts with a concurrent writer is rolled back and retried (bounded). Files and directories created here are
+owner-only (0600 / 0700).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
+import random
 import re
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -18,13 +28,36 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from flywheel_assets.warehouse_spec import WarehouseSpec, open_lake, parse
+
+log = logging.getLogger(__name__)
+
 DEFAULT_PATH = Path("data") / "warehouse.duckdb"
 ENV_VAR = "FLYWHEEL_WAREHOUSE"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+COMMIT_RETRIES = 8
+_RETRYABLE = ("conflict", "database is locked", "busy", "could not serialize", "deadlock", "already exists",
+              "duplicate key")
 
 
-def default_path() -> Path:
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
+def default_path() -> Path | WarehouseSpec:
+    """The configured warehouse: a Path for the embedded file, a WarehouseSpec for a DuckLake."""
+    return resolve(os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+def resolve(value, lake_data: str | Path | None = None) -> Path | WarehouseSpec:
+    """What callers hold and pass back to these functions: the DuckDB file's Path (unchanged from before) or a
+    WarehouseSpec for a DuckLake (it offers ``.parent`` / ``.with_name`` for side files like a Path)."""
+    spec = parse(value, lake_data)
+    return spec if spec.is_lake else spec.path
+
+
+def multi_writer(path) -> bool:
+    """True when several processes may write this warehouse at once (no data path needed to tell)."""
+    value = path or os.environ.get(ENV_VAR) or DEFAULT_PATH
+    if isinstance(value, WarehouseSpec):
+        return value.multi_writer
+    return str(value).startswith(("ducklake:sqlite:", "ducklake:postgres:"))
 
 
 def _ident(name: str) -> str:
@@ -46,11 +79,7 @@ def private_dir(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def connect(path: str | Path | None = None, *, read_only: bool = False, timeout_s: float = 600.0):
-    """A DuckDB connection held under an exclusive inter-process lock for the duration of the block."""
-    path = Path(path or default_path())
-    private_dir(path.parent)
-    lock_path = path.with_name(path.name + ".lock")
+def _file_lock(lock_path: Path, what, timeout_s: float):
     old = os.umask(0o077)
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -64,8 +93,73 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, timeout_
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"warehouse {path} is locked by another process")
+                    raise TimeoutError(f"warehouse {what} is locked by another process")
                 time.sleep(0.05)
+        yield deadline
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+_LAKES: dict = {}
+_LAKES_LOCK = threading.Lock()
+
+
+def _lake_connection(spec: WarehouseSpec) -> duckdb.DuckDBPyConnection:
+    """One attached DuckLake per process and spec (multi-writer catalogs only), opened on first use: loading the
+    extensions and attaching the catalog once, not per call. Each use takes its own cursor (own transaction)."""
+    key = (os.getpid(), spec)
+    with _LAKES_LOCK:
+        con = _LAKES.get(key)
+        if con is None:
+            con = _LAKES[key] = _open_lake_files(spec)
+        return con
+
+
+def _open_lake_files(spec: WarehouseSpec) -> duckdb.DuckDBPyConnection:
+    if spec.catalog_type != "postgres":
+        private_dir(Path(spec.catalog).parent)
+    if "://" not in spec.data_path:
+        private_dir(Path(spec.data_path))
+    old = os.umask(0o077)
+    try:
+        for attempt in range(COMMIT_RETRIES + 1):  # processes creating a new catalog at once: one wins, others retry
+            try:
+                return open_lake(spec)
+            except duckdb.Error as exc:
+                if attempt == COMMIT_RETRIES or not _retryable(exc):
+                    raise
+            _backoff(attempt)
+    finally:
+        os.umask(old)
+
+
+@contextlib.contextmanager
+def connect(path=None, *, read_only: bool = False, timeout_s: float = 600.0):
+    """A connection to the warehouse for the duration of the block, with the warehouse's tables unqualified.
+
+    Embedded DuckDB file (and a DuckLake on a DuckDB-file catalog): held under an exclusive inter-process lock.
+    DuckLake on SQLite / Postgres: a cursor on this process's attached lake, no lock (snapshot isolation)."""
+    spec = parse(path or default_path())
+    if spec.multi_writer:
+        cur = _lake_connection(spec).cursor()
+        try:
+            cur.execute(f"USE {_ident('lake')}")
+            yield cur
+        finally:
+            cur.close()
+        return
+    lock_path = spec.lock_path
+    private_dir(lock_path.parent)
+    with _file_lock(lock_path, spec, timeout_s) as deadline:
+        if spec.is_lake:
+            con = _open_lake_files(spec)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        path = spec.path
         existed = path.exists()
         old = os.umask(0o077)
         try:
@@ -85,16 +179,59 @@ def connect(path: str | Path | None = None, *, read_only: bool = False, timeout_
             yield con
         finally:
             con.close()
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and any(m in str(exc).lower() for m in _RETRYABLE)
+
+
+def _transaction(path, work, retries: int = COMMIT_RETRIES) -> None:
+    """Run ``work(con)`` in one transaction; on a write-write conflict with another writer (DuckLake), roll back
+    and run it again from the start, at most ``retries`` times, with jittered exponential backoff. (The embedded
+    file is written under its lock: no conflicts, no retries.)"""
+    if not parse(path or default_path()).is_lake:
+        retries = 0
+    for attempt in range(retries + 1):
+        with connect(path) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                work(con)
+                con.execute("COMMIT")
+                return
+            except BaseException as exc:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                if attempt == retries or not _retryable(exc):
+                    raise
+                log.info("warehouse: commit conflict, retry %d/%d: %s", attempt + 1, retries, str(exc)[:200])
+        _backoff(attempt)
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(5.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+
+
+def _writable(path, df: pl.DataFrame) -> pl.DataFrame:
+    """DuckLake has no fixed-size ARRAY type: store such columns as lists there (the embedded file keeps them)."""
+    if not parse(path or default_path()).is_lake:
+        return df
+    arrays = {c: pl.List(t.inner) for c, t in df.schema.items() if isinstance(t, pl.Array)}
+    return df.cast(arrays) if arrays else df
+
+
+_HERE = "table_catalog = current_database() AND table_schema = current_schema()"
 
 
 def table_exists(con, table: str) -> bool:
     row = con.sql(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", params=[table]
+        f"SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND {_HERE}", params=[table]
     ).fetchall()
     return bool(row and row[0][0])
+
+
+def _columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.sql(f"SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                  f"AND {_HERE}", params=[table]).fetchall()}
 
 
 def _ensure_columns(con, table: str, df: pl.DataFrame) -> None:
@@ -104,7 +241,7 @@ def _ensure_columns(con, table: str, df: pl.DataFrame) -> None:
         if not table_exists(con, table):
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM _fw_df")
             return
-        have = {r[0] for r in con.sql(f"SELECT column_name FROM information_schema.columns WHERE table_name='{table}'").fetchall()}
+        have = _columns(con, table)
         types = {r[0]: r[1] for r in con.sql("DESCRIBE SELECT * FROM _fw_df").fetchall()}
         for col in df.columns:
             if col not in have:
@@ -118,19 +255,19 @@ def replace_partition(path, table: str, df: pl.DataFrame, partition: date, colum
     table = _ident(table)
     if df.height and df.filter(pl.col(column) != partition).height:
         raise ValueError(f"{table}: rows outside partition {partition}")
-    with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _ensure_columns(con, table, df)
-            con.execute(f"DELETE FROM {table} WHERE {column} = ?", [partition])
-            if df.height:
-                con.register("_fw_df", df.to_arrow())
+    df = _writable(path, df)
+
+    def work(con):
+        _ensure_columns(con, table, df)
+        con.execute(f"DELETE FROM {table} WHERE {_ident(column)} = ?", [partition])
+        if df.height:
+            con.register("_fw_df", df.to_arrow())
+            try:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fw_df")
+            finally:
                 con.unregister("_fw_df")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+
+    _transaction(path, work)
     return df.height
 
 
@@ -140,16 +277,16 @@ def replace_table(path, table: str, df: pl.DataFrame) -> int:
     table = _ident(table)
     if df.width == 0:
         df = pl.DataFrame(schema={"_empty": pl.Boolean})
-    with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
+    df = _writable(path, df)
+
+    def work(con):
+        con.register("_fw_df", df.to_arrow())
         try:
-            con.register("_fw_df", df.to_arrow())
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _fw_df")
+        finally:
             con.unregister("_fw_df")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+
+    _transaction(path, work)
     return df.height
 
 
@@ -162,8 +299,7 @@ def read_table(path, table: str, where: str = "", params: list | None = None, or
         q = f"SELECT * FROM {table}"
         if where:
             q += f" WHERE {where}"
-        cols = {r[0] for r in con.sql(f"SELECT column_name FROM information_schema.columns WHERE table_name='{table}'")
-                .fetchall()}
+        cols = _columns(con, table)
         if order_by and all(part.split()[0].strip('"') in cols for part in order_by.split(",")):
             q += f" ORDER BY {order_by}"  # (an empty placeholder table has no such column: nothing to order)
         return con.sql(q, params=params or []).pl()

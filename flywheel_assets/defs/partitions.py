@@ -21,7 +21,22 @@ PARTITIONS_NAME = "event_date"
 
 daily_partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS_NAME)
 
-WAREHOUSE_POOL = "duckdb_warehouse"
+
+def _warehouse_pool() -> str | None:
+    """Steps that write the warehouse share the ``duckdb_warehouse`` pool (limit 1 in dagster.yaml) when the
+    configured backend takes one writer; a DuckLake on SQLite / Postgres takes many, so no pool (partitions then
+    run as concurrently as the run queue and the executor allow)."""
+    from flywheel_assets.config import FlywheelConfig
+    from flywheel_assets.warehouse import multi_writer
+
+    try:
+        cfg = FlywheelConfig.load()
+        return None if multi_writer(cfg.paths.warehouse) else "duckdb_warehouse"
+    except Exception:  # noqa: BLE001 - a broken config fails later with its own message; be safe here
+        return "duckdb_warehouse"
+
+
+WAREHOUSE_POOL = _warehouse_pool()
 
 
 def earliest_date() -> date:

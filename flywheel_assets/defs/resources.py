@@ -13,7 +13,7 @@ from flywheel_assets.keys import load_key
 
 class FlywheelResource(dg.ConfigurableResource):
     """Where things live. Empty fields fall back to flywheel.yaml (FLYWHEEL_CONFIG) and then the env vars
-    FLYWHEEL_LOG_DIR / FLYWHEEL_WAREHOUSE / FLYWHEEL_OUT_DIR."""
+    FLYWHEEL_LOG_DIR / FLYWHEEL_WAREHOUSE / FLYWHEEL_OUT_DIR / FLYWHEEL_LAKE_DATA."""
 
     config_path: str = ""
     logs_dir: str = ""
@@ -21,6 +21,7 @@ class FlywheelResource(dg.ConfigurableResource):
     out_dir: str = ""
     demo: bool = False
     force: bool = False  # rebuild even when a partition would lose rows (flywheel run --force / launchpad)
+    lake_data: str = ""
 
     def cfg(self) -> FlywheelConfig:
         cfg = FlywheelConfig.load(self.config_path or None)
@@ -30,17 +31,24 @@ class FlywheelResource(dg.ConfigurableResource):
             cfg.paths.warehouse = self.warehouse
         if self.out_dir:
             cfg.paths.out_dir = self.out_dir
+        if self.lake_data:
+            cfg.paths.lake_data = self.lake_data
         if not os.environ.get("FLYWHEEL_EMBEDDING_CACHE"):
             # embeddings (hashes + vectors, never text) are reused across runs of the global assets
-            from flywheel_assets.warehouse import private_dir
+            from flywheel_assets.warehouse import private_dir, resolve
 
-            cache = private_dir(Path(cfg.paths.warehouse).parent / "embedding_cache")
+            cache = private_dir(resolve(cfg.paths.warehouse, cfg.paths.lake_data).parent / "embedding_cache")
             os.environ["FLYWHEEL_EMBEDDING_CACHE"] = str(cache)
         return cfg
 
     @property
-    def warehouse_path(self) -> Path:
-        return Path(self.cfg().paths.warehouse)
+    def warehouse_path(self):
+        """What the warehouse functions take: the DuckDB file's Path, or a WarehouseSpec for a DuckLake (which
+        answers ``.parent`` / ``.with_name`` with a local directory for side files)."""
+        from flywheel_assets.warehouse import resolve
+
+        cfg = self.cfg()
+        return resolve(cfg.paths.warehouse, cfg.paths.lake_data)
 
     @property
     def logs_path(self) -> Path:

@@ -88,7 +88,7 @@ def scan(root: Path, ctx: IngestContext, index_path: Path | None = None, overrid
         from flywheel_assets.warehouse import private_dir
 
         private_dir(Path(index_path).parent)
-        tmp = Path(str(index_path) + ".tmp")
+        tmp = Path(f"{index_path}.{os.getpid()}.tmp")  # per process: concurrent partition workers rewrite it
         tmp.write_text(json.dumps({f.rel: asdict(f) for f in out}, sort_keys=True, indent=0))
         os.chmod(tmp, 0o600)
         os.replace(tmp, index_path)
