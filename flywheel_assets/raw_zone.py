@@ -195,7 +195,7 @@ def warehouse_has(wh, table: str) -> bool:
 def register_drop(wh, root, ctx: IngestContext, *, origin: str, overrides=None, index_path=None):
     """Scan a drop (directory or file): every file not yet in the ledger is parsed once and its records stored.
     Returns (landing.FileInfo list with each file's dates from the ledger, the Registration)."""
-    reg = Registration(Path(wh), ctx, Path(root), origin, overrides)
+    reg = Registration(wh, ctx, Path(root), origin, overrides)
     infos = landing.scan(Path(root), ctx, index_path, overrides, resolve=reg.resolve)
     reg.flush()
     return infos, reg
