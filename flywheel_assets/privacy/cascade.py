@@ -631,7 +631,7 @@ class Cascade:
 
             preload()
         if cfg.gazetteer:
-            from .detectors.gazetteer import lexicon
+            from .lexicons.places import lexicon
 
             lexicon()
         if cfg.presidio_ner:

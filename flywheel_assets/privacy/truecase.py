@@ -149,7 +149,7 @@ def is_lowercase_text(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _lexicons():
     """(word_class, None, gazetteer lexicon or {}, gazetteer tier constants, spaCy lower-case tokenizer exceptions)."""
-    from .detectors import gazetteer as gz
+    from .lexicons import places as gz
 
     try:
         from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS

@@ -389,7 +389,7 @@ coursera udemy edx khan duolingo leetcode hackerrank kaggle codecademy freecodec
 def _place_words() -> tuple[dict, frozenset, frozenset]:
     """(gazetteer lexicon, English words, WordNet nouns-or-names) from the gazetteer's cached tables."""
     try:
-        from .gazetteer import place_tables
+        from ..lexicons.places import place_tables
 
         t = place_tables()
         return t["lex"], t["plain"], t["noun_or_name"]
@@ -476,7 +476,7 @@ def _firm_list(text: str) -> list[Span]:
     low = text.lower()
     if len(low) != len(text) or ", " not in text:
         return []
-    from .gazetteer import census_surnames
+    from ..lexicons.places import census_surnames
 
     out = []
     plain = _place_words()[1]
@@ -501,7 +501,7 @@ def _lower_firms(text: str) -> list[Span]:
         plain = _place_words()[1]
         if len(parts) < 2 or ("&" not in m.group("name") and parts[0] in plain) or sum(p in plain for p in parts) > 1:
             continue
-        from .gazetteer import census_surnames  # the census list as is (lexicons.names.lexicon drops surnames that are nouns)
+        from ..lexicons.places import census_surnames  # the census list as is (lexicons.names.lexicon drops surnames that are nouns)
 
         if all(p in census_surnames() and p not in _stop_words() and p not in _CALENDAR and
                p.capitalize() not in _DEMONYMS for p in parts):
@@ -523,7 +523,7 @@ def _hiring_orgs(text: str) -> list[Span]:
 
 def _inflected(lw: str, plain: frozenset, nouns: frozenset) -> bool:
     try:
-        from .gazetteer import english_form
+        from ..lexicons.places import english_form
 
         return english_form(lw, plain, nouns)
     except Exception:

@@ -229,7 +229,7 @@ def _everyday_words(value: str) -> bool:
 
 def _is_place(word: str) -> bool:
     """True when ``word`` alone is a gazetteer place name (any tier)."""
-    from .gazetteer import lexicon
+    from ..lexicons.places import lexicon
 
     return any(not rest for rest, _tier, _kind in lexicon().get(fold_place(word), ()))
 
