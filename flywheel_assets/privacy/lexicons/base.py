@@ -5,8 +5,8 @@ Two folds, on purpose:
 - ``fold`` matches words against the name lists: case-fold, map letters NFKD cannot decompose (``ł`` -> ``l``,
   ``ß`` -> ``ss``, ``æ`` -> ``ae``) and the typographic apostrophe, then strip accents. ``Łukasz`` -> ``lukasz``.
 - ``fold_place`` matches place names against the gazetteer's index, which is built with it: strip accents, then
-  case-fold; ``ł``, ``ø``, ``ß`` are kept as they are (GeoNames and pycountry spell them so). Switching the
-  gazetteer to ``fold`` would change which places match, so the two stay apart.
+  case-fold; letters without a decomposition (``ł``, ``ø``, ``æ``) are kept. Switching the gazetteer to ``fold``
+  would change which places match, so the two stay apart.
 """
 
 from __future__ import annotations
