@@ -13,7 +13,7 @@ Which words get a capital (first letter only, never lowered):
 
 * the first word of each sentence (text start, after ``.``/``!``/``?`` + space, at a line start after a list marker);
 * the pronoun ``i`` (``i``, ``i'm``, ``i'll`` ...);
-* words that are neither English vocabulary nor stop words: ``names_lexicon.word_class`` >= 1 (given names that are
+* words that are neither English vocabulary nor stop words: ``lexicons.names.word_class`` >= 1 (given names that are
   no everyday word, unknown words: surnames, towns, firms), except chat shorthand (``lol``, ``idk``, ``gonna``),
   spaCy's apostrophe-less contractions (``dont``, ``youre``) and words shorter than 3 letters;
 * a given name that is also an English word (``word_class`` 2): always when it is a frequent US census first name
@@ -42,6 +42,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from .lexicons.base import skip_words
+from .lexicons.names import (english_vocabulary, first_names, hard_words, is_verb_or_adjective, name_frequency,
+                             names_pkg_dir, read_name_list, word_class)
 
 __all__ = ["MAX_CHARS", "is_lowercase_text", "truecase"]
 
@@ -145,8 +149,7 @@ def is_lowercase_text(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _lexicons():
     """(word_class, None, gazetteer lexicon or {}, gazetteer tier constants, spaCy lower-case tokenizer exceptions)."""
-    from .detectors import gazetteer as gz
-    from .detectors.names_lexicon import word_class
+    from .lexicons import places as gz
 
     try:
         from spacy.lang.en.tokenizer_exceptions import TOKENIZER_EXCEPTIONS
@@ -187,7 +190,6 @@ def _word_kind(word: str) -> int:
 def _census_first_noun(w: str) -> bool:
     """A frequent given name (US census and >= 100,000 observations) whose other reading is a noun only (john,
     sarah, scott; not harry, rob: verbs; not song, era: rare as names)."""
-    from .detectors.names_lexicon import first_names, is_verb_or_adjective, name_frequency
 
     return w in first_names() and name_frequency(w) >= 100_000 and not is_verb_or_adjective(w)
 
@@ -203,7 +205,6 @@ _PREFIXES = ("un", "re", "de", "dis", "non", "pre", "mis", "anti", "semi")
 
 
 def _is_vocab(w: str) -> bool:
-    from .detectors.names_lexicon import english_vocabulary
 
     nonnoun, nouns = english_vocabulary()
     return w in nonnoun or w in nouns
@@ -229,8 +230,6 @@ def _derived_word(w: str) -> bool:
 @lru_cache(maxsize=1)
 def _census_last() -> frozenset:
     """The 20,000 most frequent US census last names (PyPI ``names``, MIT), stop words excluded (empty if missing)."""
-    from .detectors.names_lexicon import names_pkg_dir, read_name_list
-    from .detectors.presidio_ner import skip_words
 
     d = names_pkg_dir()
     if d is None or not (d / "dist.all.last").exists():
@@ -239,7 +238,6 @@ def _census_last() -> frozenset:
 
 
 def _everyday(w: str) -> bool:
-    from .detectors.names_lexicon import hard_words, is_verb_or_adjective
 
     return w in hard_words() or is_verb_or_adjective(w) or w in SHORTHAND
 
@@ -312,8 +310,6 @@ def truecase(text: str, max_chars: int = MAX_CHARS, hints: tuple[tuple[int, int]
     if len(tokens) >= _MIN_WORDS_FOR_SHARE and unknown > _MAX_UNKNOWN_SHARE * len(tokens):
         return text  # not English prose
     if hints:
-        from .detectors.presidio_ner import skip_words
-
         skip = skip_words()
         for ha, hb in hints:
             first = True

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flywheel_assets.privacy.detectors.gazetteer import detect_places, lexicon
+from flywheel_assets.privacy.detectors.gazetteer import detect_places
+from flywheel_assets.privacy.lexicons.places import lexicon
 from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 
@@ -99,7 +100,7 @@ def test_never_crashes_and_spans_are_in_range(text):
 
 
 def test_oasst_real_chat_precision(realdata):
-    from flywheel_assets.privacy.detectors.presidio_ner import skip_words
+    from flywheel_assets.privacy.lexicons.base import skip_words
 
     texts = oasst_texts(realdata)
     chars = sum(len(t) for t in texts)
@@ -163,7 +164,7 @@ def test_second_wave_non_places(text):
 
 def test_build_cache_roundtrip(tmp_path, monkeypatch):
     """The built tables are written once, read back identically, and reading them builds nothing."""
-    from flywheel_assets.privacy.detectors import gazetteer as g
+    from flywheel_assets.privacy.lexicons import places as g
 
     tables = g.place_tables()
     monkeypatch.setenv("FLYWHEEL_CACHE_DIR", str(tmp_path))
@@ -187,7 +188,7 @@ def test_build_cache_roundtrip(tmp_path, monkeypatch):
 
 
 # --- unknown words licensed by a strong place cue (score below the gazetteer's) -----------------------------------
-from flywheel_assets.privacy.detectors.gazetteer import CUE_SCORE, _cue_places  # noqa: E402
+from flywheel_assets.privacy.detectors.place_cues import CUE_SCORE, cue_places  # noqa: E402
 
 
 def cue_found(text: str) -> list[tuple[str, float]]:
@@ -221,7 +222,7 @@ def test_place_cue_licenses_unknown_word(text, expected):
     "born in PyTorch land",                 # CamelCase product
 ])
 def test_place_cue_leaves_words_names_and_tech(text):
-    assert _cue_places(text, []) == []
+    assert cue_places(text, []) == []
 
 
 def test_place_cue_lower_case_famous_place_after_biographic_cue():
@@ -232,7 +233,7 @@ def test_place_cue_lower_case_famous_place_after_biographic_cue():
 
 def test_place_cue_oasst_false_positives_are_rare(realdata):
     texts = oasst_texts(realdata)
-    hits = [t[s.start:s.end] for t in texts for s in _cue_places(t, [])]
+    hits = [t[s.start:s.end] for t in texts for s in cue_places(t, [])]
     # measured 10 on the 634 K chars: places (La Jolla, Escondido, Szentendre, ...) and one misspelt "Artic"
     assert len(hits) <= 20, hits
     assert not {h.lower() for h in hits} & {"python", "linux", "github", "same", "there", "here"}
@@ -249,7 +250,7 @@ def test_travel_cues_license_capitalised_unknown_words(text, expected):
 
 
 def test_travel_cues_need_a_capital():
-    assert _cue_places("our flight to qorvalle was delayed", []) == []  # lower case: biographic cues only
+    assert cue_places("our flight to qorvalle was delayed", []) == []  # lower case: biographic cues only
 
 
 @pytest.mark.parametrize("text,expected", [

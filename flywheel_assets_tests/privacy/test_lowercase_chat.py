@@ -1,6 +1,6 @@
 """Lower-case chat: honorifics, surnames, post-nominals, name lists and speech cues around found names.
 
-Covers ``person_cues._extend_lowercase`` / ``_lower_list_members`` / the speech cues, ``presidio_ner``'s
+Covers ``person_cue_context.extend_lowercase`` / ``_lower_list_members`` / the speech cues, ``presidio_ner``'s
 ``_informative_caps`` and its honorific extension of model PERSON spans. The names are invented for these tests
 (general knowledge: common given names and surnames); nothing is copied from a benchmark file.
 """
@@ -133,7 +133,7 @@ def test_lowercase_passes_add_no_span_on_real_chat(realdata, monkeypatch):
     texts = [t for t in oasst_texts(realdata) if is_lowercase_text(t)]
     assert len(texts) >= 20  # real lower-case chat is there to check
     with_passes = [detect_person_cues(t) for t in texts]
-    monkeypatch.setattr(person_cues, "_extend_lowercase", lambda tx, out: out)
+    monkeypatch.setattr(person_cues, "extend_lowercase", lambda tx, out: out)
     without = [detect_person_cues(t) for t in texts]
     added = [(i, s) for i, (a, b) in enumerate(zip(with_passes, without)) for s in set(a) - set(b)]
     assert added == []

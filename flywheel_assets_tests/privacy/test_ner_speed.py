@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 import re
 
-from flywheel_assets.privacy.cascade import Cascade, _alternation, email_name_spans, find_values
+from flywheel_assets.privacy.cascade import Cascade
+from flywheel_assets.privacy.propagation import _alternation, email_name_spans, find_values
 from flywheel_assets.privacy.config import PrivacyConfig
 from flywheel_assets.privacy.detectors.base import Span
 from flywheel_assets.privacy.detectors.presidio_ner import (_fast_matmul, context_windows, detect_ner_batch,
@@ -148,7 +149,7 @@ def _pairwise_explained(spans, extra):
 def test_propagate_sweep_matches_pairwise_reference(monkeypatch):
     """propagate() finds the model spans a known value explains with a sorted sweep; on random layouts it must
     keep, drop and down-score exactly the spans the old pairwise loop did."""
-    import flywheel_assets.privacy.cascade as casc
+    import flywheel_assets.privacy.propagation as casc
 
     rng = random.Random(7)
     for _ in range(300):

@@ -1,4 +1,4 @@
-"""PERSON names from context cues (person_cues) and the international given-name lexicon (names_lexicon):
+"""PERSON names from context cues (person_cues) and the international given-name lexicon (lexicons.names):
 recall on introductions, greetings, signatures, speaker labels, name lists and lone given names; precision on
 everyday words, role labels, places, products and code; real chat logs (OASST) and agent demos (tau-bench)."""
 
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from flywheel_assets.privacy.cascade import Cascade
 from flywheel_assets.privacy.config import PrivacyConfig
-from flywheel_assets.privacy.detectors.names_lexicon import (fold, given_names, is_given_name, is_place_name,
-                                                             name_frequency, word_class)
+from flywheel_assets.privacy.lexicons.names import (fold, given_names, is_given_name, is_place_name,
+                                                name_frequency, word_class)
 from flywheel_assets.privacy.detectors.person_cues import detect_person_cues
 from flywheel_assets_tests.privacy._helpers import oasst_texts
 

@@ -1,4 +1,4 @@
-"""Relational PERSON cues (``person_cues._relations`` / ``extend_name_lists``): kinship and social possessives,
+"""Relational PERSON cues (``person_cue_relations.relations`` / ``extend_name_lists``): kinship and social possessives,
 appositions (``X, my brother``), naming verbs, ``X and I`` / ``me and X``, vocatives in direct speech, and name lists
 anchored on a PERSON any detector found. Sentences are written from general knowledge of how people write."""
 
@@ -11,7 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from flywheel_assets.privacy.detectors import person_cues as pc  # noqa: E402
+from flywheel_assets.privacy.detectors.person_cue_relations import relations  # noqa: E402
+from flywheel_assets.privacy.detectors.person_cue_words import CueText, allowed_terms  # noqa: E402
 from flywheel_assets.privacy.detectors.person_cues import detect_person_cues, extend_name_lists  # noqa: E402
 
 
@@ -21,7 +22,7 @@ def _found(text: str) -> list[str]:
 
 def _relational(text: str) -> list[str]:
     out: list = []
-    pc._relations(pc._Text(text), out)
+    relations(CueText(text), out)
     return sorted({text[s.start:s.end] for s in out})
 
 
@@ -130,11 +131,11 @@ def test_oasst_relational_cues_add_almost_nothing(realdata):
     none is an allow-listed product / tech term."""
     from flywheel_assets_tests.privacy._helpers import oasst_texts
 
-    allowed = pc._allowed_terms()
+    allowed = allowed_terms()
     hits = []
     for t in oasst_texts(realdata, 1500):
         out: list = []
-        pc._relations(pc._Text(t), out)
+        relations(CueText(t), out)
         hits.extend(t[s.start:s.end] for s in out)
     assert len(hits) <= 5, hits
     assert not any(h.casefold() in allowed for h in hits)

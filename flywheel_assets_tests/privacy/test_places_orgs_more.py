@@ -12,7 +12,8 @@ import pytest
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from flywheel_assets.privacy.detectors.gazetteer import CUE_SCORE, detect_places  # noqa: E402
+from flywheel_assets.privacy.detectors.gazetteer import detect_places  # noqa: E402
+from flywheel_assets.privacy.detectors.place_cues import CUE_SCORE  # noqa: E402
 from flywheel_assets.privacy.detectors.organisations import (  # noqa: E402
     _hiring_orgs,
     _is_place,

@@ -208,7 +208,7 @@ def test_org_suffix():
 
 
 def test_lowercase_names_from_census_lexicon():
-    from flywheel_assets.privacy.detectors.names_lexicon import available, detect_lowercase_names
+    from flywheel_assets.privacy.detectors.lowercase_names import available, detect_lowercase_names
 
     if not available():
         pytest.skip("PyPI package `names` not installed")
@@ -242,7 +242,7 @@ def test_allow_listed_term_inside_a_model_span(pii_key):
 def test_model_only_product_names_do_not_spread(pii_key):
     from flywheel_assets.privacy.cascade import known_values
     from flywheel_assets.privacy.detectors.base import Span
-    from flywheel_assets.privacy.detectors.names_lexicon import available, name_support
+    from flywheel_assets.privacy.lexicons.names import available, name_support
 
     if not available():
         pytest.skip("PyPI package `names` not installed")

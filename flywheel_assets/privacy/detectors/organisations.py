@@ -10,7 +10,7 @@ Written from general knowledge of how company names are built; nothing is keyed 
   (``Inc``, ``LLC``, ``GmbH``, ``Group`` ...) stay with ``rules.org_suffix``; here only their lower-case form
   (``acme corporation``, ``initech inc``).
 * **surname firms**: ``A, B and C`` / ``A & B`` / ``A-B`` where every part is a US Census last name (PyPI ``names``,
-  MIT, see ``names_lexicon.py``) and an organisation cue stands before (``at``, ``joined``, ``works for``, ``law
+  MIT, see ``lexicons/names.py``) and an organisation cue stands before (``at``, ``joined``, ``works for``, ``law
   firm`` ...) or after (``LLP``, ``law firm``, ``attorneys``).
 * **brand-like words in an employer context**: CamelCase or digit-bearing words (``DataNexus``, ``Acme42``), acronyms
   (``IBM``) and capitalised words after ``<person> work(s|ed) at|for``, ``employed by``, ``joined``, ``my employer
@@ -47,9 +47,9 @@ import re
 from functools import lru_cache
 
 from .base import Span, merge_overlapping
-from .gazetteer import fold_place as _place_fold
-from .names_lexicon import all_name_tokens as _name_tokens
-from .names_lexicon import first_names
+from ..lexicons.base import fold_place as _place_fold
+from ..lexicons.names import all_name_tokens as _name_tokens
+from ..lexicons.names import first_names
 
 SOURCE = "org_form"
 SCORE = 0.6
@@ -171,7 +171,7 @@ non-profit profit american british chinese foreign new old same such one own""".
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset:
-    from .presidio_ner import skip_words
+    from ..lexicons.base import skip_words
 
     return skip_words()
 
@@ -185,7 +185,7 @@ def _allowed() -> frozenset:
 
 @lru_cache(maxsize=1)
 def _last_names() -> frozenset:
-    from .names_lexicon import lexicon
+    from ..lexicons.names import lexicon
 
     return lexicon(20_000)[1]
 
@@ -389,7 +389,7 @@ coursera udemy edx khan duolingo leetcode hackerrank kaggle codecademy freecodec
 def _place_words() -> tuple[dict, frozenset, frozenset]:
     """(gazetteer lexicon, English words, WordNet nouns-or-names) from the gazetteer's cached tables."""
     try:
-        from .gazetteer import place_tables
+        from ..lexicons.places import place_tables
 
         t = place_tables()
         return t["lex"], t["plain"], t["noun_or_name"]
@@ -476,7 +476,7 @@ def _firm_list(text: str) -> list[Span]:
     low = text.lower()
     if len(low) != len(text) or ", " not in text:
         return []
-    from .gazetteer import census_surnames
+    from ..lexicons.places import census_surnames
 
     out = []
     plain = _place_words()[1]
@@ -501,7 +501,7 @@ def _lower_firms(text: str) -> list[Span]:
         plain = _place_words()[1]
         if len(parts) < 2 or ("&" not in m.group("name") and parts[0] in plain) or sum(p in plain for p in parts) > 1:
             continue
-        from .gazetteer import census_surnames  # the census list as is (names_lexicon's drops surnames that are nouns)
+        from ..lexicons.places import census_surnames  # the census list as is (lexicons.names.lexicon drops surnames that are nouns)
 
         if all(p in census_surnames() and p not in _stop_words() and p not in _CALENDAR and
                p.capitalize() not in _DEMONYMS for p in parts):
@@ -523,7 +523,7 @@ def _hiring_orgs(text: str) -> list[Span]:
 
 def _inflected(lw: str, plain: frozenset, nouns: frozenset) -> bool:
     try:
-        from .gazetteer import english_form
+        from ..lexicons.places import english_form
 
         return english_form(lw, plain, nouns)
     except Exception:

@@ -18,6 +18,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from ..lexicons.base import common_words, fold_place, skip_words
+from ..lexicons.names import (all_name_tokens, english_vocabulary, fold, hard_words, is_place_name, lemmas,
+                              name_frequency, word_class)
 from .base import Span, first_line_part
 
 LABEL_MAP = {
@@ -30,29 +33,8 @@ _DURATION = re.compile(r"^(?:about |around |over |under |within |up to |at least
                        r"working[\s\-]|calendar[\s\-]|more[\s\-]|full[\s\-])?(?:year|month|week|day|night|hour|"
                        r"minute|second|business day)s?(?:[\s\-]old|\s+ago|\s+later|\s+(?:from now|before|after))?$",
                        re.I)
-_COMMON_WORDS_FILE = Path(__file__).resolve().parents[1] / "data" / "common_words.txt"
-
-
-@lru_cache(maxsize=1)
-def common_words() -> frozenset:
-    """General vocabulary that is never a name on its own (``data/common_words.txt``)."""
-    words = []
-    for line in _COMMON_WORDS_FILE.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.append(line.casefold())
-    return frozenset(words)
-
-
 _WORD = re.compile(r"[\w'’\-]+")
 _ALPHA_WORD = re.compile(r"[^\W\d_][^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*")
-
-
-@lru_cache(maxsize=1)
-def skip_words() -> frozenset:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(w.casefold() for w in STOP_WORDS) | common_words()
 
 
 _TOKEN = re.compile(r"\S+")
@@ -89,8 +71,6 @@ def _opens_sentence(text: str, a: int) -> bool:
 def _plain_sentence_word(w: str) -> bool:
     """An everyday English word in Title case that is no given name and no place (``Maybe``, ``Follow``, ``Number``):
     at a sentence start its capital says nothing. ``Mark``, ``Will``, ``Hope`` (given names) stay candidates."""
-    from .names_lexicon import is_place_name, name_frequency, word_class
-
     if not (w.isascii() and w[:1].isupper() and w[1:].islower()):  # Pécs, McDonald, NASA: not a plain word
         return False
     return word_class(w) == 0 and name_frequency(w) == 0 and not is_place_name(w) and not _is_place(w)
@@ -228,7 +208,6 @@ def _everyday_words(value: str) -> bool:
     """True when every word of a model PERSON / LOCATION span is an everyday English word (``word_class`` 0) that is
     neither a census last name nor a gazetteer place: the small model's capitalised-noun false positives in chat
     (``Algorithms``, ``Earth``, ``Quantum``, ``Strength Training``). ``Baker``, ``Hunter``, ``Reading`` stay."""
-    from .names_lexicon import all_name_tokens, hard_words, lemmas, english_vocabulary, fold, word_class
 
     words = _WORD.findall(value)
     if not words or len(words) > 6:
@@ -250,7 +229,7 @@ def _everyday_words(value: str) -> bool:
 
 def _is_place(word: str) -> bool:
     """True when ``word`` alone is a gazetteer place name (any tier)."""
-    from .gazetteer import fold_place, lexicon
+    from ..lexicons.places import lexicon
 
     return any(not rest for rest, _tier, _kind in lexicon().get(fold_place(word), ()))
 

@@ -39,8 +39,8 @@ import re
 from functools import lru_cache
 
 from .base import Span, merge_overlapping
-from .names_lexicon import all_name_tokens as _name_tokens
-from .names_lexicon import first_names
+from ..lexicons.names import all_name_tokens as _name_tokens
+from ..lexicons.names import first_names
 
 SOURCE = "job_title"
 SCORE = 0.6
@@ -165,7 +165,7 @@ named called""".split())
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset:
-    from .presidio_ner import skip_words
+    from ..lexicons.base import skip_words
 
     return skip_words()
 

@@ -1,17 +1,16 @@
-"""Lower-case full names (``nathan oliveira``, ``natalina thomas``) that the small spaCy model cannot see.
+"""Name lexicons: census first / last names, international given names, an English vocabulary.
 
-Lexicon: the US Census 1990 name frequency files shipped by the PyPI package ``names`` (MIT; 5,494 first names,
-88,799 last names; an independent public source, neither Faker nor presidio-research). A pair of lower-case words
-``<first> <last>`` is a PERSON when the first word is a census first name and the second one of the
-``max_last`` most frequent census last names, and neither is an English stop word, a common word
-(``data/common_words.txt``) or an ambiguous name-word (``will``, ``may``, ``grace`` ...). Capitalised names are left
-to NER and the other rules. Off when the package is missing (``available()``).
+Census names: the US Census 1990 name frequency files shipped by the PyPI package ``names`` (MIT; 5,494 first
+names, 88,799 last names; an independent public source, neither Faker nor presidio-research). ``lexicon`` keeps the
+first names and the ``max_last`` most frequent last names that are no stop word, common word
+(``data/common_words.txt``) or ambiguous name-word (``will``, ``may``, ``grace`` ...). Empty when the package is
+missing (``available()``).
 
-International given names (used by ``person_cues``): ``data/given_names.tsv``, 26,777 ASCII-folded given names
-derived from the PyPI package ``nomquamgender`` (MIT, Ian Van Buskirk 2022; names seen in >= 5 of its sources and
->= 300 times), merged with the census first names. English vocabulary for "is this an everyday word" checks: the
-WordNet-derived lemma index (nouns / verbs / adjectives / adverbs) shipped in the lemmatizer lookups of the spaCy
-model package (MIT; WordNet licence: BSD-style), plus spaCy's stop words and ``data/common_words.txt``.
+International given names: ``data/given_names.tsv``, 26,777 ASCII-folded given names derived from the PyPI package
+``nomquamgender`` (MIT, Ian Van Buskirk 2022; names seen in >= 5 of its sources and >= 300 times), merged with the
+census first names. English vocabulary for "is this an everyday word" checks: the WordNet-derived lemma index (nouns
+/ verbs / adjectives / adverbs) shipped in the lemmatizer lookups of the spaCy model package (MIT; WordNet licence:
+BSD-style), plus spaCy's stop words and ``data/common_words.txt``.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .base import Span
+from .base import DATA_DIR, fold, skip_words
 
 # first names that are everyday English words: a pair starting with one of them is not taken as a name
 _AMBIGUOUS = frozenset("""will may june mark rose hope grace bill long young page rich pat sue joy art guy don ray
@@ -30,7 +29,6 @@ forest clay cliff cole dean heath hunter mason price reed rusty sterling grant b
 else less new best sunny honey candy cherry destiny harmony melody misty patience precious charity unique trinity
 royal prince princess lord colt jewel gay rusty max bob mike ben al ed tom tim jim kim lee ali van son man
 can do go so to by my me he we us it in on at or as if be no yes see merry diamond love min brain""".split())
-_WORD = re.compile(r"(?<![\w@.\-/])[a-zà-ÿ][a-zà-ÿ'’]+(?![\w@\-/]|\.\w)")
 
 
 def names_pkg_dir() -> Path | None:
@@ -64,8 +62,6 @@ def lexicon(max_last: int = 20_000) -> tuple[frozenset, frozenset]:
     d = names_pkg_dir()
     if d is None:
         return frozenset(), frozenset()
-    from .presidio_ner import skip_words
-
     skip = skip_words() | _AMBIGUOUS
     first = frozenset(w for w in read_name_list(d / "dist.male.first") + read_name_list(d / "dist.female.first")
                       if len(w) >= 3 and w not in skip)
@@ -100,40 +96,9 @@ def first_names() -> frozenset:
     return frozenset(read_name_list(d / "dist.male.first") + read_name_list(d / "dist.female.first")) if d else frozenset()
 
 
-def detect_lowercase_names(text: str, max_last: int = 20_000) -> list[Span]:
-    """PERSON spans for lower-case ``first last`` pairs (optionally ``first middle last``)."""
-    if not text or not any(c.islower() for c in text):
-        return []
-    first, last = lexicon(max_last)
-    if not first:
-        return []
-    words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-    out: list[Span] = []
-    i = 0
-    while i < len(words) - 1:
-        a, b, w = words[i]
-        if w in first:
-            for k in (1, 2):  # first last / first middle last
-                if i + k >= len(words):
-                    break
-                gap_ok = all(text[words[j][1]:words[j + 1][0]] in (" ", "  ") for j in range(i, i + k))
-                if not gap_ok:
-                    break
-                lw = words[i + k][2]
-                if lw in last and (k == 1 or words[i + 1][2] in first or words[i + 1][2] in last):
-                    out.append(Span(a, words[i + k][1], "PERSON", 0.55, "name_lexicon"))
-                    i += k
-                    break
-        i += 1
-    return out
-
-
 # ---------------------------------------------------------------------------------------------------------------------
 # International given names and an English vocabulary (for the context detector ``person_cues``)
 
-_DATA = Path(__file__).resolve().parent.parent / "data"
-_FOLD_EXTRA = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i", "ð": "d",
-                             "þ": "th", "’": "'"})
 # given names that are mostly assistants, products or places in chat logs: never "confident" names
 NOT_GIVEN = frozenset("""alexa siri claude gemini bard cortana watson jarvis llama alpaca vicuna mistral falcon bert
 ernie elmo copilot dall ollama grok tesla mercedes porsche ford chevrolet lincoln dell
@@ -150,21 +115,11 @@ norwegian finnish polish czech russian ukrainian turkish arab arabic indian chin
 vietnamese african american canadian mexican brazilian australian european asian""".split())
 
 
-def fold(word: str) -> str:
-    """Case-fold and strip accents (``András`` -> ``andras``, ``Łukasz`` -> ``lukasz``) like the given-name list."""
-    import unicodedata
-
-    w = word.casefold().translate(_FOLD_EXTRA)
-    if w.isascii():
-        return w
-    return "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
-
-
 @lru_cache(maxsize=1)
 def given_names() -> dict:
     """Folded given name -> observations (international list + census first names; census names count >= 10,000)."""
     out: dict[str, int] = {}
-    path = _DATA / "given_names.tsv"
+    path = DATA_DIR / "given_names.tsv"
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line or line.startswith("#"):
@@ -216,8 +171,6 @@ def english_vocabulary() -> tuple[frozenset, frozenset]:
 
 @lru_cache(maxsize=1)
 def hard_words() -> frozenset:
-    from .presidio_ner import skip_words
-
     countries: set[str] = set()
     try:  # one-word country names (France, Jordan, Chad): places, not given names
         import pycountry
@@ -322,7 +275,7 @@ def build_given_names(name_data_json: str, out_path: str | None = None) -> int:
     data = json.loads(Path(name_data_json).read_text(encoding="utf-8"))
     rows = sorted((k, int(v[1])) for k, v in data.items()
                   if re.fullmatch(r"[a-z][a-z'\-]*[a-z]", k) and v[0] >= 5 and v[1] >= 300)
-    path = Path(out_path) if out_path else _DATA / "given_names.tsv"
+    path = Path(out_path) if out_path else DATA_DIR / "given_names.tsv"
     header = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith("#")] if path.exists() else []
     path.write_text("\n".join(header + [f"{k}\t{n}" for k, n in rows]) + "\n", encoding="utf-8")
     return len(rows)
