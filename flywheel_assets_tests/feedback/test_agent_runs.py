@@ -95,6 +95,22 @@ def test_no_raw_email_from_the_logs_in_exports(run, tmp_path):
     assert text and not (set(EMAIL.findall(text)) & raw)
 
 
+def test_pii_digests_stay_in_the_clean_zone(run, tmp_path):
+    """The keyed digests redaction records for intent matching never reach an export (SFT, DPO, card, manifest)."""
+    from flywheel_assets.export.sft import build_sft
+    from flywheel_assets.export.writer import write_exports
+
+    curated, _, dpo, _, _, _ = run
+    digests = {d for x in curated["pii_digests"].to_list() for d in json.loads(x or "[]")}
+    assert len(digests) > 50  # redaction did record them
+    sft, _ = build_sft(curated)
+    write_exports(tmp_path, sft, dpo.with_columns(pl.lit("train").alias("split")), hf=False)
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+    assert any(p.suffix == ".jsonl" for p in files) and (tmp_path / "README.md").exists()
+    assert "pii_digests" not in text and not any(d in text for d in digests)
+
+
 def test_dpo_dry_run_trains_on_agent_pairs(run, tmp_path):
     from flywheel_assets.export.writer import write_exports
     from flywheel_assets.train.config import TrainConfig
