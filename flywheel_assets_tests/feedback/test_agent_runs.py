@@ -108,7 +108,7 @@ def test_pii_digests_stay_in_the_clean_zone(run, tmp_path):
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
     assert any(p.suffix == ".jsonl" for p in files) and (tmp_path / "README.md").exists()
-    assert "pii_digests" not in text and not any(d in text for d in digests)
+    assert '"pii_digests"' not in text and not any(d in text for d in digests)
 
 
 def test_dpo_dry_run_trains_on_agent_pairs(run, tmp_path):
