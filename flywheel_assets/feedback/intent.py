@@ -11,7 +11,9 @@ metadata):
 - **identifying values**: tokens that look like identifiers (letters + digits, long digit runs) in tool-call
   arguments and user turns, normalised (case, leading ``#``), IDF-weighted so an order / reservation / booking id
   shared by two runs is strong evidence and a catalogue id seen everywhere is none. Redaction placeholders
-  (``<PERSON_1>``) are numbered per session, so they say nothing across sessions and are removed first.
+  (``<PERSON_1>``) are numbered per session, so they say nothing across sessions and are removed first; instead
+  the keyed digests of the values redaction replaced (``pii_digests``, clean zone only: HMAC under the PII key,
+  never the value) join the identifying values, so the same user id, name or e-mail in two runs counts.
 
 :func:`intent_features` builds the per-unit features; :func:`similarity_matrix` gives the combined similarity of
 every pair of units (0..1, symmetric). Pure numpy / scikit-learn, deterministic.
@@ -93,10 +95,12 @@ def _calls(msgs: list[dict]):
                 yield str(fn.get("name") or ""), c.parse_args(fn.get("arguments")) or {}
 
 
-def intent_features(sessions: list[list[dict]], boilerplate_df: float = 0.05, min_boilerplate: int = 3
-                    ) -> IntentFeatures:
+def intent_features(sessions: list[list[dict]], boilerplate_df: float = 0.05, min_boilerplate: int = 3,
+                    digests: list[list[str]] | None = None) -> IntentFeatures:
     """Features of each trajectory (a list of canonical messages). A user turn whose normalised text occurs in
-    more than ``boilerplate_df`` of the sessions (and in at least ``min_boilerplate``) is boilerplate."""
+    more than ``boilerplate_df`` of the sessions (and in at least ``min_boilerplate``) is boilerplate.
+    ``digests`` (per session, optional): keyed digests of the redacted values (``pii_digests``), added to the
+    identifying values."""
     turns = [[m for m in msgs if m.get("role") == "user" and c.content(m).strip()] for msgs in sessions]
     norm = [[_norm_turn(c.content(m)) for m in t] for t in turns]
     df: dict[str, int] = {}
@@ -105,7 +109,7 @@ def intent_features(sessions: list[list[dict]], boilerplate_df: float = 0.05, mi
             df[n] = df.get(n, 0) + 1
     cut = max(min_boilerplate, boilerplate_df * max(len(sessions), 1))
     user_turns, user_text, ids, actions = [], [], [], []
-    for msgs, t, ns in zip(sessions, turns, norm):
+    for i, (msgs, t, ns) in enumerate(zip(sessions, turns, norm)):
         keep = [_WS.sub(" ", _strip_placeholders(c.content(m))).strip() for m, n in zip(t, ns)
                 if n and df.get(n, 0) < cut]
         user_turns.append(keep)
@@ -123,6 +127,8 @@ def intent_features(sessions: list[list[dict]], boilerplate_df: float = 0.05, mi
                 vals |= _id_tokens(v)
         for k in keep:
             vals |= _id_tokens(k)
+        if digests is not None:
+            vals |= {"pii:" + d for d in digests[i] if d}
         ids.append(sorted(vals))
         actions.append(sorted(acts))
     first = [k[0] if k else "" for k in user_turns]

@@ -436,6 +436,14 @@ def _answers(u: _U) -> bool:
     return False
 
 
+def _digests_of(row: dict) -> list[str]:
+    try:
+        d = json.loads(row.get("pii_digests") or "[]")
+    except (TypeError, ValueError):
+        return []
+    return [x for x in d if isinstance(x, str)] if isinstance(d, list) else []
+
+
 def _outcome_pairs_multi(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
     """Multi-turn trajectories: intent from the whole user side and the actions (:mod:`intent`), the pair cut where
     the two runs diverge (:mod:`divergence`)."""
@@ -446,7 +454,9 @@ def _outcome_pairs_multi(units: list[_U], group_of, pcfg: PairsConfig, stats: di
                    key=lambda u: u.row["unit_id"])
     if not any(u.success is False for u in cands) or not any(u.success is True for u in cands):
         return []
-    feats = intent_features([u.msgs for u in cands])
+    # keyed digests of the values redaction replaced (clean zone, ``redact_units``); absent on unredacted input
+    digests = [_digests_of(u.row) for u in cands]
+    feats = intent_features([u.msgs for u in cands], digests=digests)
     sim = similarity_matrix(feats, backend=pcfg.embedding_backend).total
     matches, skipped = match_outcomes(sim, [u.success for u in cands], pcfg.outcome_threshold, pcfg.outcome_margin,
                                       pcfg.outcome_same_as)

@@ -56,6 +56,7 @@ class SessionPseudonymizer:
         self._count: dict[str, int] = {}
         self._person_part: dict[str, str] = {}  # hmac(name part) -> identity hmac of the full name
         self._surrogate: dict[tuple[str, str], str] = {}
+        self.last_digest: str | None = None  # keyed digest of the value last replaced (see :func:`digest`)
 
     def identity(self, value: str, entity_type: str) -> str:
         norm = normalise(value, entity_type)
@@ -72,11 +73,13 @@ class SessionPseudonymizer:
         return ident
 
     def replace(self, value: str, entity_type: str) -> str:
+        self.last_digest = None
         if entity_type == "DATE_TIME" and self.date_shift_days:
             shifted = shift_date_text(value, self.date_shift_days)
             if shifted is not None:
                 return shifted
         ident = self.identity(value, entity_type)
+        self.last_digest = digest(ident)
         k = (entity_type, ident)
         if k not in self._num:
             self._count[entity_type] = self._count.get(entity_type, 0) + 1
@@ -93,6 +96,17 @@ class SessionPseudonymizer:
     @property
     def counts(self) -> dict[str, int]:
         return dict(sorted(self._count.items()))
+
+
+DIGEST_HEX = 16
+
+
+def digest(ident: str) -> str:
+    """Cross-session digest of a replaced value: its keyed identity (HMAC under the PII key, purpose per entity
+    type) truncated to 64 bits. Equal across sessions for the same normalised value and key; it reveals no more than
+    the identity behind the placeholders already does, and lives in the clean zone only (``pii_digests``), never
+    in an export."""
+    return ident[:DIGEST_HEX]
 
 
 def _shape_like(value: str, rng: random.Random) -> str:
@@ -177,4 +191,4 @@ def placeholder_counts(text: str) -> dict[str, int]:
     return dict(sorted(c.items()))
 
 
-__all__ = ["SessionPseudonymizer", "normalise", "surrogate", "consistency_violations", "placeholder_counts"]
+__all__ = ["SessionPseudonymizer", "digest", "normalise", "surrogate", "consistency_violations", "placeholder_counts"]

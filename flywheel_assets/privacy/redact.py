@@ -310,12 +310,16 @@ class _UnitDoc:
         return out
 
 
-def apply_replacements(text: str, spans: list[Span], pseudo: SessionPseudonymizer, positions: list | None = None) -> str:
+def apply_replacements(text: str, spans: list[Span], pseudo: SessionPseudonymizer, positions: list | None = None,
+                       digests: set | None = None) -> str:
+    """Replace ``spans`` of ``text``; ``digests`` (when given) collects the keyed digests of the replaced values."""
     parts, pos, n = [], 0, 0
     for s in spans:
         parts.append(text[pos:s.start])
         n += s.start - pos
         rep = pseudo.replace(text[s.start:s.end], s.entity_type)
+        if digests is not None and pseudo.last_digest:
+            digests.add(pseudo.last_digest)
         if positions is not None:
             positions.append((n, n + len(rep)))
         parts.append(rep)
@@ -332,7 +336,7 @@ def context_snippet(text: str, start: int, end: int, width: int = 60) -> str:
 
 def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: bytes = b"",
                  cascade: Cascade | None = None, *, residual: bool = False) -> RedactionResult:
-    """Redact every text field of UNIT_SCHEMA rows. Returns RedactionResult(units + n_pii/pii_types, audit,
+    """Redact every text field of UNIT_SCHEMA rows. Returns RedactionResult(units + n_pii/pii_types/pii_digests, audit,
     review_sample, summary). ``residual=True`` also runs :func:`residual_scan` and puts it in the summary."""
     cfg = cfg or PrivacyConfig()
     if not key:
@@ -361,6 +365,7 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
     by_source: dict[str, int] = {}
     n_pii = [0] * len(recs)
     types_per_unit: list[dict[str, int]] = [{} for _ in recs]
+    digests: list[set[str]] = [set() for _ in recs]
     for sid in sorted(sessions):
         rows = sessions[sid]
         ssegs = [s for i in rows for s in docs[i].segs]
@@ -377,7 +382,7 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
         for s in ssegs:
             s.spans = resolve_overlaps(s.spans)
             s.out_pos = []
-            s.out = apply_replacements(s.text, s.spans, pseudo, s.out_pos) if s.spans else s.text
+            s.out = apply_replacements(s.text, s.spans, pseudo, s.out_pos, digests[s.row]) if s.spans else s.text
             rec = recs[s.row]
             for j, sp in enumerate(s.spans):
                 n_pii[s.row] += 1
@@ -393,10 +398,13 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
         r = d.rebuild()
         r["n_pii"] = n_pii[d.row]
         r["pii_types"] = to_json(dict(sorted(types_per_unit[d.row].items())))
+        # clean zone only (never exported): keyed cross-session digests of the replaced values, for intent matching
+        r["pii_digests"] = to_json(sorted(digests[d.row]))
         out_rows.append(r)
     schema = dict(units.schema)
     schema["n_pii"] = pl.Int64
     schema["pii_types"] = pl.Utf8
+    schema["pii_digests"] = pl.Utf8
     out = pl.DataFrame(out_rows, schema=schema) if out_rows else pl.DataFrame(schema=schema)
     audit = pl.DataFrame(
         [{"event_date": k[0], "entity_type": k[1], "field": k[2], "count": v} for k, v in sorted(audit_counts.items())],
