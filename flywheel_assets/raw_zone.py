@@ -77,6 +77,7 @@ class Registration:
     new_files: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     forgotten_seen: list[str] = field(default_factory=list)
+    copies_seen: list[str] = field(default_factory=list)  # byte-identical to a stored file under another name
 
     def __post_init__(self):
         self.known = {r["source_sha256"]: r for r in sources(self.wh).iter_rows(named=True)} \
@@ -98,6 +99,8 @@ class Registration:
             if old["status"] == "forgotten":
                 self.forgotten_seen.append(rel)
                 return old["source_format"], []
+            if old["path_seen"] != rel:  # the same bytes again under another name: stored once, said so
+                self.copies_seen.append(rel)
             return old["source_format"], json.loads(old["dates"])
         name = self._lineage_name(path, rel, size, digest)
         events, bad, stats = ingest_file(SourceFile(path, name), self.ctx, overrides=self.overrides)

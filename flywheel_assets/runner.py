@@ -146,6 +146,9 @@ def run_pipeline(
          f"zone), {len(wanted)} partitions ({len(skipped)} unchanged, skipped), warehouse {wh}")
     if skipped:
         echo(f"  skipped (unchanged inputs + config; --force re-runs them): {', '.join(sorted(skipped))}")
+    if reg.copies_seen:
+        echo(f"  {len(reg.copies_seen)} files are byte-identical copies of files already in the raw zone, whose "
+             f"records are stored once: {', '.join(reg.copies_seen[:5])}")
     if reg.forgotten_seen:
         echo(f"  ignored {len(reg.forgotten_seen)} forgotten files: {', '.join(reg.forgotten_seen[:5])}")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
