@@ -13,8 +13,8 @@ from __future__ import annotations
 import polars as pl
 
 from flywheel_assets.export.config import ExportConfig
-from flywheel_assets.export.sft import (MESSAGES_DTYPE, merge_consecutive, parse_messages, parse_tools, reject,
-                                        row_problem)
+from flywheel_assets.export.sft import (MESSAGES_DTYPE, merge_consecutive, order_tool_results, parse_messages,
+                                        parse_tools, reject, row_problem)
 from flywheel_assets.schema import to_json
 
 DPO_SCHEMA: dict[str, pl.DataType] = {
@@ -66,9 +66,9 @@ def build_dpo(pairs: pl.DataFrame, cfg: ExportConfig | None = None) -> tuple[pl.
         if chosen == rejected:
             rejects.append(reject("pair_id", pid, "identical_completions", "distinct_completions"))
             continue
-        prompt, chosen, rejected = merge_consecutive(prompt), merge_consecutive(chosen), merge_consecutive(rejected)
+        prompt, chosen, rejected = (merge_consecutive(order_tool_results(x)) for x in (prompt, chosen, rejected))
         tools_json = to_json(parse_tools(c["tools"][i]))
-        problem = row_problem([prompt + chosen, prompt + rejected], tools_json)
+        problem = row_problem([prompt + chosen, prompt + rejected], tools_json, need_final_assistant=False)
         if problem:
             rejects.append(reject("pair_id", pid, *problem))
             continue

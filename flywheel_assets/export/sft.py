@@ -145,6 +145,27 @@ def merge_consecutive(messages: list[dict]) -> list[dict]:
     return out
 
 
+def order_tool_results(messages: list[dict]) -> list[dict]:
+    """Each tool result moved up to follow the assistant turn whose call it answers (after that turn's earlier
+    results), order otherwise kept. Agent logs record parallel / asynchronous tool results where they arrived,
+    sometimes after the agent's next turn; the chat APIs want them right after their call."""
+    owner: dict[str, int] = {}  # call id -> index in out of the assistant turn that made it
+    out: list[dict] = []
+    for m in messages:
+        k = owner.get(m.get("tool_call_id")) if m.get("role") == "tool" else None
+        if k is None:
+            out.append(m)
+            if m.get("role") == "assistant":
+                owner.update({tc["id"]: len(out) - 1 for tc in (m.get("tool_calls") or []) if tc.get("id")})
+            continue
+        j = k + 1
+        while j < len(out) and out[j].get("role") == "tool":
+            j += 1
+        out.insert(j, m)
+        owner = {cid: (i + 1 if i >= j else i) for cid, i in owner.items()}
+    return out
+
+
 def role_order_problem(messages: list[dict], *, need_final_assistant: bool = True) -> str | None:
     """None when the conversation is well formed, else a short reason code.
 
@@ -272,14 +293,17 @@ def placeholder_problem(messages: list[dict]) -> str | None:
     return "malformed_placeholder" if any(has_malformed(t) for t in message_texts(messages)) else None
 
 
-def row_problem(conversations: list[list[dict]], tools: Any) -> tuple[str, str] | None:
+def row_problem(conversations: list[list[dict]], tools: Any, *, need_final_assistant: bool = True
+                ) -> tuple[str, str] | None:
     """(reason, expectation) of the first row-level expectation a row fails, or None. ``conversations``: the
-    row's full conversations (SFT: its messages; DPO: prompt + chosen and prompt + rejected)."""
+    row's full conversations (SFT: its messages; DPO: prompt + chosen and prompt + rejected; a DPO completion is
+    an agent block that may end on a tool result, e.g. a failed run's last tool error, so DPO passes
+    ``need_final_assistant=False``)."""
     for conv in conversations:
         if (p := message_keys_problem(conv)):
             return p, "message_keys"
     for conv in conversations:
-        if (p := role_order_problem(conv)):
+        if (p := role_order_problem(conv, need_final_assistant=need_final_assistant)):
             return p, "role_order"
     for conv in conversations:
         if (p := tool_call_problem(conv, tools)):

@@ -81,7 +81,7 @@ def _flatten(kind: str, rows: list[dict]) -> "Any":
             p = r.get("prompt") or []
             convs = [p + (r.get("chosen") or []), p + (r.get("rejected") or [])]
             rid = r.get("pair_id") or str(i)
-        role = next((pr for c in convs if (pr := role_order_problem(c))), "")
+        role = next((pr for c in convs if (pr := role_order_problem(c, need_final_assistant=kind == "sft"))), "")
         tool = next((tp for c in convs if (tp := tool_call_problem(c, r.get("tools")))), "")
         keys_ok = not any(message_keys_problem(c) for c in convs)
         seen = set()

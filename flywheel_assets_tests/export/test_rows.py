@@ -117,3 +117,43 @@ def test_dpo_row_level_failure_goes_to_rejects():
     dpo, rejects = build_dpo(pl.concat([pairs, broken]))
     assert dpo.height == pairs.height
     assert rejects.to_dicts() == [{"pair_id": "broken", "reason": "malformed_placeholder", "expectation": "placeholders"}]
+
+
+def _msg(role, content="", calls=None, call_id=None):
+    return {"role": role, "content": content, "name": None,
+            "tool_calls": [{"id": c, "type": "function", "function": {"name": "f", "arguments": "{}"}} for c in calls]
+            if calls else None, "tool_call_id": call_id}
+
+
+def test_tool_results_recorded_late_are_moved_after_their_call():
+    from flywheel_assets.export.sft import order_tool_results, role_order_problem
+
+    late = [_msg("user", "u"), _msg("assistant", calls=["a", "b"]), _msg("tool", "rb", call_id="b"),
+            _msg("assistant", "done"), _msg("tool", "ra", call_id="a")]
+    assert role_order_problem(late) == "tool_without_call"
+    fixed = order_tool_results(late)
+    assert [(m["role"], m["tool_call_id"]) for m in fixed] == [
+        ("user", None), ("assistant", None), ("tool", "b"), ("tool", "a"), ("assistant", None)]
+    assert role_order_problem(fixed) is None
+    assert order_tool_results(fixed) == fixed  # already ordered: unchanged
+
+
+def test_dpo_completion_may_end_on_a_tool_result():
+    """An outcome pair's rejected side is one agent block; a failed run that ends on a tool error is kept."""
+    import json
+
+    import polars as pl
+
+    from flywheel_assets.export.dpo import build_dpo
+
+    prompt = [_msg("user", "please fix it")]
+    chosen = [_msg("assistant", calls=["a"]), _msg("tool", "ok", call_id="a"), _msg("assistant", "fixed")]
+    rejected = [_msg("assistant", calls=["b", "c"]), _msg("tool", "ERROR: down", call_id="c"),
+                _msg("assistant", calls=["d"]), _msg("tool", "ERROR: 503", call_id="d"),
+                _msg("tool", "ERROR: timeout", call_id="b")]
+    pairs = pl.DataFrame({"pair_id": ["p1"], "pair_source": ["outcome"], "prompt": [json.dumps(prompt)],
+                          "chosen": [json.dumps(chosen)], "rejected": [json.dumps(rejected)], "tools": ["[]"],
+                          "weight": [1.0], "split": ["train"]})
+    rows, rejects = build_dpo(pairs)
+    assert rejects.height == 0, rejects.to_dicts()
+    assert rows.height == 1
