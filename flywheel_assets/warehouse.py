@@ -333,42 +333,36 @@ def replace_rows(path, table: str, df: pl.DataFrame, column: str, values: list) 
     values = sorted(set(values))
     if values and df.height and df.filter(~pl.col(column).is_in(values)).height:
         raise ValueError(f"{table}: rows outside the replaced keys")
-    with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if df.width:
-                _ensure_columns(con, table, df)
-            if values and table_exists(con, table):
-                for i in range(0, len(values), 1000):
-                    chunk = values[i:i + 1000]
-                    con.execute(f"DELETE FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
-            if df.height:
-                con.register("_fw_df", df.to_arrow())
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fw_df")
-                con.unregister("_fw_df")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    def work(con):
+        if df.width:
+            _ensure_columns(con, table, df)
+        if values and table_exists(con, table):
+            for i in range(0, len(values), 1000):
+                chunk = values[i:i + 1000]
+                con.execute(f"DELETE FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+        if df.height:
+            con.register("_fw_df", df.to_arrow())
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _fw_df")
+            con.unregister("_fw_df")
+
+    _transaction(path, work)  # one transaction, retried on a DuckLake write-write conflict like the other writes
     return df.height
 
 
 def execute(path, statements: list[tuple[str, list]]) -> list[int]:
     """Run DML statements (UPDATE / DELETE) in one transaction; returns each statement's affected row count
     (statements on a table that does not exist yet are skipped and count 0)."""
-    counts = []
-    with connect(path) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for sql, params in statements:
-                m = re.match(r"\s*(?:UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_]*)", sql, re.I)
-                if m and not table_exists(con, m.group(1)):
-                    counts.append(0)
-                    continue
-                row = con.execute(sql, params or []).fetchall()
-                counts.append(int(row[0][0]) if row and row[0] and isinstance(row[0][0], int) else 0)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    counts: list[int] = []
+
+    def work(con):
+        counts.clear()  # a retried transaction counts again from the start
+        for sql, params in statements:
+            m = re.match(r"\s*(?:UPDATE|DELETE\s+FROM)\s+([A-Za-z_][A-Za-z0-9_]*)", sql, re.I)
+            if m and not table_exists(con, m.group(1)):
+                counts.append(0)
+                continue
+            row = con.execute(sql, params or []).fetchall()
+            counts.append(int(row[0][0]) if row and row[0] and isinstance(row[0][0], int) else 0)
+
+    _transaction(path, work)
     return counts
