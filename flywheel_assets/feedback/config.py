@@ -60,8 +60,11 @@ class PairsConfig(BaseModel):
     outcome_margin: float = Field(0.2, description="multi-turn outcome pairs: the best successful run must beat the "
                                   "best rival (a success that is not a near-copy of it) by this much, else the "
                                   "failure is skipped as ambiguous")
-    outcome_same_as: float = Field(0.9, description="two successful runs at least this similar count as one intent "
-                                   "(not rivals) in the ambiguity test")
+    outcome_same_as: float = Field(0.9, description="two successful runs at least this similar (or at least as "
+                                   "similar to each other as the best one is to the failure) count as one intent "
+                                   "group (not rivals) in the ambiguity test")
+    outcome_mutual_k: int = Field(3, description="multi-turn outcome pairs: the failed run must be among its best "
+                                  "successful run's k most similar failed runs (a hub success is no one's intent)")
     intent_threshold: float = Field(0.75, description="cosine similarity of first user requests above which two "
                                     "units share an intent (outcome pairs)")
     intent_fuzzy_threshold: float = Field(90.0, description="rapidfuzz token_set_ratio above which two first "

@@ -235,29 +235,45 @@ class Match:
 
 
 def match_outcomes(sim: np.ndarray, success: list[bool | None], threshold: float, margin: float,
-                   same_as: float = 0.9) -> tuple[list[Match], dict]:
-    """For each failed unit, its most similar successful unit, kept when the score reaches ``threshold`` and beats
-    the best *rival* by ``margin``. A rival is a successful unit that is not itself a near-copy (similarity below
-    ``same_as``) of the best one: two successes of one intent do not make each other ambiguous, two different
-    intents that both look like the failure do (the pair is then skipped: precision over coverage).
+                   same_as: float = 0.9, mutual_k: int = 3) -> tuple[list[Match], dict]:
+    """For each failed unit, its most similar successful unit ``b``, kept when
+
+    - the score reaches ``threshold`` (``below_threshold`` otherwise);
+    - the failure is among ``b``'s ``mutual_k`` most similar failures (``not_mutual`` otherwise): a success that is
+      the best match of many failures is a hub (a shared persona, a generic request), not their intent;
+    - ``b`` beats the best *rival* by ``margin`` (``ambiguous`` otherwise). A rival is a successful unit that is not
+      in ``b``'s intent group: its similarity to ``b`` is below ``min(same_as, score)``, i.e. it is further from
+      ``b`` than the failure itself is. Repeated trials of one task give several successes that resemble each
+      other at least as much as they resemble the failure; they are one group and do not make each other
+      ambiguous. Two different intents that both look like the failure do (the pair is then skipped: precision
+      over coverage).
+
     Returns (matches sorted by failure index, counts of skipped failures by reason)."""
     succ = [i for i, s in enumerate(success) if s is True]
     fails = [j for j, s in enumerate(success) if s is False]
     out: list[Match] = []
-    skipped = {"no_success_candidate": 0, "below_threshold": 0, "ambiguous": 0}
+    skipped = {"no_success_candidate": 0, "below_threshold": 0, "not_mutual": 0, "ambiguous": 0}
+    if not succ:
+        skipped["no_success_candidate"] = len(fails)
+        return out, skipped
+    k = max(int(mutual_k), 1)
+    # each success's k most similar failures (ties by index: deterministic)
+    near_fail = {i: set(sorted(fails, key=lambda j: (-sim[i, j], j))[:k]) for i in succ}
     for j in fails:
-        if not succ:
-            skipped["no_success_candidate"] += 1
-            continue
         order = sorted(succ, key=lambda i: (-sim[i, j], i))
         b = order[0]
-        if sim[b, j] < threshold:
+        score = float(sim[b, j])
+        if score < threshold:
             skipped["below_threshold"] += 1
             continue
-        rivals = [i for i in order[1:] if sim[i, b] < same_as]
-        mg = float(sim[b, j] - sim[rivals[0], j]) if rivals else 1.0
+        if j not in near_fail[b]:
+            skipped["not_mutual"] += 1
+            continue
+        group_cut = min(same_as, score)
+        rivals = [i for i in order[1:] if sim[i, b] < group_cut]
+        mg = float(score - sim[rivals[0], j]) if rivals else 1.0
         if mg < margin:
             skipped["ambiguous"] += 1
             continue
-        out.append(Match(b, j, float(sim[b, j]), mg))
+        out.append(Match(b, j, score, mg))
     return out, skipped

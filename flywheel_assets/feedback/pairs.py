@@ -459,7 +459,7 @@ def _outcome_pairs_multi(units: list[_U], group_of, pcfg: PairsConfig, stats: di
     feats = intent_features([u.msgs for u in cands], digests=digests)
     sim = similarity_matrix(feats, backend=pcfg.embedding_backend).total
     matches, skipped = match_outcomes(sim, [u.success for u in cands], pcfg.outcome_threshold, pcfg.outcome_margin,
-                                      pcfg.outcome_same_as)
+                                      pcfg.outcome_same_as, pcfg.outcome_mutual_k)
     for k, v in skipped.items():
         stats["outcome_skipped_" + k] = stats.get("outcome_skipped_" + k, 0) + v
     out = []
