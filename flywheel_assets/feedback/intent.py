@@ -244,8 +244,9 @@ def match_outcomes(sim: np.ndarray, success: list[bool | None], threshold: float
     - ``b`` beats the best *rival* by ``margin`` (``ambiguous`` otherwise). A rival is a successful unit that is not
       in ``b``'s intent group: its similarity to ``b`` is below ``min(same_as, score)``, i.e. it is further from
       ``b`` than the failure itself is. Repeated trials of one task give several successes that resemble each
-      other at least as much as they resemble the failure; they are one group and do not make each other
-      ambiguous. Two different intents that both look like the failure do (the pair is then skipped: precision
+      other at least as much as they resemble the failure (they took the path the failure left); they are one
+      group and do not make each other ambiguous. (No tolerance below ``score``: on the development half of
+      agent_runs_dev even 0.02 let in wrong pairs, successes of other tasks sharing the failure's persona.) Two different intents that both look like the failure do (the pair is then skipped: precision
       over coverage).
 
     Returns (matches sorted by failure index, counts of skipped failures by reason)."""
