@@ -22,7 +22,7 @@ import json
 from typing import Any
 
 from flywheel_assets.ingest import sse
-from flywheel_assets.ingest.providers.base import Msg, Reply, num
+from flywheel_assets.ingest.providers.base import Msg, Reply, num, stream_reply
 from flywheel_assets.schema import to_json
 
 API = "responses"
@@ -187,21 +187,7 @@ def parse_response(body: Any) -> Reply | None:
     if isinstance(body, str):
         if sse.looks_like_stream(body):
             st = sse.reassemble(body)
-            if st.dialect is None:
-                return None
-            if st.response is not None:  # the final response object is authoritative
-                rep = reply_from_response(st.response)
-                if not rep.text and not rep.calls and not rep.error:
-                    rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
-            else:
-                rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
-                            model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
-                            completion_tokens=st.completion_tokens)
-            rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
-            rep.error = rep.error or st.error
-            if not st.complete:
-                rep.status = "truncated"
-            return rep
+            return None if st.dialect is None else stream_reply(st, reply_from_response)
         s = body.strip()
         if not s.startswith("{"):
             return Reply(text=body) if s else None
