@@ -11,6 +11,7 @@ from flywheel_assets.ingest import sse
 from flywheel_assets.ingest.api_messages import calls_of, normalize_message
 from flywheel_assets.ingest.providers import gemini, openai_responses
 from flywheel_assets.ingest.providers.base import Reply, num, stream_reply
+from flywheel_assets.ingest.stream_dialects import is_converse_stream, reassemble_converse
 from flywheel_assets.schema import to_json
 
 def token_usage(body: dict) -> tuple[int | None, int | None]:
@@ -60,8 +61,8 @@ def parse_response(body: Any) -> Reply | None:
         return Reply(text=body)
     if gemini.is_response(body):  # Gemini-shaped body on a route that did not say so
         return gemini.parse_response(body)
-    if sse.is_converse_stream(body):  # decoded Bedrock converse-stream events
-        return stream_reply(sse.reassemble_converse(body), parse_response)
+    if is_converse_stream(body):  # decoded Bedrock converse-stream events
+        return stream_reply(reassemble_converse(body), parse_response)
     if isinstance(body, list):
         if body and isinstance(body[0], dict) and isinstance(body[0].get("generated_text"), str):  # HF TGI
             d = body[0].get("details") or {}

@@ -51,7 +51,8 @@ def exchange_report(events: pl.DataFrame, quarantined: pl.DataFrame) -> dict:
             for r, a in resp:
                 if r["kind"] == "assistant" and (r["content"] or "").strip():
                     reply_ok = True
-                if r["kind"] == "tool_call" and args_valid(r["tool_arguments"]) and not is_raw_arguments(r["tool_arguments"]):
+                args = r["tool_arguments"]
+                if r["kind"] == "tool_call" and args_valid(args) and not is_raw_arguments(args):
                     reply_ok = True
             truncated = any(r["status"] == "truncated" for r, _ in resp)
             bk = bucket(provider)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
-    from flywheel_assets.ingest.sse import Reassembled
+    from flywheel_assets.ingest.stream_parts import Reassembled
 
 
 @dataclass

@@ -12,7 +12,7 @@ Response: the ``response`` object's ``output`` items (``message`` -> text, ``ref
 refuses; ``function_call`` -> calls; reasoning dropped), ``status`` / ``incomplete_details.reason`` -> finish
 reason, ``usage.input_tokens`` / ``output_tokens``, ``error`` of a failed response -> an error inside the 2xx
 body. Streams (``response.output_text.delta``, ``response.function_call_arguments.delta``, ``response.completed``,
-...) are reassembled by :func:`flywheel_assets.ingest.sse.reassemble_responses`; the final response object is
+...) are reassembled by :func:`flywheel_assets.ingest.stream_dialects.reassemble_responses`; the final response object is
 authoritative when the stream reached it.
 """
 
