@@ -11,7 +11,8 @@ import ipaddress
 import re
 from functools import lru_cache
 
-from .addresses import ADDRESS_RULES, GatedRule
+from .address_rule_types import GatedRule
+from .addresses import ADDRESS_RULES
 from .base import Rule, Span, run_rules
 from .identifiers import IDENTIFIER_RULES
 
