@@ -23,8 +23,10 @@ from typing import Iterator
 from flywheel_assets.demo import catalog as C
 from flywheel_assets.demo import scenarios as S
 from flywheel_assets.demo.config import DemoConfig
-from flywheel_assets.demo.writers import (AppLogWriter, ChatlogWriter, GatewayWriter, SpansWriter, TranscriptWriter,
-                                          fmt_ts)
+from flywheel_assets.demo.jsonl_writers import ChatlogWriter, GatewayWriter
+from flywheel_assets.demo.spans_writer import SpansWriter
+from flywheel_assets.demo.text_writers import AppLogWriter, TranscriptWriter
+from flywheel_assets.demo.writers import fmt_ts
 from flywheel_assets.schema import to_json
 
 MANIFEST_FORMAT = "flywheel-demo-manifest/1"
