@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from flywheel_assets.ingest.providers.base import Msg
-from flywheel_assets.schema import stable_id, to_json
+from flywheel_assets.schema import stable_id, to_json, tool_definition
 
 def text_of(content: Any) -> tuple[str, int]:
     """Plain text of a content value (string or list of blocks) and the number of image blocks skipped."""
@@ -213,18 +213,15 @@ def declared_tools(req: Any) -> list[dict]:
             continue
         if isinstance(t.get("function"), dict):
             f = t["function"]
-            out.append({"type": "function", "function": {"name": f.get("name"), "description": f.get("description"),
-                                                          "parameters": f.get("parameters") or {}}})
+            out.append(tool_definition(f.get("name"), f.get("description"), f.get("parameters") or {}))
         elif isinstance(t.get("toolSpec"), dict):
             f = t["toolSpec"]
             schema = f.get("inputSchema") or {}
-            out.append({"type": "function", "function": {
-                "name": f.get("name"), "description": f.get("description"),
-                "parameters": schema.get("json", schema) if isinstance(schema, dict) else {}}})
+            out.append(tool_definition(f.get("name"), f.get("description"),
+                                       schema.get("json", schema) if isinstance(schema, dict) else {}))
         elif "name" in t:
             params = t.get("input_schema") or t.get("parameters") or t.get("parameter_definitions") or {}
-            out.append({"type": "function", "function": {"name": t.get("name"), "description": t.get("description"),
-                                                          "parameters": params}})
+            out.append(tool_definition(t.get("name"), t.get("description"), params))
     return out
 
 

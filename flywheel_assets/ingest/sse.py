@@ -165,11 +165,7 @@ def _dispatch_sse(chunks: list[tuple[str | None, Any]]) -> Reassembled:
         return reassemble_cohere_v1(objs)
     if any("done" in o and ("message" in o or "response" in o) for o in objs):
         return reassemble_ollama(objs)
-    r = Reassembled(dialect=None, n_chunks=len(chunks))
-    for o in objs:
-        if "error" in o:
-            r.error = err_text(o["error"])
-    return r
+    return _unrecognised(objs, len(chunks))
 
 
 def _dispatch_ndjson(objs: list[dict]) -> Reassembled:
@@ -181,7 +177,12 @@ def _dispatch_ndjson(objs: list[dict]) -> Reassembled:
         return reassemble_ollama(objs)
     if any(isinstance(o.get("choices"), list) for o in objs):
         return reassemble_openai_chat(objs)
-    r = Reassembled(dialect=None, n_chunks=len(objs))
+    return _unrecognised(objs, len(objs))
+
+
+def _unrecognised(objs: list[dict], n_chunks: int) -> Reassembled:
+    """A stream of no known dialect: no reply, only the message of its last ``error`` object (if any)."""
+    r = Reassembled(dialect=None, n_chunks=n_chunks)
     for o in objs:
         if "error" in o:
             r.error = err_text(o["error"])

@@ -23,7 +23,7 @@ from typing import Any
 
 from flywheel_assets.ingest import sse
 from flywheel_assets.ingest.providers.base import Msg, Reply, num, stream_reply
-from flywheel_assets.schema import to_json
+from flywheel_assets.schema import to_json, tool_definition
 
 API = "responses"
 
@@ -139,8 +139,7 @@ def declared_tools(req: Any) -> list[dict]:
             continue
         f = t.get("function") if isinstance(t.get("function"), dict) else t
         if f.get("name"):
-            out.append({"type": "function", "function": {"name": f.get("name"), "description": f.get("description"),
-                                                          "parameters": f.get("parameters") or {}}})
+            out.append(tool_definition(f.get("name"), f.get("description"), f.get("parameters") or {}))
     return out
 
 
