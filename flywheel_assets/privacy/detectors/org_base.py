@@ -120,3 +120,23 @@ def _inflected(lw: str, plain: frozenset, nouns: frozenset) -> bool:
         return english_form(lw, plain, nouns)
     except Exception:
         return False
+
+
+def trim_trailing(words: list[str]) -> list[str]:
+    """Drop stop / calendar words after a name ("joined Acme Last Monday" keeps Acme)."""
+    while words and (words[-1].casefold() in stop_words() or words[-1].casefold() in CALENDAR):
+        words.pop()
+    return words
+
+
+def never_an_org(words: list[str]) -> bool:
+    """An allow-listed phrase or word, a public technology / product word, or a gazetteer place."""
+    kept = " ".join(words)
+    return allowed_phrase(kept) or any(w.casefold() in TECH for w in words) or is_place(kept)
+
+
+def could_name_org(words: list[str]) -> bool:
+    """One word that may name an organisation on its own, or several with such a word that are not all generic."""
+    if len(words) == 1:
+        return org_word(words[0])
+    return any(org_word(w) for w in words) and not all(generic(w) for w in words)

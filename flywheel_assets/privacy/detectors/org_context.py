@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 from ..lexicons.names import all_name_tokens as _name_tokens, first_names
-from ..lexicons.org_words import CALENDAR, SOURCE_SUBJECTS, TECH, VENUE_NEXT
+from ..lexicons.org_words import SOURCE_SUBJECTS, VENUE_NEXT
 from .base import Span
-from .org_base import (BRANDLIKE, SCORE, SOURCE, UPPER, allowed_phrase, generic, is_place, lower_org_word, org_word,
-                       stop_words)
+from .org_base import (BRANDLIKE, SCORE, SOURCE, UPPER, allowed_phrase, could_name_org, is_place, lower_org_word,
+                       never_an_org, org_word, stop_words, trim_trailing)
 
 # --- one organisation word (or two / three) in an employer / membership context --------------------------------
 # "works at Zentrix", "joined Zentrix42", "a recruiter from Qorvix", "Nexora's office", "the Zentrix office",
@@ -80,18 +80,11 @@ def context_orgs(text: str) -> list[Span]:
 
     def take(m, kind: str) -> None:
         name = m.group("name")
-        words = name.split()
-        while words and (words[-1].casefold() in stop_words() or words[-1].casefold() in CALENDAR):
-            words.pop()  # "joined Acme Last Monday" keeps Acme
+        words = trim_trailing(name.split())
         if not words or words[0].casefold() in stop_words():
             return
         kept = " ".join(words)
-        if allowed_phrase(kept) or any(w.casefold() in TECH for w in words) or is_place(kept):
-            return
-        if len(words) == 1:
-            if not org_word(words[0]):
-                return
-        elif not any(org_word(w) for w in words) or all(generic(w) for w in words):
+        if never_an_org(words) or not could_name_org(words):
             return
         if kind == "possessive" and words[-1].casefold() in _name_tokens() and not BRANDLIKE.match(words[-1]):
             return  # "Smith's office", "Dr. Patel's staff": a person

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-from ..lexicons.org_words import CALENDAR, TECH
+from ..lexicons.org_words import CALENDAR
 from .base import Span
-from .org_base import BRANDLIKE, SCORE, SOURCE, allowed_phrase, generic, is_place, org_word, place_words, stop_words
+from .org_base import (BRANDLIKE, SCORE, SOURCE, could_name_org, generic, never_an_org, place_words, stop_words,
+                       trim_trailing)
 from .org_context import CTX_NAME, CTX_NAME_AT
 
 # --- more general organisation cues (news verbs, founders, teams, former employees, tickers, legal
@@ -66,18 +67,14 @@ def cue_orgs(text: str) -> list[Span]:
         words = name.split()
         if lead:
             words = _trim_leading(words)
-        while words and (words[-1].casefold() in stop_words() or words[-1].casefold() in CALENDAR):
-            words.pop()
+        words = trim_trailing(words)
         if not words:
             return
         kept = " ".join(words)
-        if allowed_phrase(kept) or any(w.casefold() in TECH for w in words) or is_place(kept):
+        if never_an_org(words):
             return
         if not strong:
-            if len(words) == 1:
-                if not org_word(words[0]):
-                    return
-            elif not any(org_word(w) for w in words) or all(generic(w) for w in words):
+            if not could_name_org(words):
                 return
         elif all(generic(w) for w in words) or words[0].casefold() in stop_words():
             return
@@ -114,7 +111,7 @@ def cue_orgs(text: str) -> list[Span]:
 
 
 # "A, B and C" where A is an organisation found above: its list siblings are organisations too when they are
-# capitalised names with a word that could name one (the same org_word test as the context cues)
+# capitalised names with a word that could name one (the same could_name_org test as the context cues)
 _SIB_RIGHT = re.compile(r"(?:,[ \t]*(?:and[ \t]+|or[ \t]+|&[ \t]*)?|[ \t]+(?:and|or|&)[ \t]+)" + CTX_NAME +
                         r"(?![\w\-'’])")
 _SIB_LEFT = re.compile(r"(?<![\w\-'’.@/])" + CTX_NAME + r"(?:,[ \t]*|[ \t]+(?:and|or|&)[ \t]+)$")
@@ -124,11 +121,7 @@ def _sibling_ok(name: str) -> bool:
     words = name.split()
     if not words or words[0].casefold() in stop_words() or words[-1].casefold() in stop_words():
         return False
-    if allowed_phrase(name) or any(w.casefold() in TECH for w in words) or is_place(name):
-        return False
-    if len(words) == 1:
-        return org_word(words[0])
-    return any(org_word(w) for w in words) and not all(generic(w) for w in words)
+    return not never_an_org(words) and could_name_org(words)
 
 
 def list_siblings(text: str, found: list[Span]) -> list[Span]:
