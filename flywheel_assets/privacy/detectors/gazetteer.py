@@ -92,9 +92,10 @@ from __future__ import annotations
 import re
 
 from ..lexicons.base import fold_place
-from ..lexicons.places import (CONNECTORS, CUE, CUE_DIRECTION, CUE_PREV, GAP_OK, KIND_CITY, MONTHS_DAYS, MOTION,
-                               ORG_NEXT, ORG_PREV, PERSON_PREV, TIER_ANY, TIER_CAP, TIER_MAJ, TIER_MAJN, TOKEN,
-                               census_surnames, lexicon, plain_words, word_lists)
+from ..lexicons.place_words import (CONNECTORS, CUE_DIRECTION, CUE_PREV, GAP_OK, MONTHS_DAYS, MOTION, ORG_NEXT,
+                                    ORG_PREV, PERSON_PREV, TOKEN)
+from ..lexicons.places import (CUE, KIND_CITY, TIER_ANY, TIER_CAP, TIER_MAJ, TIER_MAJN, census_surnames, lexicon,
+                               plain_words, word_lists)
 from .base import Span
 from .place_base import ENTITY, GREETING, POSSESSIVE, SCORE, SOURCE, glued
 from .place_cues import cue_places, pair_places

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from ..lexicons.base import fold_place
-from ..lexicons.places import (CONNECTORS, GAP_OK, KIND_CITY, SMALL_MAX_TOKENS, TOKEN, US_CA, lexicon, place_tokens,
-                               small_sets)
+from ..lexicons.place_words import CONNECTORS, GAP_OK, TOKEN, US_CA
+from ..lexicons.places import KIND_CITY, SMALL_MAX_TOKENS, lexicon, place_tokens, small_sets
 from .base import DisjointExtents, Span, overlap_test
 from .place_base import ENTITY, GREETING, POSSESSIVE, SCORE, SOURCE, glued
 from .place_cues import GREETINGS, PAIR_END, STRONG_PLACE_CUE
