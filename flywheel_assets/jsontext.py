@@ -9,7 +9,7 @@ reason instead, because there a broken record must be quarantined, not read as e
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 
 _SAME = object()
 
@@ -45,4 +45,18 @@ def json_container(text: Any) -> Any:
     return json_or(s, None)
 
 
-__all__ = ["json_or", "json_container"]
+def json_leaves(value: Any) -> Iterator[Any]:
+    """The scalar leaves of a parsed JSON value (strings, numbers, booleans, nulls), depth first in document order:
+    object values and array items, never object keys. Callers pick the leaves they need (string values to scan,
+    identifier-like values to track)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from json_leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from json_leaves(v)
+    else:
+        yield value
+
+
+__all__ = ["json_or", "json_container", "json_leaves"]

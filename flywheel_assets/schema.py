@@ -283,6 +283,12 @@ def tool_call(call_id: str, name: str, arguments: Any) -> dict:
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": json_text(arguments) or "{}"}}
 
 
+def tool_definition(name: Any, description: Any, parameters: Any) -> dict:
+    """One declared tool in the OpenAI function format (``events.tools`` holds a list of these); the values as
+    given, each parser normalises its own provider's shape first."""
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": parameters}}
+
+
 def new_unit(
     messages: list[dict],
     *,

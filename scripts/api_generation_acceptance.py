@@ -1,7 +1,7 @@
 """Share of successful LLM generation calls that api_records accepts, on a recorded-calls JSONL file.
 
 A call counts as a successful generation when its HTTP status is 2xx and its URL path is a text-generation route
-(decided here from the path alone, independently of ``api_records.classify_endpoint``): chat / text completions,
+(decided here from the path alone, independently of ``api_endpoints.classify_endpoint``): chat / text completions,
 Responses, Anthropic messages / complete, Bedrock converse / invoke (and their stream forms), Gemini / Vertex
 ``:generateContent`` / ``:streamGenerateContent``, Cohere chat / generate, Ollama chat / generate, Hugging Face
 inference. Prints accepted vs quarantined (with reasons), the other quarantine reasons, and the Langfuse traces'

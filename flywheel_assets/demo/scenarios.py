@@ -69,7 +69,7 @@ class Conv:
                   self.rng.uniform(0.05, 1.5), error=error, duration_ms=round(self.rng.uniform(20, 900), 1))
 
 
-def _feedback(rng: random.Random, success: bool, strong: bool = False, edited: str | None = None) -> dict | None:
+def session_feedback(rng: random.Random, success: bool, strong: bool = False, edited: str | None = None) -> dict | None:
     """Feedback for an ordinary session; ``strong`` forces an explicit vote (planted failures are down-voted)."""
     if success:
         r = rng.random()

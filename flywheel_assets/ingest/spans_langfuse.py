@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flywheel_assets.ingest.spans import Obs, conversation_events, merge_observations
+from flywheel_assets.ingest.spans_merge import Obs, conversation_events, merge_observations
 from flywheel_assets.ingest.spans_messages import maybe_json, merge_tools, plain_message, to_messages, to_tools
 from flywheel_assets.schema import new_event
 from flywheel_assets.timeutil import parse_timestamp

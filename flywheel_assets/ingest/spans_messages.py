@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flywheel_assets.schema import json_text
+from flywheel_assets.schema import json_text, tool_definition
 
 ROLE_MAP = {
     "human": "user",
@@ -309,8 +309,7 @@ def tool_schema(d: Any) -> dict | None:
         return None
     params = d.get("parameters", d.get("input_schema", d.get("inputSchema", d.get("parametersJsonSchema"))))
     params = maybe_json(params)
-    return {"type": "function", "function": {"name": name, "description": d.get("description") or "",
-                                             "parameters": params if isinstance(params, dict) else {}}}
+    return tool_definition(name, d.get("description") or "", params if isinstance(params, dict) else {})
 
 
 def to_tools(value: Any, depth: int = 0) -> list[dict]:

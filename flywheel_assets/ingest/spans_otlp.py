@@ -27,7 +27,7 @@ import re
 from typing import Any, Iterator
 
 from flywheel_assets.ingest.source import Outcome
-from flywheel_assets.ingest.spans import Obs, conversation_events, merge_observations
+from flywheel_assets.ingest.spans_merge import Obs, conversation_events, merge_observations
 from flywheel_assets.ingest.spans_messages import (canonical_args, maybe_json, merge_tools, plain_message, to_messages,
                                                    to_tools)
 from flywheel_assets.schema import new_event

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 
-from .detectors.addresses import FUNCTION_WORDS as _ADDR_FUNCTION
-from .detectors.addresses import NOT_NAME_START as _ADDR_NOT_START
-from .detectors.addresses import NUM_WORDS as _ADDR_NUM_WORDS
-from .detectors.addresses import UP as _ADDR_UP
 from .detectors.base import Span
+from .lexicons.address_words import FUNCTION_WORDS as _ADDR_FUNCTION
+from .lexicons.address_words import NOT_NAME_START as _ADDR_NOT_START
+from .lexicons.address_words import NUM_WORDS as _ADDR_NUM_WORDS
+from .lexicons.address_words import UP as _ADDR_UP
 from .overlaps import resolve_overlaps
 
-_UP = _ADDR_UP  # upper-case letters of the Latin / Greek scripts (addresses.UP)
+_UP = _ADDR_UP  # upper-case letters of the Latin / Greek scripts (address_words.UP)
 _ADDRESS_GAP = re.compile(r"^[\s,;\-–/]*(?:(?:" + _UP + r"[\w'’.\-]*|\d{3,6}|(?:de|del|da|do|di|la|le|am|an|der|"
                           r"sur|upon|on)(?=\s+" + _UP + r")|(?i:none|null|n/a)(?=\s*,))[\s,;\-–/]*){0,3}$")
 

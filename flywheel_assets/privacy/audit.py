@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..jsontext import json_leaves
 from .cascade import Cascade
 from .config import PrivacyConfig
 from .pseudonymize import SessionPseudonymizer
@@ -103,14 +104,7 @@ def scan_jsonl(in_path: str | Path, field: str, out_path: str | Path, cfg: Priva
 
 
 def _string_leaves(obj, out: list[str]) -> None:
-    if isinstance(obj, str):
-        out.append(obj)
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            _string_leaves(v, out)
-    elif isinstance(obj, list):
-        for v in obj:
-            _string_leaves(v, out)
+    out.extend(v for v in json_leaves(obj) if isinstance(v, str))
 
 
 def _file_texts(path: Path) -> list[str]:

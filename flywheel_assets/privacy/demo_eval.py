@@ -18,6 +18,8 @@ from typing import Iterable
 
 import polars as pl
 
+from ..jsontext import json_leaves
+
 # planted manifest types that are direct identifiers or secrets (floor 100%) vs quasi-identifiers (names, addresses)
 DIRECT_PLANTED = ("EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "API_KEY",
                   "AWS_ACCESS_KEY", "JWT", "URL_WITH_TOKEN", "URL_WITH_PASSWORD", "PASSWORD", "CUSTOMER_ID",
@@ -32,14 +34,7 @@ DEFAULT_NON_PII = ("Acme", "Acme support", "Acme Plus", "EUR", "USD", "Visa", "M
 
 
 def _texts(value) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _texts(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _texts(v)
+    return (v for v in json_leaves(value) if isinstance(v, str))
 
 
 def unit_plain_texts(row: dict) -> list[str]:

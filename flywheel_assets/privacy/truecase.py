@@ -149,6 +149,7 @@ def is_lowercase_text(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _lexicons():
     """(word_class, None, gazetteer lexicon or {}, gazetteer tier constants, spaCy lower-case tokenizer exceptions)."""
+    from .lexicons import place_words as pw
     from .lexicons import places as gz
 
     try:
@@ -159,8 +160,8 @@ def _lexicons():
         exceptions = frozenset()
     try:
         places = gz.lexicon()
-        tiers = (gz.TIER_ANY, gz.TIER_MAJ, gz.TIER_MAJL, gz.KIND_COUNTRY, gz.COMMON_NOUN_PLACES, gz.CONNECTORS,
-                 gz.fold_place, gz.CUE, gz.CUE_PREV | {"to"})
+        tiers = (gz.TIER_ANY, gz.TIER_MAJ, gz.TIER_MAJL, gz.KIND_COUNTRY, pw.COMMON_NOUN_PLACES, pw.CONNECTORS,
+                 gz.fold_place, gz.CUE, pw.CUE_PREV | {"to"})
     except Exception:  # noqa: BLE001 - gazetteer data missing: names only
         places, tiers = {}, None
     return word_class, None, places, tiers, exceptions

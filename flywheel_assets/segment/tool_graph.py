@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import json
 
+from flywheel_assets.jsontext import json_leaves
 
-def _leaves(value, out: list[str]) -> None:
-    if isinstance(value, dict):
-        for v in value.values():
-            _leaves(v, out)
-    elif isinstance(value, list):
-        for v in value:
-            _leaves(v, out)
-    elif isinstance(value, bool) or value is None:
-        return
-    elif isinstance(value, (int, float)):
+
+def _tracked(value) -> str | None:
+    """A scalar argument worth tracking: a number with 3+ digits or a string of 3+ characters (stripped)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
         s = str(value)
-        if len(s.replace("-", "").replace(".", "")) >= 3:
-            out.append(s)
-    elif isinstance(value, str) and len(value.strip()) >= 3:
-        out.append(value.strip())
+        return s if len(s.replace("-", "").replace(".", "")) >= 3 else None
+    if isinstance(value, str) and len(value.strip()) >= 3:
+        return value.strip()
+    return None
 
 
 def argument_values(arguments: str | None) -> list[str]:
@@ -32,9 +29,7 @@ def argument_values(arguments: str | None) -> list[str]:
         parsed = json.loads(arguments or "{}")
     except (ValueError, RecursionError):
         return [arguments] if arguments else []
-    out: list[str] = []
-    _leaves(parsed, out)
-    return out
+    return [v for v in map(_tracked, json_leaves(parsed)) if v is not None]
 
 
 def build_tool_graph(messages: list[dict]) -> dict:

@@ -268,7 +268,7 @@ def test_applog_messages_round_trip_quoting(truth):
 
 # ------------------------------------------------------------------ the parser fix-ups on small hand-written inputs
 def _otlp_doc(root_attrs: dict, *, root_status: dict | None = None, spans_after_root: bool = True) -> dict:
-    from flywheel_assets.demo.writers import attrs
+    from flywheel_assets.demo.spans_writer import attrs
 
     root = {"traceId": "ab" * 16, "spanId": "01" * 8, "name": "invoke_agent bot", "startTimeUnixNano": "1000000000",
             "endTimeUnixNano": "9000000000", "attributes": attrs({"gen_ai.operation.name": "invoke_agent",

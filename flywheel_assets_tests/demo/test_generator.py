@@ -17,7 +17,8 @@ from rapidfuzz.distance import Levenshtein
 
 from flywheel_assets.demo import catalog as C
 from flywheel_assets.demo.config import DemoConfig
-from flywheel_assets.demo.generator import DemoManifest, generate_demo
+from flywheel_assets.demo.generator import generate_demo
+from flywheel_assets.demo.manifest import DemoManifest
 
 
 # ------------------------------------------------------------------ fixtures / helpers

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flywheel_assets.ingest import api_records
+from flywheel_assets.ingest import api_records, api_report
 from flywheel_assets.ingest.pipeline import detect_format, ingest_paths
 from flywheel_assets.ingest.providers import gemini, openai_responses
 from flywheel_assets.ingest.source import SourceFile
@@ -241,7 +241,7 @@ def test_vertex_palm_predict(result):
 
 
 def test_exchange_report_counts_new_providers(result):
-    rep = api_records.exchange_report(result.events, result.quarantined)
+    rep = api_report.exchange_report(result.events, result.quarantined)
     # 2xx generation calls only (the 400 is not one): 2 ok + 1 prompt blocked inside a 200
     assert (rep["by_provider"]["gemini"]["calls"], rep["by_provider"]["gemini"]["well_formed"]) == (3, 2)
     # 2 Gemini calls + the array stream + Claude + 2 PaLM ok; the cut array stream is not well-formed

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flywheel_assets.ingest import api_records
+from flywheel_assets.ingest import api_records, api_report
 from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.pipeline import detect_format, ingest_paths
 from flywheel_assets.ingest.source import SourceFile
@@ -168,7 +168,7 @@ def test_real_file_reconciles_and_exchange_share(real_result):
     Every call with a recorded reply yields a well-formed exchange."""
     res = real_result
     assert res.reconciles() and res.records_in == 1198
-    rep = api_records.exchange_report(res.events, res.quarantined)
+    rep = api_report.exchange_report(res.events, res.quarantined)
     assert rep["chat_calls_2xx"] >= 850
     assert rep["share"] >= 0.96
     allowed = ("response_not_recorded:binary", "error_in_2xx:")
@@ -311,7 +311,7 @@ def test_binary_stream_request_kept_and_non_chat_calls_quarantined(real_lines, t
     ev = [r for r in _rows(res) if r["source_line"] <= len(stream)]
     assert ev and {r["kind"] for r in ev} == {"user"}
     assert all(r["attrs"]["response_not_recorded"].startswith("binary") for r in ev)
-    rep = api_records.exchange_report(res.events, res.quarantined)
+    rep = api_report.exchange_report(res.events, res.quarantined)
     assert rep["failure_reasons"] == {"response_not_recorded:binary": len(stream)}
     # opting out quarantines such calls, as before
     ctx = IngestContext(key=b"k", options={"api_records": {"keep_unrecorded_replies": False}})
@@ -404,7 +404,7 @@ def test_anthropic_stream_in_gateway_row_and_cut_ollama_stream(ingest_ctx):
     call = ev[-1]
     assert call["kind"] == "tool_call" and call["status"] == "truncated"  # cut before message_stop
     assert call["attrs"].get("arguments_valid") is False  # '{"q": "ab' kept, flagged
-    rep = api_records.exchange_report(pl.DataFrame([{k: v for k, v in e.items() if k != "attrs"} for e in ev]),
+    rep = api_report.exchange_report(pl.DataFrame([{k: v for k, v in e.items() if k != "attrs"} for e in ev]),
                                       pl.DataFrame())
     assert rep["well_formed"] == 0 and rep["failure_reasons"] == {"truncated_stream": 1}
 
@@ -522,7 +522,7 @@ def test_demo_gateway_logs(tmp_path, ingest_ctx):
     assert res.reconciles() and {f.source_format for f in res.files} == {"api_records"}
     assert set(res.quarantined["reason"].to_list()) <= {"invalid_json", "invalid_utf8", "wrong_type:row",
                                                          "missing_field:request_body", "missing_field:response_body"}
-    rep = api_records.exchange_report(res.events, res.quarantined)
+    rep = api_report.exchange_report(res.events, res.quarantined)
     assert rep["chat_calls_2xx"] > 10 and rep["share"] == 1.0
     attrs = [json.loads(a) for a in res.events["attributes"].to_list()]
     errors = [a for a in attrs if a.get("part") == "response" and a.get("http_status", 200) >= 400]

@@ -17,7 +17,7 @@ import pytest
 from flywheel_assets.ingest import spans
 from flywheel_assets.ingest.pipeline import ingest_paths
 from flywheel_assets.ingest.source import SourceFile
-from flywheel_assets.ingest.spans import observation_conversations
+from flywheel_assets.ingest.spans_merge import observation_conversations
 
 _WS = re.compile(r"\s+")
 

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from flywheel_assets.ingest import spans
 from flywheel_assets.ingest.pipeline import detect_format, ingest_paths
 from flywheel_assets.ingest.source import SourceFile
-from flywheel_assets.ingest.spans import observation_conversations
+from flywheel_assets.ingest.spans_merge import observation_conversations
 from flywheel_assets.ingest.spans_otlp import any_value
 
 FIX = Path(__file__).parent / "fixtures"

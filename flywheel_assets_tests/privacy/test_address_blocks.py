@@ -16,7 +16,8 @@ import re
 import pytest
 
 from flywheel_assets.privacy.cascade import address_blocks, bridge_addresses, resolve_overlaps
-from flywheel_assets.privacy.detectors.addresses import ADDRESS_RULES, lower_street_ok
+from flywheel_assets.privacy.detectors.address_checks import lower_street_ok
+from flywheel_assets.privacy.detectors.addresses import ADDRESS_RULES
 from flywheel_assets.privacy.detectors.rules import detect_rules
 from flywheel_assets_tests.privacy._helpers import oasst_texts
 

@@ -14,12 +14,10 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from flywheel_assets.privacy.detectors.gazetteer import detect_places  # noqa: E402
 from flywheel_assets.privacy.detectors.place_cues import CUE_SCORE  # noqa: E402
-from flywheel_assets.privacy.detectors.organisations import (  # noqa: E402
-    _hiring_orgs,
-    _is_place,
-    _lower_firms,
-    detect_organisations,
-)
+from flywheel_assets.privacy.detectors.org_base import is_place  # noqa: E402
+from flywheel_assets.privacy.detectors.org_context import hiring_orgs  # noqa: E402
+from flywheel_assets.privacy.detectors.org_firms import lower_firms  # noqa: E402
+from flywheel_assets.privacy.detectors.organisations import detect_organisations  # noqa: E402
 
 from ._helpers import oasst_texts  # noqa: E402
 
@@ -137,17 +135,17 @@ def test_employer_and_hiring_cues(text, org):
     "john is hiring a plumber", "my employer says no", "they hired me", "nobody hired me",
 ])
 def test_employer_cues_leave_words_names_and_products(text):
-    assert _hiring_orgs(text) == []
+    assert hiring_orgs(text) == []
 
 
 @pytest.mark.parametrize("name", ["Kraków", "Zürich", "Montréal", "São Paulo", "Krakow", "Sao Paulo", "Paris"])
 def test_place_check_folds_accents_like_the_gazetteer(name):
     # the organisation detector's "is this a place?" uses the gazetteer's folding: accented and plain spellings agree
-    assert _is_place(name)
+    assert is_place(name)
 
 
 def test_place_check_rejects_non_places():
-    assert not _is_place("Qorvix") and not _is_place("Zentrova Labs")
+    assert not is_place("Qorvix") and not is_place("Zentrova Labs")
 
 
 # --- surname firms ------------------------------------------------------------------------------------------------
@@ -187,7 +185,7 @@ def test_word_and_given_name_lists_are_no_firm(text):
     "i joined may and june",
 ])
 def test_lower_firm_needs_surnames(text):
-    assert _lower_firms(text) == []
+    assert lower_firms(text) == []
 
 
 def test_given_name_list_is_not_a_firm():
@@ -209,9 +207,9 @@ def test_new_forms_add_nothing_on_real_chat(realdata):
     for t in oasst_texts(realdata):
         low = t.lower()
         if "employer" in low or "hiring" in low or "hired me" in low:
-            hits += [t[s.start:s.end] for s in _hiring_orgs(t)]
+            hits += [t[s.start:s.end] for s in hiring_orgs(t)]
         if " and " in t or "&" in t:
-            hits += [t[s.start:s.end] for s in _lower_firms(t)]
+            hits += [t[s.start:s.end] for s in lower_firms(t)]
         if "-born" in t or " native" in t:
             hits += [t[s.start:s.end] for s in detect_places(t) if s.score == CUE_SCORE and (
                 t[s.end:s.end + 5] == "-born" or t[s.end:s.end + 7] == " native")]

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flywheel_assets.privacy.detectors import dictionary as D
+from flywheel_assets.privacy.detectors import rule_prefilter as P
 from flywheel_assets.privacy.detectors import rules as R
 
 SYNTHETIC = [
@@ -80,7 +81,7 @@ def _assert_rules_same(texts):
 
 def test_requirements_are_what_a_match_must_contain():
     def reqs(p, flags=0):
-        return set(R.pattern_requirements(re.compile(p, flags), limit=9))
+        return set(P.pattern_requirements(re.compile(p, flags), limit=9))
 
     assert ("lit", "hf_", False) in reqs(r"\bhf_[A-Za-z0-9]{30,}\b")
     assert ("lit", "token", True) in reqs(r"token\s*=", re.I)
@@ -238,7 +239,7 @@ def test_compiled_plan_equals_plan_loop_on_synthetic():
 
 def test_min_digits_is_what_a_match_must_consume():
     def n(p, flags=0):
-        return R.pattern_min_digits(re.compile(p, flags))
+        return P.pattern_min_digits(re.compile(p, flags))
 
     assert n(r"\d{3}-\d{2}-\d{4}") == 9
     assert n(r"(?:\d[ -]?){12,18}\d") == 13
@@ -249,12 +250,12 @@ def test_min_digits_is_what_a_match_must_consume():
     assert n(r"(?=\d{9})\d") == 1  # nor a lookaround
     assert n(r"x(\d)\1") == 1  # nor a back-reference
     assert n(r"\d{2,}?", re.I) == 2
-    assert R.count_digits("a1٢３ x") == 3 and R.count_digits("") == 0 and R.count_digits("12ab3") == 3
+    assert P.count_digits("a1٢３ x") == 3 and P.count_digits("") == 0 and P.count_digits("12ab3") == 3
     digit = re.compile(r"\d")
     sample = "".join(chr(c) for c in range(0x660, 0x6a0)) + "0123456789abc١٢٣" + "\uff10\uff11"
-    assert R.count_digits(sample) == len(digit.findall(sample))
+    assert P.count_digits(sample) == len(digit.findall(sample))
     # the rules with a digit requirement: a text with one digit too few skips them, and they cannot match it
     plan = dict(R._planned_rules())
     card = next(r for r in plan if r.name == "credit_card")
-    assert ("digits", 13) in R.rule_requirements(card)
+    assert ("digits", 13) in P.rule_requirements(card)
     assert R.detect_rules("card 4111 1111 1111 111") == R.detect_rules("card 4111 1111 1111 111", prefilter=False)

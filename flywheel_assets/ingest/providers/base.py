@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+if TYPE_CHECKING:
+    from flywheel_assets.ingest.stream_parts import Reassembled
 
 
 @dataclass
@@ -63,3 +66,27 @@ class Family(Protocol):
 def num(v: Any) -> int | None:
     """An int from a JSON number (bools and other types -> None)."""
     return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def stream_reply(st: "Reassembled", final_parser: Callable[[dict], "Reply | None"]) -> Reply:
+    """The reply of a reassembled stream (the one owner of this rule for every provider family).
+
+    When the stream reached a final response object (Responses API ``response.completed`` / ``.failed`` /
+    ``.incomplete``), that object is authoritative: ``final_parser(st.response)`` gives the reply, and the
+    text / tool calls rebuilt from the deltas fill in only when the object carries neither and reports no
+    error (a failed response's partial deltas are not a reply). Otherwise the reply is built from the deltas.
+    The error is the final object's own when it has one, else the stream's error event. A stream that never
+    reached its terminal marker is marked ``truncated``."""
+    if st.response is not None:
+        rep = final_parser(st.response) or Reply()
+        if not rep.text and not rep.calls and not rep.error:
+            rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
+    else:
+        rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
+                    model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
+                    completion_tokens=st.completion_tokens)
+    rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
+    rep.error = rep.error or st.error
+    if not st.complete:
+        rep.status = "truncated"
+    return rep

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from flywheel_assets.ingest import sse
 from flywheel_assets.ingest.providers.base import Msg, Reply, num
-from flywheel_assets.schema import to_json
+from flywheel_assets.schema import to_json, tool_definition
 
 API = "gemini"
 PREDICT_API = "vertex_predict"  # Vertex AI PaLM text / chat / code models (``:predict``), parsed here too
@@ -190,8 +190,7 @@ def declared_tools(req: Any) -> list[dict]:
         for f in decls if isinstance(decls, list) else []:
             if isinstance(f, dict) and f.get("name"):
                 params = f.get("parameters", f.get("parametersJsonSchema", f.get("parameters_json_schema")))
-                out.append({"type": "function", "function": {"name": f.get("name"), "description": f.get("description"),
-                                                              "parameters": params or {}}})
+                out.append(tool_definition(f.get("name"), f.get("description"), params or {}))
     return out
 
 

@@ -12,7 +12,7 @@ Response: the ``response`` object's ``output`` items (``message`` -> text, ``ref
 refuses; ``function_call`` -> calls; reasoning dropped), ``status`` / ``incomplete_details.reason`` -> finish
 reason, ``usage.input_tokens`` / ``output_tokens``, ``error`` of a failed response -> an error inside the 2xx
 body. Streams (``response.output_text.delta``, ``response.function_call_arguments.delta``, ``response.completed``,
-...) are reassembled by :func:`flywheel_assets.ingest.sse.reassemble_responses`; the final response object is
+...) are reassembled by :func:`flywheel_assets.ingest.stream_dialects.reassemble_responses`; the final response object is
 authoritative when the stream reached it.
 """
 
@@ -22,8 +22,8 @@ import json
 from typing import Any
 
 from flywheel_assets.ingest import sse
-from flywheel_assets.ingest.providers.base import Msg, Reply, num
-from flywheel_assets.schema import to_json
+from flywheel_assets.ingest.providers.base import Msg, Reply, num, stream_reply
+from flywheel_assets.schema import to_json, tool_definition
 
 API = "responses"
 
@@ -139,8 +139,7 @@ def declared_tools(req: Any) -> list[dict]:
             continue
         f = t.get("function") if isinstance(t.get("function"), dict) else t
         if f.get("name"):
-            out.append({"type": "function", "function": {"name": f.get("name"), "description": f.get("description"),
-                                                          "parameters": f.get("parameters") or {}}})
+            out.append(tool_definition(f.get("name"), f.get("description"), f.get("parameters") or {}))
     return out
 
 
@@ -187,21 +186,7 @@ def parse_response(body: Any) -> Reply | None:
     if isinstance(body, str):
         if sse.looks_like_stream(body):
             st = sse.reassemble(body)
-            if st.dialect is None:
-                return None
-            if st.response is not None:  # the final response object is authoritative
-                rep = reply_from_response(st.response)
-                if not rep.text and not rep.calls and not rep.error:
-                    rep.text, rep.calls = st.text, [(c.id, c.name, c.arguments) for c in st.tool_calls]
-            else:
-                rep = Reply(text=st.text, calls=[(c.id, c.name, c.arguments) for c in st.tool_calls],
-                            model=st.model, finish_reason=st.finish_reason, prompt_tokens=st.prompt_tokens,
-                            completion_tokens=st.completion_tokens)
-            rep.stream, rep.stream_chunks = st.dialect, st.n_chunks
-            rep.error = rep.error or st.error
-            if not st.complete:
-                rep.status = "truncated"
-            return rep
+            return None if st.dialect is None else stream_reply(st, reply_from_response)
         s = body.strip()
         if not s.startswith("{"):
             return Reply(text=body) if s else None

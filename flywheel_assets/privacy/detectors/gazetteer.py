@@ -92,11 +92,12 @@ from __future__ import annotations
 import re
 
 from ..lexicons.base import fold_place
-from ..lexicons.places import (CONNECTORS, CUE, CUE_DIRECTION, CUE_PREV, GAP_OK, KIND_CITY, MONTHS_DAYS, MOTION,
-                               ORG_NEXT, ORG_PREV, PERSON_PREV, TIER_ANY, TIER_CAP, TIER_MAJ, TIER_MAJN, TOKEN,
-                               census_surnames, lexicon, plain_words, word_lists)
+from ..lexicons.place_words import (CONNECTORS, CUE_DIRECTION, CUE_PREV, GAP_OK, MONTHS_DAYS, MOTION, ORG_NEXT,
+                                    ORG_PREV, PERSON_PREV, TOKEN)
+from ..lexicons.places import (CUE, KIND_CITY, TIER_ANY, TIER_CAP, TIER_MAJ, TIER_MAJN, census_surnames, lexicon,
+                               plain_words, word_lists)
 from .base import Span
-from .place_base import ENTITY, GREETING, POSSESSIVE, SCORE, SOURCE
+from .place_base import ENTITY, GREETING, POSSESSIVE, SCORE, SOURCE, glued
 from .place_cues import cue_places, pair_places
 from .small_places import cap_word, small_places
 
@@ -359,18 +360,7 @@ def _accept_shape(text: str, toks: list[tuple[int, int, str]], i: int, k: int, t
         return False  # IATA / ISO codes
     if shape == "lower" and tier in (CUE, TIER_MAJN):
         return False
-    # glued to a path, host, time-zone id, identifier or e-mail
-    if a > 0:
-        c = text[a - 1]
-        if c.isalnum() or c in "/@._#$\\-+=":
-            return False
-    if b < len(text):
-        c = text[b]
-        if c.isalnum() or c in "/@_#\\(":
-            return False
-        if c in ".-:" and b + 1 < len(text) and (text[b + 1].isalnum() or text[b + 1] == "_"):
-            return False
-    return True
+    return not glued(text, a, b)
 
 
 def _next_is_org(text: str, toks: list[tuple[int, int, str]], j: int) -> bool:

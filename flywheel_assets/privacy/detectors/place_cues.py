@@ -7,8 +7,8 @@ import re
 
 from ..lexicons.base import fold_place
 from ..lexicons.names import word_class
-from ..lexicons.places import (BRANDS, CUE, KIND_CITY, MONTHS_DAYS, ROLES, TECH, english_form, lexicon, place_tokens,
-                               plain_words, word_lists)
+from ..lexicons.place_words import BRANDS, MONTHS_DAYS, ROLES, TECH
+from ..lexicons.places import CUE, KIND_CITY, english_form, lexicon, place_tokens, plain_words, word_lists
 from .base import DisjointExtents, Span, overlap_test
 from .place_base import ENTITY, POSSESSIVE, SCORE, SOURCE
 

