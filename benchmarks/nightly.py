@@ -423,13 +423,15 @@ def render(recs: list[dict], commands: list[str]) -> str:
                   "ran (reset at each step start via `/proc/PID/clear_refs`), which includes memory earlier steps "
                   "still hold: an upper bound of the step's own need. Partition steps are summed over partitions "
                   "(runs = partitions), RSS is the max over them.", ""]
-        cols = [(r["case"], r["mode"], r["step_totals"]) for r in
-                sorted(step_recs, key=lambda r: (tuple(int(x) for x in r["case"].split(":")), r["mode"]))]
+        ordered = sorted(step_recs, key=lambda r: (tuple(int(x) for x in r["case"].split(":")),
+                                                   r["mode"] != "scratch"))
+        cols = [(r["case"], r["mode"], r["step_totals"]) for r in ordered]
         lines.append("| job : step | " + " | ".join(f"{c} {m} CPU s | RSS MB" for c, m, _ in cols) + " |")
         lines.append("|---|" + "---:|---:|" * len(cols))
-        keys = []
-        for _, _, tot in cols:
-            keys += [k for k in tot if k not in keys]
+        keys = []  # execution order of the runs' steps (step_totals come back key-sorted from JSON)
+        for r in ordered:
+            seq = [f"{e['job']}:{e['step']}" for e in r.get("steps") or []] + list(r["step_totals"])
+            keys += [k for k in dict.fromkeys(seq) if k not in keys]
         for k in keys:
             cells = []
             for _, _, tot in cols:
