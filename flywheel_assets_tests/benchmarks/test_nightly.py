@@ -140,3 +140,15 @@ def test_run_peak_takes_the_highest_of_run_and_steps(nightly):
     assert nightly.run_peak_mb({"peak_rss_mb": 1000.0, "step_totals": steps}) == 3000.0
     assert nightly.run_peak_mb({"peak_rss_mb": 4000.0, "step_totals": steps}) == 4000.0
     assert nightly.run_peak_mb({}) is None
+
+
+def test_derived_config_only_changes_the_residual_threshold(nightly, tmp_path):
+    import yaml
+
+    from flywheel_assets.config import FlywheelConfig
+
+    out = nightly.derived_config(REPO / "configs" / "demo.yaml", tmp_path, 1.0)
+    base, derived = FlywheelConfig.load(str(REPO / "configs" / "demo.yaml")), FlywheelConfig.load(str(out))
+    assert derived.stage("privacy").residual_threshold == 1.0
+    assert derived.stage("privacy").allow_list == base.stage("privacy").allow_list
+    assert yaml.safe_load(out.read_text())["paths"] == yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())["paths"]
