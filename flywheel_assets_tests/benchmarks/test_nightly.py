@@ -152,3 +152,13 @@ def test_derived_config_only_changes_the_residual_threshold(nightly, tmp_path):
     assert derived.stage("privacy").residual_threshold == 1.0
     assert derived.stage("privacy").allow_list == base.stage("privacy").allow_list
     assert yaml.safe_load(out.read_text())["paths"] == yaml.safe_load((REPO / "configs" / "demo.yaml").read_text())["paths"]
+
+
+def test_start_date_keeps_the_drop_in_the_past(nightly):
+    from datetime import date, timedelta
+
+    today = date(2026, 12, 7)
+    assert nightly.start_date(3, today) == date(2026, 11, 18)  # the demo drop's own dates when they fit
+    start = nightly.start_date(30, today)
+    assert start + timedelta(days=29) < today  # the last landing day is yesterday, never today or later
+    assert start + timedelta(days=30) == today
