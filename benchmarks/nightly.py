@@ -4,9 +4,10 @@
     python benchmarks/nightly.py --report-only [--workdir DIR] [--out docs/benchmarks.md]
 
 A case ``SESSIONS:DAYS`` is a seeded demo drop (``generate_demo(sessions=SESSIONS, days=DAYS)``: one landing
-directory per day, starting 2026-11-18 or, when the drop would reach today, ending yesterday; events ~ 8 per session; the first event date is a spill of ~1% of events into the day before
-the first directory, so DAYS directories give DAYS + 1 event dates). ``2400:3`` is the demo drop of issue 19
-(19,193 events, 4 event dates). Every run is the real CLI in a subprocess, exactly what a nightly job runs:
+directory per day, starting 2026-11-18 or, when the drop would reach today, ending yesterday, since future-dated
+events are quarantined; ~8 events per session; ~1% of events fall on the day before their directory's date, so
+DAYS directories usually give DAYS + 1 event dates and a new directory also changes the previous date).
+``2400:3`` is the demo drop of issue 19 (19,193 events, 4 event dates). Every run is the real CLI in a subprocess, exactly what a nightly job runs:
 
     python -m flywheel_assets.cli --config configs/demo.yaml run --logs LOGS --warehouse WH --out OUT --demo-key
 
