@@ -7,7 +7,8 @@ A case ``SESSIONS:DAYS`` is a seeded demo drop (``generate_demo(sessions=SESSION
 directory per day, starting 2026-11-18 or, when the drop would reach today, ending yesterday, since future-dated
 events are quarantined; ~8 events per session; ~1% of events fall on the day before their directory's date, so
 DAYS directories usually give DAYS + 1 event dates and a new directory also changes the previous date).
-``2400:3`` is the demo drop of issue 19 (19,193 events, 4 event dates). Every run is the real CLI in a subprocess, exactly what a nightly job runs:
+``2400:3`` is the demo drop of issue 19 (19,193 events, 4 event dates). Every run is the real CLI in a
+subprocess, exactly what a nightly job runs:
 
     python -m flywheel_assets.cli --config configs/demo.yaml run --logs LOGS --warehouse WH --out OUT --demo-key
 
@@ -389,7 +390,8 @@ def render(recs: list[dict], commands: list[str]) -> str:
              "sessions:landing days (one event date more than landing days: ~1% of events fall on the day before).  ",
              "Every figure is one run of the real CLI (`python -m flywheel_assets.cli --config configs/demo.yaml run "
              "... --demo-key`) in a subprocess; *CPU s* = user + sys of that process and what it waited for "
-             "(`os.wait4`); *peak RSS* = its `ru_maxrss` (kept across the per-step counter resets below); wall time is inflated by the other jobs on the machine. "
+             "(`os.wait4`); *peak RSS* = its `ru_maxrss` (kept across the per-step counter resets below); wall "
+             "time is inflated by the other jobs on the machine. "
              "Nothing below is extrapolated.", "",
              "### End to end, from scratch", "",
              "| case | events | units | partitions | CPU s | events / CPU-s (target 280) | wall s | peak RSS MB "
@@ -431,7 +433,8 @@ def render(recs: list[dict], commands: list[str]) -> str:
                          f"{'≤ ' + str(tgt) if tgt else '–'} | {_fmt(run_peak_mb(r))} | {same} | {r['rc']} |")
     relaxed = sorted({r["case"] for r in recs if re.search(r"^\s*residual_threshold:", r.get("config") or "", re.M)})
     if relaxed:
-        lines += ["", f"Cases {', '.join(relaxed)} ran with `privacy.residual_threshold` raised (`--residual-threshold`,"
+        lines += ["", f"Cases {', '.join(relaxed)} ran with `privacy.residual_threshold` raised "
+                  "(`--residual-threshold`,"
                   " config written to the work directory): with a few sessions per day one day's blocking residual-PII"
                   " check can fail on 2 hits, and a failed partition is retried by every later run."]
     step_recs = [r for r in recs if r.get("step_totals")]
