@@ -387,7 +387,8 @@ def render(recs: list[dict], commands: list[str]) -> str:
              f"{_fmt(min(loads, default=None), 1)}-{_fmt(max(loads, default=None), 1)}); Python {m.get('python', '?')};"
              f" code at `{m.get('commit', '?')}`.  ",
              f"Date: {', '.join(d for d in dates if d)}. Demo drop: seed {any_rec.get('seed', 7)}, case = "
-             "sessions:landing days (one event date more than landing days: ~1% of events fall on the day before).  ",
+             "sessions:landing days (~1% of events fall on the day before their directory's date, so a drop usually has "
+             "one event date more than landing days and a new directory also changes the previous date).  ",
              "Every figure is one run of the real CLI (`python -m flywheel_assets.cli --config configs/demo.yaml run "
              "... --demo-key`) in a subprocess; *CPU s* = user + sys of that process and what it waited for "
              "(`os.wait4`); *peak RSS* = its `ru_maxrss` (kept across the per-step counter resets below); wall "
