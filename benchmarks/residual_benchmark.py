@@ -78,7 +78,7 @@ def _nonspace(text: str, a: int, b: int) -> list[int]:
     return [j for j in range(a, min(b, len(text))) if not text[j].isspace()]
 
 
-def evaluate(samples: list[dict], texts_out: list[str], gold_pos: list[list[tuple[str, list[int]]]],
+def evaluate(texts_out: list[str], gold_pos: list[list[tuple[str, list[int]]]],
              hits: list[list]) -> dict:
     """Score hits against gold char sets (already mapped into ``texts_out``)."""
     n_gold = caught = hit_chars = hit_chars_gold = n_hits = false_hits = 0
@@ -134,8 +134,8 @@ def run_set(samples: list[dict], memo: _Memo, variants: dict) -> dict:
         allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
         raw_hits = [residual_hits(t, memo, allow, cfg) for t in texts]
         red_hits = [residual_hits(t, memo, allow, cfg) for t in red_texts]
-        res[name] = {"raw": evaluate(samples, texts, raw_gold, raw_hits),
-                     "redacted": evaluate(samples, red_texts, red_gold, red_hits)}
+        res[name] = {"raw": evaluate(texts, raw_gold, raw_hits),
+                     "redacted": evaluate(red_texts, red_gold, red_hits)}
     return res
 
 
