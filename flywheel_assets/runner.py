@@ -170,6 +170,12 @@ def run_pipeline(
     return summary
 
 
+def failed_partitions(summary: RunSummary) -> list[str]:
+    """Days whose daily job failed (a step or a blocking check; warnings do not count), sorted."""
+    days = set(summary.failed) | {c.split(":", 1)[0] for c in summary.checks_failed if ":" in c}
+    return sorted(d for d in days if d != "global")
+
+
 def _execute(resource, instance, days, wanted, skipped, salt, force, include_global, echo, strict, workers=1,
              resource_kwargs=None) -> RunSummary:
     """The named jobs, in-process: daily_partition_job per changed day, then global_assets_job."""
@@ -214,7 +220,13 @@ def _execute(resource, instance, days, wanted, skipped, salt, force, include_glo
         echo(f"  [{i}/{len(days)}] partition {day}: {'ok' if res.success else 'FAILED'} ({time.monotonic() - t:.1f}s)")
         _report(summary, res, f"{day}:", echo)
     gfp = raw_zone.global_fingerprint(wh, salt)
-    if include_global and not force and not days and raw_zone.run_state(wh, GLOBAL_JOB) == gfp:
+    if include_global and (broken := failed_partitions(summary)):
+        # global assets read every partition: on a day whose step or blocking check failed they would build
+        # pairs / splits / exports from partial data, so they wait for a run where every partition passed
+        summary.skipped["global"] = f"not run: partition(s) {', '.join(broken)} failed"
+        echo(f"  global assets: NOT RUN - partition(s) {', '.join(broken)} failed (a step or blocking check); "
+             f"global assets would read their partial data. Fix the failure and re-run.")
+    elif include_global and not force and not days and raw_zone.run_state(wh, GLOBAL_JOB) == gfp:
         summary.skipped["global"] = "no partition changed since the last successful global run"
         echo("  global assets: skipped (no partition changed since their last successful run)")
     elif include_global:

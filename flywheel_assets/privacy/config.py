@@ -119,6 +119,12 @@ class PrivacyConfig(BaseModel):
         default_factory=lambda: ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
                                  "IP_ADDRESS", "PERSON"],
         description="Entity types the residual scan counts.")
+    residual_name_rules: bool = Field(True, description="A residual PERSON / LOCATION / NRP / ORGANIZATION guess of "
+                                                        "the stock model counts only when it looks like a name by the "
+                                                        "rules the redactor applies to its own model's guesses (no "
+                                                        "everyday word, acronym or product word, no lower-case word in "
+                                                        "capitalised text). False: only digits, underscores and "
+                                                        "common words are dropped.")
     residual_max_chars: int = Field(200_000, description="Residual scan reads at most this many chars (deterministic "
                                                          "sample by text hash).")
     n_canaries: int = Field(20, description="Canary values seeded per partition copy.")

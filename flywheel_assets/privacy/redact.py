@@ -473,10 +473,49 @@ def unit_texts(units: pl.DataFrame) -> list[str]:
 _NAME_LIKE = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
 
 
+def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig) -> list[Span]:
+    """The second detector's suspected raw PII in one redacted text: stock Presidio hits of ``cfg.residual_types``
+    (score >= 0.5) off our placeholders and off allow-listed terms. A name-like guess (PERSON, LOCATION, NRP,
+    ORGANIZATION) counts only when it looks like a name by the rules the redactor applies to its own model's guesses
+    (``plausible_entity_extent``: no digits / underscores, not an everyday acronym or product word, not made of
+    common or everyday words, not a lower-case word in capitalised text); with ``cfg.residual_name_rules`` False
+    only digits / underscores / common words are dropped. Rule-based hits (e-mail, phone, card...) always count."""
+    from .detectors.presidio_ner import informative_caps, plausible_entity_extent, trim_common_words
+
+    ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    res = analyzer.analyze(text=text, language="en", entities=list(cfg.residual_types))
+    has_caps = None
+    cands = []
+    for r in sorted(res, key=lambda r: (r.start, r.end, r.entity_type)):
+        if r.score < 0.5 or any(a < r.end and r.start < b for a, b in ph):
+            continue
+        a, b = r.start, r.end
+        if r.entity_type in _NAME_LIKE:
+            if cfg.residual_name_rules:
+                if has_caps is None:
+                    has_caps = informative_caps(text)
+                ext = plausible_entity_extent(text, a, b, r.entity_type, has_caps)
+                if ext is None:
+                    continue
+                a, b = ext
+            else:
+                # the stock model's name/place guesses on ids ("order A-117621", "order_id") and vocabulary ("Gift
+                # cards") are not personal data: names carry no digits or underscores and are not common words
+                a, b = trim_common_words(text, a, b)
+                if a >= b or any(ch.isdigit() or ch == "_" for ch in text[a:b]):
+                    continue
+        cands.append(Span(a, b, r.entity_type, r.score, "ner"))
+    # terms the deployment declared public (allow-list) are not residual PII for the second detector either:
+    # hits made only of allowed terms are dropped, allowed words are trimmed off the others
+    return list(allow.filter(text, cands))
+
+
 def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
     """Independent second detector over redacted output: Presidio's stock AnalyzerEngine (its own recognizers and
-    context logic), ignoring hits on our placeholders. Residual rate = suspected PII chars / total chars over a
-    deterministic sample of at most ``cfg.residual_max_chars`` characters (texts ordered by hash)."""
+    context logic), ignoring hits on our placeholders (``residual_hits``). Residual rate = suspected PII chars /
+    total chars over a deterministic sample of at most ``cfg.residual_max_chars`` characters (texts ordered by
+    hash)."""
+    from .detectors.dictionary import cached_allow_list
     from .detectors.presidio_ner import vanilla_analyzer
 
     cfg = cfg or PrivacyConfig()
@@ -485,9 +524,6 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
                                                                                                 "surrogatepass")).hexdigest())
     total_all = sum(len(t) for t in texts)
     analyzer = vanilla_analyzer(cfg.spacy_model)
-    from .detectors.dictionary import cached_allow_list
-    from .detectors.presidio_ner import trim_common_words
-
     allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
     sample, used = [], 0
     for t in texts:
@@ -500,24 +536,8 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
     suspect = 0
     examples: list[str] = []
     for t in sample:
-        ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(t)]
-        res = analyzer.analyze(text=t, language="en", entities=list(cfg.residual_types))
-        cands = []
-        for r in res:
-            if r.score < 0.5 or any(a < r.end and r.start < b for a, b in ph):
-                continue
-            a, b = r.start, r.end
-            if r.entity_type in _NAME_LIKE:
-                # the stock model's name/place guesses on ids ("order A-117621", "order_id") and vocabulary ("Gift
-                # cards") are not personal data: names carry no digits or underscores and are not common words
-                a, b = trim_common_words(t, a, b)
-                if a >= b or any(ch.isdigit() or ch == "_" for ch in t[a:b]):
-                    continue
-            cands.append(Span(a, b, r.entity_type, r.score, "ner"))
-        # terms the deployment declared public (allow-list) are not residual PII for the second detector either:
-        # hits made only of allowed terms are dropped, allowed words are trimmed off the others
         mask = bytearray(len(t))
-        for r in allow.filter(t, cands):
+        for r in residual_hits(t, analyzer, allow, cfg):
             hits[r.entity_type] = hits.get(r.entity_type, 0) + 1
             for j in range(r.start, r.end):
                 mask[j] = 1

@@ -227,6 +227,38 @@ def _everyday_words(value: str) -> bool:
     return True
 
 
+def plausible_entity_extent(text: str, a: int, b: int, et: str, has_caps: bool) -> tuple[int, int] | None:
+    """What a model's name-like entity (PERSON / LOCATION / ORGANIZATION / NRP) at ``text[a:b]`` must look like to
+    count: its extent (common words trimmed off a person / place, an honorific added to a person), or None when the
+    guess is no name. Other entity types pass unchanged. ``has_caps``: do the text's capitals say which words are
+    names (``_informative_caps``)? One owner for the redactor's NER and the residual scan (redact.residual_scan)."""
+    value = text[a:b]
+    if et in ("PERSON", "LOCATION", "ORGANIZATION") and (
+            _HAS_DIGIT.search(value) or "_" in value or (has_caps and value.islower() and " " not in value)):
+        return None  # codes (750ml, IPX4, paypal_123) and, in capitalised text, lower-case common words
+    if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(value.strip()) and \
+            value.strip().rstrip("s").upper() in common_acronyms():
+        return None  # ATM, SSN, API, HTTP: everyday acronyms (data/common_acronyms.txt); a firm's own is kept
+    if et in ("PERSON", "LOCATION") and _PRODUCTISH.match(value.strip()):
+        return None  # ShopBot, PayPal, HubSpot
+    if et in ("PERSON", "LOCATION", "ORGANIZATION"):
+        ta, tb = trim_common_words(text, a, b)
+        if tb - ta < 2:
+            return None  # "Size XS", "Desk Lamp", "Hello": common words only
+        if et != "ORGANIZATION":  # "Acme Services" keeps its common noun; "Hello Lukas" loses it
+            a, b = ta, tb
+            if _everyday_words(text[a:b]):
+                return None  # "Algorithms", "Earth", "Iterate", "Strength Training": no name, no place
+    if et == "PERSON" and a > 2:
+        hm = _HONORIFIC_B.search(text, max(0, a - 7), a)
+        if hm:
+            a = hm.start()  # "Mrs. Dawn Kowalski": the honorific is part of the name (rules' title_name)
+    return a, b
+
+
+informative_caps = _informative_caps  # public name: the residual scan judges its hits with the redactor's rules
+
+
 def _is_place(word: str) -> bool:
     """True when ``word`` alone is a gazetteer place name (any tier)."""
     from ..lexicons.places import lexicon
@@ -465,25 +497,8 @@ def detect_ner_batch(texts: list[str], *, model_name: str = "en_core_web_sm_vbsp
                 continue  # order / refund / ticket ids (RF-697188, A-159811) are not dates
             if et == "DATE_TIME" and (_BARE_YEAR.match(text.strip()) or text.strip().isdigit()):
                 continue  # a bare year / decade identifies no one
-            if et in ("PERSON", "LOCATION", "ORGANIZATION") and (
-                    _HAS_DIGIT.search(text) or "_" in text or (has_caps and text.islower() and " " not in text)):
-                continue  # codes (750ml, IPX4, paypal_123) and, in capitalised text, lower-case common words
-            if et in ("ORGANIZATION", "NRP", "PERSON") and _ACRONYM.match(text.strip()) and \
-                    text.strip().rstrip("s").upper() in common_acronyms():
-                continue  # ATM, SSN, API, HTTP: everyday acronyms (data/common_acronyms.txt); a firm's own is kept
-            if et in ("PERSON", "LOCATION") and _PRODUCTISH.match(text.strip()):
-                continue  # ShopBot, PayPal, HubSpot
-            if et in ("PERSON", "LOCATION", "ORGANIZATION"):
-                ta, tb = trim_common_words(piece, a, b)
-                if tb - ta < 2:
-                    continue  # "Size XS", "Desk Lamp", "Hello": common words only
-                if et != "ORGANIZATION":  # "Acme Services" keeps its common noun; "Hello Lukas" loses it
-                    a, b = ta, tb
-                    if _everyday_words(piece[a:b]):
-                        continue  # "Algorithms", "Earth", "Iterate", "Strength Training": no name, no place
-            if et == "PERSON" and a > 2:
-                hm = _HONORIFIC_B.search(piece, max(0, a - 7), a)
-                if hm:
-                    a = hm.start()  # "Mrs. Dawn Kowalski": the honorific is part of the name (rules' title_name)
-            spans.append(Span(a + off, b + off, et, score, "spacy"))
+            ext = plausible_entity_extent(piece, a, b, et, has_caps)
+            if ext is None:
+                continue
+            spans.append(Span(ext[0] + off, ext[1] + off, et, score, "spacy"))
     return [sorted(set(s), key=_span_key) for s in out]  # the dataclass order, without Python-level __lt__ calls
