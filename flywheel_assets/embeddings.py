@@ -20,12 +20,12 @@ requests are common in production logs). Lookups go to
 TF-IDF vectors depend on the whole corpus of the call (the vocabulary and SVD are fitted per call), so the TF-IDF
 backend is never cached.
 
-Determinism: misses are encoded sorted by text, so one call's output does not depend on input order or on
-duplicates. A cached vector is bitwise the vector that was computed when it was first seen; a text encoded in a
-different batch can differ from it by float32 rounding (measured <= 2e-7 per component on CPU torch, because the
-kernels sum in a batch-shape-dependent order). With a warm cache every lookup is a hit, so repeated runs over the
-same cache give bitwise identical output; cold vs warm agree to ~1e-7 and the downstream decisions (k-means labels,
-cosine thresholds) were identical in the tests (``flywheel_assets_tests/test_embeddings.py``).
+Determinism: misses are encoded sorted by text, in unpadded batches of texts with the same token count
+(``encode_exact``), so a text's vector depends on the text only, never on the batch it was computed in (a padded
+batch changes the last float32 bits: the kernels reduce in a shape-dependent order). A cached or stored vector is
+therefore bitwise the vector any other run computes for the text: runs over a cold cache, a warm cache or a
+half-warm one, and a warehouse grown one day at a time vs a from-scratch run, give identical outputs
+(``flywheel_assets_tests/test_embeddings.py``, ``flywheel_assets_tests/defs/test_incremental_exports.py``).
 """
 
 from __future__ import annotations
@@ -279,7 +279,8 @@ def encode_exact(model, texts: list[str], batch_size: int = 64) -> np.ndarray:
     run computes for that text: the basis of incremental runs equal to from-scratch runs (issue 19)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    lengths = model.tokenize(list(texts))["attention_mask"].sum(dim=1).tolist() if len(texts) > 1 else [0]
+    prep = getattr(model, "preprocess", None) or model.tokenize  # (tokenize: sentence-transformers < 5.x)
+    lengths = prep(list(texts))["attention_mask"].sum(dim=1).tolist() if len(texts) > 1 else [0]
     groups: dict[int, list[int]] = {}
     for i, n in enumerate(lengths):
         groups.setdefault(int(n), []).append(i)

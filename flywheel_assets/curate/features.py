@@ -84,7 +84,11 @@ def feature_key(cfg: CurateConfig) -> str:
 
 def _vectors(texts: list[str], cfg: CurateConfig) -> list[list[float] | None]:
     """MiniLM vectors (exact per text) or all-None when diversity does not use MiniLM / the model is missing."""
-    if not texts or cfg.diversity.embedding_backend == "tfidf":
+    div = cfg.diversity
+    if not texts or div.embedding_backend == "tfidf" or (div.embedding_backend == "auto"
+                                                          and len(texts) > div.auto_tfidf_above):
+        # (a day above auto_tfidf_above means diversity runs on TF-IDF over all days: vectors would go unused;
+        # should it not, the global step embeds the kept units it needs, bitwise the same vectors)
         return [None] * len(texts)
     try:
         from flywheel_assets.embeddings import embed
