@@ -8,6 +8,8 @@ import logging
 import shutil
 from pathlib import Path
 
+import pytest
+
 from flywheel_assets import warehouse
 from flywheel_assets.curate.features import feature_key
 from flywheel_assets.runner import run_pipeline
@@ -23,6 +25,7 @@ def _digests(out: Path) -> dict[str, str]:
             and p.name != "manifest.json" and "reports" not in p.parts}
 
 
+@pytest.mark.slow  # four small pipeline runs in one process
 def test_incremental_warehouse_exports_equal_from_scratch(tmp_path, monkeypatch, caplog):
     from flywheel_assets.config import FlywheelConfig
     from flywheel_assets.demo.generator import generate_demo
