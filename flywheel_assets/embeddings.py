@@ -20,12 +20,12 @@ requests are common in production logs). Lookups go to
 TF-IDF vectors depend on the whole corpus of the call (the vocabulary and SVD are fitted per call), so the TF-IDF
 backend is never cached.
 
-Determinism: misses are encoded sorted by text, so one call's output does not depend on input order or on
-duplicates. A cached vector is bitwise the vector that was computed when it was first seen; a text encoded in a
-different batch can differ from it by float32 rounding (measured <= 2e-7 per component on CPU torch, because the
-kernels sum in a batch-shape-dependent order). With a warm cache every lookup is a hit, so repeated runs over the
-same cache give bitwise identical output; cold vs warm agree to ~1e-7 and the downstream decisions (k-means labels,
-cosine thresholds) were identical in the tests (``flywheel_assets_tests/test_embeddings.py``).
+Determinism: misses are encoded sorted by text, in unpadded batches of texts with the same token count
+(``encode_exact``), so a text's vector depends on the text only, never on the batch it was computed in (a padded
+batch changes the last float32 bits: the kernels reduce in a shape-dependent order). A cached or stored vector is
+therefore bitwise the vector any other run computes for the text: runs over a cold cache, a warm cache or a
+half-warm one, and a warehouse grown one day at a time vs a from-scratch run, give identical outputs
+(``flywheel_assets_tests/test_embeddings.py``, ``flywheel_assets_tests/defs/test_incremental_exports.py``).
 """
 
 from __future__ import annotations
@@ -260,13 +260,40 @@ def embed(texts: list[str], backend: str = "auto", dim: int = 128, batch_size: i
             log.warning("embedding model unavailable (%s); falling back to TF-IDF", exc)
         else:
             def compute(batch: list[str]) -> np.ndarray:
-                return model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
-                                    show_progress_bar=False)
+                return encode_exact(model, batch, batch_size)
 
             c = default_cache() if cache is _USE_DEFAULT else cache
             c = c if c is not None else EmbeddingCache(max_items=0)
             return c.lookup_or_compute("minilm", mid, texts, compute)
     return tfidf_embed(texts, dim=dim)
+
+
+def encode_exact(model, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """MiniLM vectors of ``texts`` (rows in input order) where each vector depends on its text only.
+
+    A padded batch changes a vector in the last float32 bits (the kernels reduce in a shape-dependent order), so a
+    text encoded beside longer texts differs from the same text encoded alone. Here texts are grouped by their
+    token count and every batch holds texts of one length only (no padding), which gives each text the vector
+    it gets when encoded alone (checked bitwise in ``flywheel_assets_tests/test_embeddings.py``) and costs no
+    more than padded batches. So a vector computed in one run, stored or cached, is bitwise the vector any other
+    run computes for that text: the basis of incremental runs equal to from-scratch runs (issue 19)."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    prep = getattr(model, "preprocess", None) or model.tokenize  # (tokenize: sentence-transformers < 5.x)
+    lengths = prep(list(texts))["attention_mask"].sum(dim=1).tolist() if len(texts) > 1 else [0]
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(int(n), []).append(i)
+    out: np.ndarray | None = None
+    for _, idx in sorted(groups.items()):
+        for s in range(0, len(idx), batch_size):
+            part = idx[s:s + batch_size]
+            vecs = np.asarray(model.encode([texts[i] for i in part], batch_size=len(part),
+                                           normalize_embeddings=True, show_progress_bar=False), dtype=np.float32)
+            if out is None:
+                out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[part] = vecs
+    return out
 
 
 def tfidf_embed(texts: list[str], dim: int = 128) -> np.ndarray:

@@ -115,15 +115,32 @@ def test_minilm_identical_with_and_without_cache(oasst_texts, tmp_path, monkeypa
     assert np.array_equal(none, cold) and np.array_equal(cold, warm)  # bitwise
     rev = embed(oasst_texts[::-1], backend="minilm", cache=None)[::-1]
     assert np.array_equal(rev, none)  # input order does not matter
-    # a different batch composition (half the texts cached) agrees to float32 rounding
+    # a different batch composition (half the texts cached) gives bitwise the same vectors (no padded batches)
     half = EmbeddingCache()
     embed(oasst_texts[::2], backend="minilm", cache=half)
     mixed = embed(oasst_texts, backend="minilm", cache=half)
-    assert np.abs(mixed - none).max() < 1e-5
+    assert np.array_equal(mixed, none)
     assert half.hits > 0
     # the default cache (env var set) writes the on-disk store
     E.embed(oasst_texts[:3], backend="minilm")
     assert list((tmp_path / "c").glob("minilm-*.npz"))
+
+
+def test_vector_depends_on_its_text_only(oasst_texts):
+    """encode_exact: a text's vector is bitwise the one it gets when encoded alone, whatever else (shorter, longer,
+    more or fewer texts) is in the call; a plain padded batch differs in the last bits for some text (what made
+    incremental and from-scratch runs disagree)."""
+    model = E._sentence_model(None)
+    texts = sorted(set(oasst_texts))
+    alone = np.stack([E.encode_exact(model, [t])[0] for t in texts])
+    together = E.encode_exact(model, texts)
+    subset = E.encode_exact(model, texts[1::3] + texts[:2])
+    assert np.array_equal(together, alone)
+    assert np.array_equal(subset, np.concatenate([alone[1::3], alone[:2]]))
+    lens = {len(t) for t in texts}
+    assert len(lens) > 3  # the texts differ in length, so a padded batch would pad
+    padded = np.asarray(model.encode(texts, batch_size=64, normalize_embeddings=True), dtype=np.float32)
+    assert np.abs(padded - alone).max() < 1e-5
 
 
 def test_tfidf_is_not_cached(oasst_texts):

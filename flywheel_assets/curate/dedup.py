@@ -45,8 +45,13 @@ def normalize(text: str) -> str:
     return _WS.sub(" ", text.lower()).strip()
 
 
+def normalized_hash(norm_text: str) -> str:
+    """content_hash of a text already passed through ``normalize``."""
+    return hashlib.sha256(norm_text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalize(text).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return normalized_hash(normalize(text))
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -276,12 +281,14 @@ def near_duplicate_labels(norm_texts: list[str], cfg: DedupConfig | None = None)
     return np.array([uf.find(i) for i in range(n)], dtype=np.int64), stats
 
 
-def dedup_clusters(texts: list[str], cfg: DedupConfig | None = None) -> tuple[list[str], np.ndarray, np.ndarray, dict]:
-    """texts (raw dialog text per unit, in a canonical order) -> (content_hash per unit, exact-group label,
-    near-dup cluster label, stats). Labels are the smallest index in the group/cluster."""
+def dedup_clusters(texts: list[str], cfg: DedupConfig | None = None, normalized: bool = False
+                   ) -> tuple[list[str], np.ndarray, np.ndarray, dict]:
+    """texts (raw dialog text per unit, in a canonical order; already ``normalize``d when ``normalized``) ->
+    (content_hash per unit, exact-group label, near-dup cluster label, stats). Labels are the smallest index in
+    the group/cluster."""
     cfg = cfg or DedupConfig()
-    norms = [normalize(t) for t in texts]
-    hashes = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in norms]
+    norms = list(texts) if normalized else [normalize(t) for t in texts]
+    hashes = [normalized_hash(t) for t in norms]
     first: dict[str, int] = {}
     # units with no dialog text at all (broken messages) never group with each other
     exact = np.array([first.setdefault(h if norms[i] else f"empty:{i}", i) for i, h in enumerate(hashes)], dtype=np.int64)

@@ -9,9 +9,12 @@ import numpy as np
 from flywheel_assets.curate.config import DiversityConfig
 
 
-def cluster_texts(texts: list[str], cfg: DiversityConfig) -> np.ndarray:
+def cluster_texts(texts: list[str], cfg: DiversityConfig, vectors: list | None = None) -> np.ndarray:
     """k-means labels (int, >= 0) for texts; deterministic (seeded, fixed n_init). Labels are renumbered by
-    first appearance so they do not depend on k-means' internal numbering."""
+    first appearance so they do not depend on k-means' internal numbering.
+
+    ``vectors``: per text, its stored MiniLM vector (``curate.features``) or None; used when the clustering runs
+    on MiniLM, the missing ones are embedded here (bitwise the same vectors: ``embeddings.encode_exact``)."""
     n = len(texts)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -26,7 +29,15 @@ def cluster_texts(texts: list[str], cfg: DiversityConfig) -> np.ndarray:
     backend = cfg.embedding_backend
     if backend == "auto" and n > cfg.auto_tfidf_above:
         backend = "tfidf"
-    vecs = embed([t[: cfg.text_chars] for t in texts], backend=backend).astype(np.float64)
+    if backend != "tfidf" and vectors is not None and any(v is not None for v in vectors):
+        todo = [i for i, v in enumerate(vectors) if v is None]
+        rows = [None if v is None else np.asarray(v, dtype=np.float32) for v in vectors]
+        if todo:
+            for i, v in zip(todo, embed([texts[i][: cfg.text_chars] for i in todo], backend="minilm")):
+                rows[i] = v
+        vecs = np.stack(rows).astype(np.float64)
+    else:
+        vecs = embed([t[: cfg.text_chars] for t in texts], backend=backend).astype(np.float64)
     raw = KMeans(n_clusters=k, random_state=cfg.seed, n_init=4).fit_predict(vecs)
     remap: dict[int, int] = {}
     return np.array([remap.setdefault(int(c), len(remap)) for c in raw], dtype=np.int64)

@@ -8,11 +8,12 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from flywheel_assets.curate import diversity, filters, metadata, synthetic
+from flywheel_assets.curate import diversity, synthetic
+from flywheel_assets.curate import features as unit_feats
 from flywheel_assets.curate.complexity import TAG_COLUMNS, TAG_SCHEMA, complexity_tags
 from flywheel_assets.curate.config import CurateConfig
-from flywheel_assets.curate.dedup import dedup_clusters
-from flywheel_assets.curate.parsed import embedding_text, parse_units
+from flywheel_assets.curate.dedup import dedup_clusters, normalized_hash
+from flywheel_assets.curate.parsed import parse_units
 from flywheel_assets.schema import UNIT_SCHEMA, stable_id
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,10 @@ def _quality_rank(row: dict, reason: str | None) -> tuple:
     return (reason is not None, outcome, thumbs, rating, ts, ds, row["unit_id"])
 
 
-def curate_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig | None = None,
-                 pii_scan: Callable[[str], list] | None = None) -> pl.DataFrame:
-    """Curated units: all unit columns (``outcome`` re-derived from feedback/reward/log/errors) + tag columns +
-    dedup (content_hash, dup_cluster_id, dup_cluster_size, is_representative) + filter_reason / kept + metadata +
-    semantic_cluster / sample_weight + is_synthetic / synthetic_parent_id. Extra input columns (e.g. the redaction
-    stage's n_pii, pii_types) are kept after the unit columns. Sorted by (is_synthetic, unit_id)."""
-    cfg = cfg or CurateConfig()
+def prepare_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig
+                  ) -> tuple[pl.DataFrame, dict[str, pl.DataType]]:
+    """Units with missing unit columns as nulls, null ids dropped, one row per unit_id (sorted), joined to their
+    complexity tags (computed for units without tags). Returns (tagged units, output schema of curate_units)."""
     # missing unit columns become nulls; extra input columns (e.g. n_pii, pii_types from redaction) pass through
     units = units.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in UNIT_SCHEMA.items() if c not in units.columns])
     extras = {c: t for c, t in units.schema.items() if c not in UNIT_SCHEMA and c not in CURATE_EXTRA_SCHEMA}
@@ -66,36 +64,75 @@ def curate_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConf
     units = (units.select([*UNIT_SCHEMA, *extras]).filter(pl.col("unit_id").is_not_null())
              .unique("unit_id", keep="first", maintain_order=True).sort("unit_id"))
     if units.is_empty():
-        return pl.DataFrame(schema=schema)
+        return units, schema
     if tags is None or tags.is_empty() or not set(TAG_SCHEMA) <= set(tags.columns):
         tags = complexity_tags(units, cfg.complexity_thresholds)
     tags = tags.select(list(TAG_SCHEMA)).unique("unit_id", keep="first").sort("unit_id")
-    tagged_cols = [c for c in TAG_COLUMNS]
     missing = units.join(tags, on="unit_id", how="anti")
     if missing.height:
         tags = pl.concat([tags, complexity_tags(missing, cfg.complexity_thresholds)]).sort("unit_id")
-    tagged = units.join(tags, on="unit_id", how="left").select([*UNIT_SCHEMA, *extras, *tagged_cols])
-    parsed = parse_units(tagged)
-    rows = list(tagged.iter_rows(named=True))
+    tagged = units.join(tags, on="unit_id", how="left").select([*UNIT_SCHEMA, *extras, *TAG_COLUMNS])
+    return tagged, schema
 
-    # metadata + row-local filters
-    meta, reasons = [], []
-    for pu, row in zip(parsed, rows):
-        meta.append(metadata.unit_metadata(pu, row, row, cfg.metadata))
-        reasons.append(filters.unit_reason(pu, row, cfg.filters) if cfg.filters.enabled else None)
-    if cfg.filters.enabled:
-        off = filters.off_topic_mask(parsed, cfg.filters)
-        reasons = [r if r is not None or not o else "off_topic" for r, o in zip(reasons, off)]
-    for row, m in zip(rows, meta):
+
+def _features_of(tagged: pl.DataFrame, stored: pl.DataFrame | None, cfg: CurateConfig) -> pl.DataFrame:
+    """One feature row per unit of ``tagged`` (same order): the stored ones computed under the current feature key,
+    the rest computed here (without vectors: diversity embeds the kept ones it needs, exactly as stored)."""
+    ok = unit_feats.usable(stored, cfg)
+    have = ok.join(tagged.select("unit_id"), on="unit_id", how="semi") if ok is not None else None
+    todo = tagged.join(have.select("unit_id"), on="unit_id", how="anti") if have is not None else tagged
+    parts = [have] if have is not None and have.height else []
+    if todo.height:
+        if stored is not None:
+            log.info("unit features: %d of %d units not stored under the current feature key; computing them",
+                     todo.height, tagged.height)
+        parts.append(unit_feats.compute_features(list(todo.iter_rows(named=True)), parse_units(todo), cfg,
+                                                 with_vectors=False))
+    feats = pl.concat(parts) if len(parts) > 1 else parts[0]
+    return tagged.select("unit_id").join(feats, on="unit_id", how="left", maintain_order="left")
+
+
+def unit_features(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig | None = None) -> pl.DataFrame:
+    """Features (``curate.features.FEATURE_SCHEMA``) of a frame of units (one day's redacted units) with their
+    complexity tags (computed when absent), sorted by unit_id: what the daily ``unit_features`` asset stores."""
+    cfg = cfg or CurateConfig()
+    tagged, _ = prepare_units(units, tags, cfg)
+    if tagged.is_empty():
+        return pl.DataFrame(schema=unit_feats.FEATURE_SCHEMA)
+    return unit_feats.compute_features(list(tagged.iter_rows(named=True)), parse_units(tagged), cfg)
+
+
+def curate_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig | None = None,
+                 pii_scan: Callable[[str], list] | None = None,
+                 features: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Curated units: all unit columns (``outcome`` re-derived from feedback/reward/log/errors) + tag columns +
+    dedup (content_hash, dup_cluster_id, dup_cluster_size, is_representative) + filter_reason / kept + metadata +
+    semantic_cluster / sample_weight + is_synthetic / synthetic_parent_id. Extra input columns (e.g. the redaction
+    stage's n_pii, pii_types) are kept after the unit columns. Sorted by (is_synthetic, unit_id).
+
+    ``features``: per-unit features stored by the daily ``unit_features`` asset (``curate.features``); rows
+    computed under another feature key, and units without a row, are computed here. The result does not depend
+    on which features were stored (they are pure functions of the unit and the config)."""
+    cfg = cfg or CurateConfig()
+    tagged, schema = prepare_units(units, tags, cfg)
+    if tagged.is_empty():
+        return pl.DataFrame(schema=schema)
+    feats = _features_of(tagged, features, cfg)
+    rows = list(tagged.iter_rows(named=True))
+    meta_cols = list(unit_feats.META_SCHEMA)
+    for row, m in zip(rows, feats.select(meta_cols).iter_rows(named=True)):
         row.update(m)
+    reasons = feats["row_reason"].to_list()
+    dedup_texts = feats["dedup_text"].to_list()
+    embed_texts = feats["embed_text"].to_list()
+    vectors = feats["embedding"].to_list()
 
     # dedup (global over every unit given) -> representative = best quality rank in the cluster
     n = len(rows)
-    hashes, exact, cluster, stats = dedup_clusters([pu.dialog_text for pu in parsed], cfg.dedup) if cfg.dedup.enabled \
+    hashes, exact, cluster, stats = dedup_clusters(dedup_texts, cfg.dedup, normalized=True) if cfg.dedup.enabled \
         else (["" for _ in rows], np.arange(n), np.arange(n), {})
     if not cfg.dedup.enabled:
-        from flywheel_assets.curate.dedup import content_hash
-        hashes = [content_hash(pu.dialog_text) for pu in parsed]
+        hashes = [normalized_hash(t) for t in dedup_texts]
     members: dict[int, list[int]] = {}
     for i, c in enumerate(cluster.tolist()):
         members.setdefault(c, []).append(i)
@@ -125,8 +162,8 @@ def curate_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConf
     kept_idx = [i for i in range(n) if rows[i]["kept"]]
     if kept_idx:
         if cfg.diversity.enabled:
-            texts = [embedding_text(parsed[i], cfg.diversity.text_chars) for i in kept_idx]
-            labels = diversity.cluster_texts(texts, cfg.diversity)
+            labels = diversity.cluster_texts([embed_texts[i] for i in kept_idx], cfg.diversity,
+                                             vectors=[vectors[i] for i in kept_idx])
         else:
             labels = np.zeros(len(kept_idx), dtype=np.int64)
         weights = diversity.capped_weights(labels, cfg.diversity.max_cluster_share)

@@ -9,7 +9,8 @@ from flywheel_assets import warehouse
 from flywheel_assets.curate.bias import bias_report
 from flywheel_assets.curate.complexity import complexity_tags as tag_units
 from flywheel_assets.curate.coverage import coverage_report as coverage
-from flywheel_assets.curate.pipeline import curate_units
+from flywheel_assets.curate.features import FEATURE_SCHEMA
+from flywheel_assets.curate.pipeline import curate_units, unit_features as compute_unit_features
 from flywheel_assets.defs.metadata import report_metadata, table_md
 from flywheel_assets.defs.partitions import WAREHOUSE_POOL, daily_partitions
 from flywheel_assets.defs.resources import FlywheelResource
@@ -33,6 +34,27 @@ def complexity_tags(context: dg.AssetExecutionContext, flywheel: FlywheelResourc
                                           "buckets": dg.MetadataValue.md(table_md(buckets))})
 
 
+@dg.asset(
+    deps=["redacted_trajectories", "complexity_tags"], group_name="curate", kinds={"duckdb", "polars"},
+    partitions_def=daily_partitions, pool=WAREHOUSE_POOL,
+    description="Per-unit curation features computed once in the unit's day (issue 19): metadata (task type, "
+                "domain, language id, outcome, tools, hops), row-local filter reason, normalised dedup text and "
+                "the MiniLM vector of the embedding text, keyed by unit id + feature_key (version, config, model). "
+                "curated_units reads them and does only the cross-day work.",
+)
+def unit_features(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
+    day = date.fromisoformat(context.partition_key)
+    wh = flywheel.warehouse_path
+    units = warehouse.read_partition(wh, "redacted_trajectories", day, order_by="unit_id")
+    tags = warehouse.read_partition(wh, "complexity_tags", day, order_by="unit_id")
+    tags = tags.drop("event_date", strict=False) if tags.height else None
+    feats = compute_unit_features(units, tags, flywheel.cfg().stage("curate")) if units.height else \
+        pl.DataFrame(schema=FEATURE_SCHEMA)
+    warehouse.replace_partition(wh, "unit_features", feats.with_columns(pl.lit(day).alias("event_date")), day)
+    with_vec = int(feats["embedding"].is_not_null().sum()) if feats.height else 0
+    return dg.MaterializeResult(metadata={"dagster/row_count": feats.height, "with_vectors": with_vec})
+
+
 def _pii_scan(cfg):
     from flywheel_assets.privacy.cascade import scan_text
 
@@ -41,8 +63,8 @@ def _pii_scan(cfg):
 
 
 @dg.asset(
-    deps=["redacted_trajectories", "complexity_tags"], group_name="curate", kinds={"duckdb", "polars"},
-    pool=WAREHOUSE_POOL,
+    deps=["redacted_trajectories", "complexity_tags", "unit_features"], group_name="curate",
+    kinds={"duckdb", "polars"}, pool=WAREHOUSE_POOL,
     description="All redacted units across days with near-duplicate clusters (MinHash/LSH), quality-filter reasons "
                 "(filtered units stay, with kept=false), metadata (task type, domain, language, outcome, tools, "
                 "hops), semantic clusters and capped sampling weights.",
@@ -53,7 +75,9 @@ def curated_units(context: dg.AssetExecutionContext, flywheel: FlywheelResource)
     units = warehouse.read_table(wh, "redacted_trajectories", order_by="unit_id")
     tags = warehouse.read_table(wh, "complexity_tags", order_by="unit_id")
     tags = tags.drop("event_date", strict=False) if tags.height else None
-    curated = curate_units(units, tags, cfg.stage("curate"), pii_scan=_pii_scan(cfg)) if units.height else units
+    feats = warehouse.read_table(wh, "unit_features", order_by="unit_id") if units.height else None
+    curated = curate_units(units, tags, cfg.stage("curate"), pii_scan=_pii_scan(cfg),
+                           features=feats if feats is not None and feats.height else None) if units.height else units
     warehouse.replace_table(wh, "curated_units", curated)
     md = {"dagster/row_count": curated.height}
     if curated.height:
