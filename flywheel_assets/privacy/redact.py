@@ -471,6 +471,7 @@ def unit_texts(units: pl.DataFrame) -> list[str]:
 
 
 _NAME_LIKE = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
+_RESIDUAL_BATCH = 64  # texts per nlp.pipe batch of the residual scan
 
 
 def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
@@ -499,9 +500,17 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
     hits: dict[str, int] = {}
     suspect = 0
     examples: list[str] = []
-    for t in sample:
+    # the stock pipeline (all of its components, its own ops) over the whole sample in nlp.pipe batches, shortest
+    # first, instead of one spaCy call per text (per-call overhead was ~half of the scan's CPU on short log texts);
+    # each text's NlpArtifacts then go to the stock analyze(), which runs its recognizers as before
+    order = sorted(range(len(sample)), key=lambda i: len(sample[i]))
+    artifacts: list = [None] * len(sample)
+    for i, (_t, art) in zip(order, analyzer.nlp_engine.process_batch([sample[i] for i in order], language="en",
+                                                                      batch_size=_RESIDUAL_BATCH)):
+        artifacts[i] = art
+    for t, art in zip(sample, artifacts):
         ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(t)]
-        res = analyzer.analyze(text=t, language="en", entities=list(cfg.residual_types))
+        res = analyzer.analyze(text=t, language="en", entities=list(cfg.residual_types), nlp_artifacts=art)
         cands = []
         for r in res:
             if r.score < 0.5 or any(a < r.end and r.start < b for a, b in ph):
