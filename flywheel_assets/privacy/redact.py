@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -50,10 +51,13 @@ _NOT_SENSITIVE = {"count", "counts", "limit", "max", "min", "type", "types", "us
                   "enabled", "expires", "expiry", "ttl", "status", "template"}
 
 
-def _key_tokens(key: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def _key_tokens(key: str) -> tuple[str, ...]:
+    """Tokens of a JSON key (cached: a drop repeats a few hundred keys in every tool call / result; this, run per
+    string value, was ~a third of the privacy stage's JSON walk)."""
     key = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key))
     toks = [re.sub(r"(?<=[a-z])\d+$", "", t) for t in re.split(r"[_\-.\s]+", key.lower()) if t]
-    return [t for t in toks if t]  # address1 -> address, line2 -> line
+    return tuple(t for t in toks if t)  # address1 -> address, line2 -> line
 
 
 # an object under one of these keys (or holding email/phone/address fields) describes a person: its "name" is PII
@@ -76,8 +80,9 @@ def person_object(parent_key: str | None, obj: dict) -> bool:
     return any(key_entity_type(k) in _PERSONAL_FIELD_TYPES for k in obj if isinstance(k, str))
 
 
+@lru_cache(maxsize=65_536)
 def key_entity_type(key: str | None) -> str | None:
-    """Entity type implied by a JSON key (``customer_email`` -> EMAIL_ADDRESS), or None."""
+    """Entity type implied by a JSON key (``customer_email`` -> EMAIL_ADDRESS), or None (cached, like the tokens)."""
     if not key:
         return None
     toks = _key_tokens(key)
