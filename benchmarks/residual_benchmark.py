@@ -1,4 +1,4 @@
-"""Residual-scan benchmark: how well the blocking residual PII scan (privacy/redact.residual_hits, the independent
+"""Residual-scan benchmark: how well the blocking residual PII scan (privacy/residual.residual_hits, the independent
 second detector over redacted output) finds raw PII, and how often it raises false alarms, with and without the
 name rules (``PrivacyConfig.residual_name_rules``), side by side in one run.
 
@@ -111,7 +111,7 @@ def run_set(samples: list[dict], memo: _Memo, variants: dict) -> dict:
     from flywheel_assets.privacy.cascade import Cascade
     from flywheel_assets.privacy.config import PrivacyConfig
     from flywheel_assets.privacy.detectors.dictionary import cached_allow_list
-    from flywheel_assets.privacy.redact import residual_hits
+    from flywheel_assets.privacy.residual import residual_hits
 
     texts = [s["full_text"] for s in samples]
     raw_gold = [[(g["entity_type"], _nonspace(t, g["start_position"], g["end_position"])) for g in s["spans"]]

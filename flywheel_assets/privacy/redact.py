@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -50,10 +51,13 @@ _NOT_SENSITIVE = {"count", "counts", "limit", "max", "min", "type", "types", "us
                   "enabled", "expires", "expiry", "ttl", "status", "template"}
 
 
-def _key_tokens(key: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def _key_tokens(key: str) -> tuple[str, ...]:
+    """Tokens of a JSON key (cached: a drop repeats a few hundred keys in every tool call / result; this, run per
+    string value, was ~a third of the privacy stage's JSON walk)."""
     key = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(key))
     toks = [re.sub(r"(?<=[a-z])\d+$", "", t) for t in re.split(r"[_\-.\s]+", key.lower()) if t]
-    return [t for t in toks if t]  # address1 -> address, line2 -> line
+    return tuple(t for t in toks if t)  # address1 -> address, line2 -> line
 
 
 # an object under one of these keys (or holding email/phone/address fields) describes a person: its "name" is PII
@@ -76,8 +80,9 @@ def person_object(parent_key: str | None, obj: dict) -> bool:
     return any(key_entity_type(k) in _PERSONAL_FIELD_TYPES for k in obj if isinstance(k, str))
 
 
+@lru_cache(maxsize=65_536)
 def key_entity_type(key: str | None) -> str | None:
-    """Entity type implied by a JSON key (``customer_email`` -> EMAIL_ADDRESS), or None."""
+    """Entity type implied by a JSON key (``customer_email`` -> EMAIL_ADDRESS), or None (cached, like the tokens)."""
     if not key:
         return None
     toks = _key_tokens(key)
@@ -468,86 +473,3 @@ def unit_texts(units: pl.DataFrame) -> list[str]:
     for i, r in enumerate(units.to_dicts()):
         texts.extend(s.text for s in _UnitDoc(i, r).segs)
     return texts
-
-
-_NAME_LIKE = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
-
-
-def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig) -> list[Span]:
-    """The second detector's suspected raw PII in one redacted text: stock Presidio hits of ``cfg.residual_types``
-    (score >= 0.5) off our placeholders and off allow-listed terms. A name-like guess (PERSON, LOCATION, NRP,
-    ORGANIZATION) counts only when it looks like a name by the rules the redactor applies to its own model's guesses
-    (``plausible_entity_extent``: no digits / underscores, not an everyday acronym or product word, not made of
-    common or everyday words, not a lower-case word in capitalised text); with ``cfg.residual_name_rules`` False
-    only digits / underscores / common words are dropped. Rule-based hits (e-mail, phone, card...) always count."""
-    from .detectors.presidio_ner import informative_caps, plausible_entity_extent, trim_common_words
-
-    ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
-    res = analyzer.analyze(text=text, language="en", entities=list(cfg.residual_types))
-    has_caps = None
-    cands = []
-    for r in sorted(res, key=lambda r: (r.start, r.end, r.entity_type)):
-        if r.score < 0.5 or any(a < r.end and r.start < b for a, b in ph):
-            continue
-        a, b = r.start, r.end
-        if r.entity_type in _NAME_LIKE:
-            if cfg.residual_name_rules:
-                if has_caps is None:
-                    has_caps = informative_caps(text)
-                ext = plausible_entity_extent(text, a, b, r.entity_type, has_caps)
-                if ext is None:
-                    continue
-                a, b = ext
-            else:
-                # the stock model's name/place guesses on ids ("order A-117621", "order_id") and vocabulary ("Gift
-                # cards") are not personal data: names carry no digits or underscores and are not common words
-                a, b = trim_common_words(text, a, b)
-                if a >= b or any(ch.isdigit() or ch == "_" for ch in text[a:b]):
-                    continue
-        cands.append(Span(a, b, r.entity_type, r.score, "ner"))
-    # terms the deployment declared public (allow-list) are not residual PII for the second detector either:
-    # hits made only of allowed terms are dropped, allowed words are trimmed off the others
-    return list(allow.filter(text, cands))
-
-
-def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
-    """Independent second detector over redacted output: Presidio's stock AnalyzerEngine (its own recognizers and
-    context logic), ignoring hits on our placeholders (``residual_hits``). Residual rate = suspected PII chars /
-    total chars over a deterministic sample of at most ``cfg.residual_max_chars`` characters (texts ordered by
-    hash)."""
-    from .detectors.dictionary import cached_allow_list
-    from .detectors.presidio_ner import vanilla_analyzer
-
-    cfg = cfg or PrivacyConfig()
-    texts = units if isinstance(units, list) else unit_texts(units)
-    texts = sorted({t for t in texts if t and t.strip()}, key=lambda t: hashlib.sha1(t.encode("utf-8",
-                                                                                                "surrogatepass")).hexdigest())
-    total_all = sum(len(t) for t in texts)
-    analyzer = vanilla_analyzer(cfg.spacy_model)
-    allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
-    sample, used = [], 0
-    for t in texts:
-        if used >= cfg.residual_max_chars:
-            break
-        t = t[: max(0, cfg.residual_max_chars - used)] if used + len(t) > cfg.residual_max_chars else t
-        sample.append(t)
-        used += len(t)
-    hits: dict[str, int] = {}
-    suspect = 0
-    examples: list[str] = []
-    for t in sample:
-        mask = bytearray(len(t))
-        for r in residual_hits(t, analyzer, allow, cfg):
-            hits[r.entity_type] = hits.get(r.entity_type, 0) + 1
-            for j in range(r.start, r.end):
-                mask[j] = 1
-            if len(examples) < 10:
-                examples.append(f"{r.entity_type}: " + context_snippet(t[:r.start] + f"[{r.entity_type}?]" + t[r.end:],
-                                                                 r.start, r.start + len(r.entity_type) + 3, 30))
-        suspect += sum(1 for j, c in enumerate(t) if mask[j] and not c.isspace())
-    nonspace = sum(sum(1 for c in t if not c.isspace()) for t in sample)
-    rate = suspect / nonspace if nonspace else 0.0
-    return {"residual_rate": round(rate, 6), "suspect_chars": suspect, "chars_scanned": nonspace,
-            "chars_total": total_all, "sampled": used < total_all, "hits_by_type": dict(sorted(hits.items())),
-            "threshold": cfg.residual_threshold, "passed": rate <= cfg.residual_threshold,
-            "detector": "presidio AnalyzerEngine (default recognizers)", "examples_redacted_context": examples}

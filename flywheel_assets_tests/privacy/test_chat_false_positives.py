@@ -8,7 +8,7 @@ import pytest
 
 from flywheel_assets.privacy.cascade import Cascade
 from flywheel_assets.privacy.config import PrivacyConfig
-from flywheel_assets.privacy.detectors.presidio_ner import _everyday_words
+from flywheel_assets.privacy.detectors.ner_plausibility import everyday_words as _everyday_words
 from flywheel_assets_tests.privacy._helpers import oasst_texts
 
 

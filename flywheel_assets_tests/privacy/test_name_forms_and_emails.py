@@ -7,7 +7,7 @@ from flywheel_assets.privacy.cascade import Cascade
 from flywheel_assets.privacy.config import PrivacyConfig
 from flywheel_assets.privacy.detectors.base import Span
 from flywheel_assets.privacy.detectors.name_forms import join_inverted_names
-from flywheel_assets.privacy.detectors.presidio_ner import common_acronyms
+from flywheel_assets.privacy.detectors.ner_plausibility import common_acronyms
 from flywheel_assets.privacy.detectors.rules import detect_rules
 
 

@@ -106,7 +106,7 @@ def test_blocking_checks_fail_on_planted_canary(pii_key):
 
 
 def test_residual_scan_on_redacted_vs_raw(pii_key):
-    from flywheel_assets.privacy.redact import residual_scan
+    from flywheel_assets.privacy.residual import residual_scan
 
     cfg = PrivacyConfig()
     raw = residual_scan(support_session(), cfg)
@@ -116,3 +116,24 @@ def test_residual_scan_on_redacted_vs_raw(pii_key):
     assert raw["hits_by_type"].get("PERSON", 0) >= 2
     assert after["residual_rate"] < raw["residual_rate"] / 5
     assert after["hits_by_type"].get("CREDIT_CARD", 0) == 0 and after["hits_by_type"].get("PERSON", 0) == 0
+
+
+def test_residual_scan_batched_equals_per_text_pipeline(realdata, monkeypatch):
+    """The residual scan runs the stock spaCy pipeline over its sample in ``nlp.pipe`` batches and hands each text's
+    NlpArtifacts to the stock ``analyze()``: its result equals the per-text path (one ``nlp(text)`` per text) on real
+    chat (Open Assistant) and the presidio-research texts, names and numbers included."""
+    from flywheel_assets.privacy.detectors.presidio_ner import vanilla_analyzer
+    from flywheel_assets.privacy.residual import residual_scan
+
+    from ._helpers import oasst_texts
+
+    data = json.loads((realdata / "presidio_dev" / "generated_large.json").read_text(encoding="utf-8"))
+    texts = oasst_texts(realdata, 120) + [s["full_text"] for s in data[:150]]
+    cfg = PrivacyConfig(residual_max_chars=10**9)
+    batched = residual_scan(texts, cfg)
+    engine = vanilla_analyzer(cfg.spacy_model).nlp_engine
+    monkeypatch.setattr(engine, "process_batch", lambda xs, language, **_: ((t, engine.process_text(t, language))
+                                                                              for t in xs))
+    per_text = residual_scan(texts, cfg)
+    assert batched == per_text
+    assert batched["hits_by_type"].get("PERSON", 0) >= 20 and batched["suspect_chars"] > 1000

@@ -8,7 +8,7 @@ from presidio_analyzer import RecognizerResult
 
 from flywheel_assets.privacy.config import PrivacyConfig
 from flywheel_assets.privacy.detectors.dictionary import cached_allow_list
-from flywheel_assets.privacy.redact import residual_hits, residual_scan
+from flywheel_assets.privacy.residual import residual_hits, residual_scan
 
 LEAKED = ("Hi <PERSON_1>, thanks for waiting. I have forwarded your refund request to Margaret Holloway in billing; "
           "she will write to you from margaret.holloway@fabrikam-mail.com within two days.")

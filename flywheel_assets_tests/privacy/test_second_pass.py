@@ -10,7 +10,8 @@ import pytest
 
 from flywheel_assets.privacy.cascade import Cascade
 from flywheel_assets.privacy.config import PrivacyConfig
-from flywheel_assets.privacy.detectors.presidio_ner import detect_ner_batch, trim_common_words, windows
+from flywheel_assets.privacy.detectors.ner_plausibility import trim_common_words
+from flywheel_assets.privacy.detectors.presidio_ner import detect_ner_batch, windows
 from flywheel_assets.privacy.detectors.rules import card_windows, detect_rules
 from flywheel_assets.privacy.redact import dumps_like, key_entity_type, person_object, redact_units
 from flywheel_assets.schema import message, new_unit, tool_call, units_frame

@@ -12,7 +12,8 @@ from flywheel_assets.defs.resources import FlywheelResource
 from flywheel_assets.privacy.canaries import canary_probe
 from flywheel_assets.privacy.policy import apply_policy, check_policy
 from flywheel_assets.privacy.pseudonymize import consistency_violations
-from flywheel_assets.privacy.redact import redact_units, residual_scan, unit_texts
+from flywheel_assets.privacy.redact import redact_units, unit_texts
+from flywheel_assets.privacy.residual import residual_scan
 
 
 def planted_canary_hits(texts: list[str], canaries: list[str]) -> list[str]:
@@ -62,9 +63,10 @@ def privacy_assets(context: dg.AssetExecutionContext, flywheel: FlywheelResource
                                                     pl.lit(day).alias("event_date"))], how="diagonal_relaxed")
     warehouse.replace_partition(flywheel.warehouse_path, "pii_audit", audit, day)
     summary = red.summary if red else {}
-    residual = residual_scan(redacted, pcfg) if redacted.height else {"residual_rate": 0.0, "hits_by_type": {}}
+    texts = unit_texts(redacted) if redacted.height else []  # parsed once for both clean-zone checks
+    residual = residual_scan(texts, pcfg) if redacted.height else {"residual_rate": 0.0, "hits_by_type": {}}
     probe = canary_probe(kept.head(cfg.checks.canary_probe_units), pcfg, key) if kept.height else {"leaks": []}
-    planted = planted_canary_hits(unit_texts(redacted), cfg.planted_canaries()) if redacted.height else []
+    planted = planted_canary_hits(texts, cfg.planted_canaries()) if redacted.height else []
     leaks = list(probe.get("leaks", [])) + [{"kind": "planted", "tag": p} for p in planted]
     checks = check_policy(summary, residual, {**probe, "leaks": leaks}, pcfg,
                           consistency=consistency_violations(redacted) if redacted.height else [])
