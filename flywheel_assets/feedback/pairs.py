@@ -23,14 +23,15 @@ import json
 from dataclasses import dataclass, field
 from itertools import combinations
 
-import numpy as np
 import polars as pl
 
 from flywheel_assets.feedback import _common as c
 from flywheel_assets.feedback.comparison import comparison_pairs
 from flywheel_assets.feedback.config import FeedbackConfig, PairsConfig
+from flywheel_assets.feedback.intent_index import IntentIndex, intent_index
+from flywheel_assets.feedback.pair_rows import PairUnit, pair_row, same_continuation
+from flywheel_assets.feedback.synthetic_pairs import synthetic_pairs
 from flywheel_assets.report import Report
-from flywheel_assets.schema import stable_id, to_json
 
 PAIR_SCHEMA: dict[str, pl.DataType] = {
     "pair_id": pl.Utf8,
@@ -57,7 +58,6 @@ PAIR_SCHEMA: dict[str, pl.DataType] = {
     "event_date": pl.Date,
 }
 
-EMBED_CHARS = 300  # the gist of a request; long scaffolding would only slow the encoder down
 SOURCES = ("thumbs", "edit", "outcome", "concise", "synthetic", "comparison")
 
 
@@ -76,20 +76,6 @@ def preference_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -
 
 # --------------------------------------------------------------------------------------------------------------
 # unit view
-
-
-@dataclass
-class _U:
-    row: dict
-    msgs: list
-    prompt: list
-    cont: list
-    pkey: str
-    first: str
-    score: float | None
-    rank: int | None
-    success: bool | None
-    date: object
 
 
 def _rank_of(attrs: dict) -> int | None:
@@ -123,13 +109,13 @@ def _outcome_success(row: dict) -> bool | None:
     return None
 
 
-def _units(df: pl.DataFrame, pcfg: PairsConfig) -> list[_U]:
+def _units(df: pl.DataFrame, pcfg: PairsConfig) -> list[PairUnit]:
     out = []
     for row in df.iter_rows(named=True):
         msgs = c.messages_of(row)
         prompt, cont = c.split_prompt(msgs)
         attrs = c.attrs_of(row)
-        out.append(_U(
+        out.append(PairUnit(
             row=row, msgs=msgs, prompt=prompt, cont=cont,
             pkey=c.prompt_key(prompt) if prompt else "",
             first=c.first_user(msgs), score=c.feedback_score(row), rank=_rank_of(attrs),
@@ -139,120 +125,7 @@ def _units(df: pl.DataFrame, pcfg: PairsConfig) -> list[_U]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# intent groups (content only)
-
-
-class _DSU:
-    def __init__(self, n: int):
-        self.p = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.p[i] != i:
-            self.p[i] = self.p[self.p[i]]
-            i = self.p[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.p[max(ra, rb)] = min(ra, rb)
-
-
-@dataclass
-class IntentIndex:
-    texts: list[str]  # unique normalised first requests, sorted
-    vecs: np.ndarray
-    group_of_text: dict[str, str]
-    fuzzy_threshold: float
-
-    def similarity(self, a: str, b: str) -> float:
-        ia, ib = self._idx[a], self._idx[b]
-        if ia == ib:
-            return 1.0
-        cos = float(self.vecs[ia] @ self.vecs[ib])
-        from rapidfuzz import fuzz
-
-        if fuzz.ratio(a, b) >= self.fuzzy_threshold:
-            return max(cos, 0.99)
-        return cos
-
-    def __post_init__(self):
-        self._idx = {t: i for i, t in enumerate(self.texts)}
-
-
-def intent_index(first_requests: list[str], threshold: float, fuzzy_threshold: float = 90.0,
-                 backend: str = "auto", dup_links: list[tuple[str, str]] | None = None) -> IntentIndex:
-    """Group first user requests by content: union of pairs with cosine >= threshold or fuzzy ratio >= fuzzy
-    threshold (on normalised text). ``dup_links`` adds extra equivalences (e.g. same dedup cluster)."""
-    from rapidfuzz import fuzz, process
-
-    from flywheel_assets.embeddings import embed
-
-    texts = sorted({c.intent_text(t) for t in first_requests})
-    if not texts:
-        return IntentIndex([], np.zeros((0, 1), np.float32), {}, fuzzy_threshold)
-    vecs = embed([t[:EMBED_CHARS] for t in texts], backend=backend)
-    dsu = _DSU(len(texts))
-    step = 1024
-    for s in range(0, len(texts), step):
-        sims = vecs[s:s + step] @ vecs.T
-        ii, jj = np.nonzero(sims >= threshold)
-        for i, j in zip(ii.tolist(), jj.tolist()):
-            if s + i < j:
-                dsu.union(s + i, j)
-    if len(texts) > 1:
-        scores = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=fuzzy_threshold, dtype=np.uint8)
-        ii, jj = np.nonzero(scores)
-        for i, j in zip(ii.tolist(), jj.tolist()):
-            if i < j:
-                dsu.union(i, j)
-    idx = {t: i for i, t in enumerate(texts)}
-    for a, b in dup_links or []:
-        na, nb = c.intent_text(a), c.intent_text(b)
-        if na in idx and nb in idx:
-            dsu.union(idx[na], idx[nb])
-    group = {t: "intent:" + stable_id("intent", texts[dsu.find(i)], length=16) for i, t in enumerate(texts)}
-    return IntentIndex(texts, vecs, group, fuzzy_threshold)
-
-
-# --------------------------------------------------------------------------------------------------------------
 # pair construction
-
-
-def _pair(source: str, signal: str, prompt: list, chosen: list, rejected: list, cu: _U, ru: _U, group_id: str,
-          weight: float, *, prompt_match: str, similarity: float = 1.0, synthetic: bool = False) -> dict:
-    chosen = c.strip_lineage(chosen)
-    rejected = c.strip_lineage(rejected)
-    prompt = c.strip_lineage(prompt)
-    cl, rl = c.text_len(chosen), c.text_len(rejected)
-    dates = [d for d in (cu.date, ru.date) if d is not None]
-    return {
-        "pair_id": stable_id("pair", source, signal, cu.row["unit_id"], ru.row["unit_id"], to_json(prompt),
-                             to_json(chosen), to_json(rejected)),
-        "pair_source": source,
-        "signal": signal,
-        "prompt": to_json(prompt),
-        "chosen": to_json(chosen),
-        "rejected": to_json(rejected),
-        "tools": cu.row.get("tools") or "[]",
-        "chosen_session_id": cu.row.get("session_id"),
-        "rejected_session_id": ru.row.get("session_id"),
-        "chosen_unit_id": cu.row["unit_id"],
-        "rejected_unit_id": ru.row["unit_id"],
-        "group_id": group_id,
-        "prompt_match": prompt_match,
-        "similarity": float(round(similarity, 6)),
-        "chosen_len": cl,
-        "rejected_len": rl,
-        "length_ratio": float(cl / rl) if rl else float(cl),
-        "weight": float(round(weight, 6)),
-        "is_synthetic": synthetic,
-        "event_date": max(dates) if dates else None,
-    }
-
-
-def _same_cont(a: list, b: list) -> bool:
-    return [c.msg_key(m) for m in a] == [c.msg_key(m) for m in b]
 
 
 def _concise(chosen: list, rejected: list, pcfg: PairsConfig) -> bool:
@@ -260,7 +133,7 @@ def _concise(chosen: list, rejected: list, pcfg: PairsConfig) -> bool:
     return cl > 0 and rl / cl >= pcfg.concise_min_ratio
 
 
-def _votes(a: _U, b: _U, pcfg: PairsConfig) -> list[tuple[str, int, float]]:
+def _votes(a: PairUnit, b: PairUnit, pcfg: PairsConfig) -> list[tuple[str, int, float]]:
     """Each comparable signal between two answers on the same scale: (signal, +1 a better / -1 b better, strength)."""
     out = []
     ta, tb = c.thumbs_value(a.row.get("feedback_thumbs")), c.thumbs_value(b.row.get("feedback_thumbs"))
@@ -274,7 +147,7 @@ def _votes(a: _U, b: _U, pcfg: PairsConfig) -> list[tuple[str, int, float]]:
     return out
 
 
-def _preference(a: _U, b: _U, pcfg: PairsConfig):
+def _preference(a: PairUnit, b: PairUnit, pcfg: PairsConfig):
     """(chosen, rejected), signal, strength. Only signals on the same scale are compared (thumbs vs thumbs, rating vs
     rating, rank vs rank); the strongest kind decides (thumbs > rating > rank) and any disagreeing signal -> conflict."""
     votes = _votes(a, b, pcfg)
@@ -286,8 +159,8 @@ def _preference(a: _U, b: _U, pcfg: PairsConfig):
     return ((a, b) if d > 0 else (b, a)), signal, strength
 
 
-def _thumbs_pairs(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
-    groups: dict[str, list[_U]] = {}
+def _thumbs_pairs(units: list[PairUnit], group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+    groups: dict[str, list[PairUnit]] = {}
     for u in units:
         if u.cont and (u.row.get("feedback_thumbs") is not None or u.row.get("feedback_rating") is not None
                        or (pcfg.use_rank and u.rank is not None)):
@@ -297,7 +170,7 @@ def _thumbs_pairs(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> 
         members = sorted(groups[key], key=lambda u: u.row["unit_id"])
         cands = []
         for a, b in combinations(members, 2):
-            if _same_cont(a.cont, b.cont):
+            if same_continuation(a.cont, b.cont):
                 stats["skipped_identical"] = stats.get("skipped_identical", 0) + 1
                 continue
             pref, signal, strength = _preference(a, b, pcfg)
@@ -310,7 +183,7 @@ def _thumbs_pairs(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> 
             w = 1.0 if signal != "rank" else pcfg.rank_weight
             source = "concise" if _concise(cu.cont, ru.cont, pcfg) else "thumbs"
             cands.append((-strength, cu.row["unit_id"], ru.row["unit_id"],
-                          _pair(source, signal, cu.prompt, cu.cont, ru.cont, cu, ru, group_of(cu), w,
+                          pair_row(source, signal, cu.prompt, cu.cont, ru.cont, cu, ru, group_of(cu), w,
                                 prompt_match="exact")))
         cands.sort(key=lambda t: t[:3])
         if len(cands) > pcfg.max_pairs_per_prompt:
@@ -319,7 +192,7 @@ def _thumbs_pairs(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> 
     return out
 
 
-def _edit_pairs(units: list[_U], group_of, pcfg: PairsConfig) -> list[dict]:
+def _edit_pairs(units: list[PairUnit], group_of, pcfg: PairsConfig) -> list[dict]:
     out = []
     for u in units:
         edited = u.row.get("edited_response")
@@ -337,11 +210,12 @@ def _edit_pairs(units: list[_U], group_of, pcfg: PairsConfig) -> list[dict]:
         chosen = u.cont[:last] + [new_last]
         rejected = u.cont[: last + 1]
         source, signal = ("concise", "edit_shortened") if _concise(chosen, rejected, pcfg) else ("edit", "edit")
-        out.append(_pair(source, signal, u.prompt, chosen, rejected, u, u, group_of(u), 1.0, prompt_match="same_unit"))
+        out.append(pair_row(source, signal, u.prompt, chosen, rejected, u, u, group_of(u), 1.0,
+                            prompt_match="same_unit"))
     return out
 
 
-def _complaint_pairs(units: list[_U], group_of, pcfg: PairsConfig) -> list[dict]:
+def _complaint_pairs(units: list[PairUnit], group_of, pcfg: PairsConfig) -> list[dict]:
     """In a thread: user asks, assistant answers verbosely, user complains "too long", assistant answers shorter."""
     out = []
     for u in units:
@@ -357,9 +231,9 @@ def _complaint_pairs(units: list[_U], group_of, pcfg: PairsConfig) -> list[dict]
             chosen = msgs[i_comp + 1: nxt]
             if not any(m["role"] == "assistant" for m in rejected) or not any(m["role"] == "assistant" for m in chosen):
                 continue
-            if c.text_len(chosen) >= c.text_len(rejected) or _same_cont(chosen, rejected):
+            if c.text_len(chosen) >= c.text_len(rejected) or same_continuation(chosen, rejected):
                 continue
-            out.append(_pair("concise", "complaint", msgs[: i_prev + 1], chosen, rejected, u, u, group_of(u), 1.0,
+            out.append(pair_row("concise", "complaint", msgs[: i_prev + 1], chosen, rejected, u, u, group_of(u), 1.0,
                              prompt_match="same_unit"))
     return out
 
@@ -373,11 +247,12 @@ def _common_prefix(a: list, b: list) -> int:
     return n
 
 
-def _outcome_pairs_single(units: list[_U], index: IntentIndex, group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+def _outcome_pairs_single(units: list[PairUnit], index: IntentIndex, group_of, pcfg: PairsConfig,
+                          stats: dict) -> list[dict]:
     """Single-request units (one user turn): the whole intent is in that request, matched by the intent index."""
     succ = [u for u in units if u.success is True and u.cont and _n_user(u) == 1]
     fail = [u for u in units if u.success is False and u.cont and _n_user(u) == 1]
-    by_group: dict[str, list[_U]] = {}
+    by_group: dict[str, list[PairUnit]] = {}
     for u in succ:
         by_group.setdefault(index.group_of_text[c.intent_text(u.first)], []).append(u)
     used: dict[str, int] = {}
@@ -413,19 +288,19 @@ def _outcome_pairs_single(units: list[_U], index: IntentIndex, group_of, pcfg: P
         else:
             prompt, chosen, rejected = s.prompt, s.cont, f.cont
             w, match = pcfg.paraphrase_weight, "paraphrase"
-        if _same_cont(chosen, rejected):
+        if same_continuation(chosen, rejected):
             stats["skipped_identical"] = stats.get("skipped_identical", 0) + 1
             continue
-        out.append(_pair("outcome", "outcome", prompt, chosen, rejected, s, f, group_of(s), w, prompt_match=match,
+        out.append(pair_row("outcome", "outcome", prompt, chosen, rejected, s, f, group_of(s), w, prompt_match=match,
                          similarity=1.0 if exact else sim))
     return out
 
 
-def _n_user(u: _U) -> int:
+def _n_user(u: PairUnit) -> int:
     return sum(1 for m in u.msgs if m["role"] == "user")
 
 
-def _answers(u: _U) -> bool:
+def _answers(u: PairUnit) -> bool:
     """The run has an assistant turn after a user turn (something an agent did for the user)."""
     seen_user = False
     for m in u.msgs:
@@ -444,7 +319,7 @@ def _digests_of(row: dict) -> list[str]:
     return [x for x in d if isinstance(x, str)] if isinstance(d, list) else []
 
 
-def _outcome_pairs_multi(units: list[_U], group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+def _outcome_pairs_multi(units: list[PairUnit], group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
     """Multi-turn trajectories: intent from the whole user side and the actions (:mod:`intent`), the pair cut where
     the two runs diverge (:mod:`divergence`)."""
     from flywheel_assets.feedback.divergence import cut
@@ -470,71 +345,15 @@ def _outcome_pairs_multi(units: list[_U], group_of, pcfg: PairsConfig, stats: di
             stats["outcome_skipped_no_divergence"] = stats.get("outcome_skipped_no_divergence", 0) + 1
             continue
         w = 1.0 if k.prompt_match == "exact" else pcfg.paraphrase_weight
-        out.append(_pair("outcome", k.signal, k.prompt, k.chosen, k.rejected, s, f, group_of(s), w,
+        out.append(pair_row("outcome", k.signal, k.prompt, k.chosen, k.rejected, s, f, group_of(s), w,
                          prompt_match=k.prompt_match, similarity=m.score))
     stats["outcome_multi_turn_matches"] = len(matches)
     return out
 
 
-def _outcome_pairs(units: list[_U], index: IntentIndex, group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
+def _outcome_pairs(units: list[PairUnit], index: IntentIndex, group_of, pcfg: PairsConfig, stats: dict) -> list[dict]:
     return _outcome_pairs_single(units, index, group_of, pcfg, stats) + _outcome_pairs_multi(units, group_of, pcfg,
                                                                                               stats)
-
-
-def _synthetic_pairs(units: list[_U], group_of, pcfg: PairsConfig, n_real: int) -> list[dict]:
-    share = min(max(pcfg.synthetic_max_share, 0.0), 0.9)
-    cap = int(np.floor(share / (1.0 - share) * n_real)) if share > 0 else 0
-    if cap <= 0:
-        return []
-    cands = []
-    for u in units:
-        if not u.cont or not (u.success is True or (u.score is not None and u.score >= 0.75)):
-            continue
-        asked_json = any(c.JSON_ASK_RE.search(c.content(m)) for m in u.prompt)
-        ans = c.final_answer(u.cont)
-        if asked_json and c.try_parse_json_answer(ans):
-            s = ans.rstrip()
-            broken = s[:-1] if len(s) > 1 else s + "{"
-            last = max(i for i, m in enumerate(u.cont) if m["role"] == "assistant" and c.content(m).strip())
-            rej = [dict(m) for m in u.cont[: last + 1]]
-            rej[last]["content"] = broken
-            cands.append((u, "broken_json", rej))
-            continue
-        declared = [((t or {}).get("function") or {}).get("name") for t in c.load_json(u.row.get("tools"), [])
-                    if isinstance(t, dict)]
-        declared = sorted({d for d in declared if d})
-        for i, m in enumerate(u.cont):
-            calls = m.get("tool_calls") or []
-            if m["role"] != "assistant" or not calls:
-                continue
-            call = calls[0]
-            fn = dict(call.get("function") or {})
-            others = [d for d in declared if d != fn.get("name")]
-            rej_msg = dict(m)
-            if others:
-                fn["name"] = others[int(stable_id(pcfg.seed, u.row["unit_id"], length=8), 16) % len(others)]
-                signal = "wrong_tool"
-            else:
-                args = c.load_json(fn.get("arguments"), {})
-                if not args:
-                    break
-                k = sorted(args)[0]
-                args = {kk: v for kk, v in args.items() if kk != k}
-                fn["arguments"] = to_json(args)
-                signal = "wrong_args"
-            rej_msg["tool_calls"] = [dict(call, function=fn)] + list(calls[1:])
-            cands.append((u, signal, u.cont[:i] + [rej_msg]))  # the trajectory diverges at the corrupted call
-            break
-    cands.sort(key=lambda t: stable_id(pcfg.seed, t[0].row["unit_id"], t[1]))
-    out = []
-    for u, signal, rej in cands[:cap]:
-        # chosen is the real trajectory up to the same step, rejected the corrupted step
-        chosen = u.cont[: len(rej)]
-        if _same_cont(chosen, rej):
-            continue
-        out.append(_pair("synthetic", signal, u.prompt, chosen, rej, u, u, group_of(u), pcfg.synthetic_weight,
-                         prompt_match="same_unit", synthetic=True))
-    return out
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -568,7 +387,7 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
     index = intent_index([u.first for u in units if u.cont], pcfg.intent_threshold, pcfg.intent_fuzzy_threshold,
                          backend=pcfg.embedding_backend, dup_links=links)
 
-    def group_of(u: _U) -> str:
+    def group_of(u: PairUnit) -> str:
         return index.group_of_text.get(c.intent_text(u.first), "intent:none")
 
     rows: list[dict] = []
@@ -586,7 +405,7 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
             or (r["chosen_unit_id"] == r["rejected_unit_id"] and str(r["signal"]).startswith("edit"))]
     stats["reject_only_units"] = len(reject_only)
     if "comparison" in pcfg.sources:  # explicit A/B picks (own unit rules, see feedback.comparison); first in dedup
-        rows = comparison_pairs(prepared, _pair, group_of, reject_only_reasons, stats) + rows
+        rows = comparison_pairs(prepared, pair_row, group_of, reject_only_reasons, stats) + rows
     # deduplicate: earlier sources win (edit/concise > thumbs > outcome)
     seen, dedup = set(), []
     for r in rows:
@@ -601,7 +420,7 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
         # the cap is a share of the pairs that are *used*: count the real pairs that survive length balancing
         real = pl.DataFrame(dedup, schema=PAIR_SCHEMA) if dedup else pl.DataFrame(schema=PAIR_SCHEMA)
         n_real = balance(real.unique(subset=["pair_id"], keep="first").sort("pair_id"), cfg.length)[0].height
-        dedup += _synthetic_pairs([u for u in units if u.row["unit_id"] not in reject_only], group_of, pcfg,
+        dedup += synthetic_pairs([u for u in units if u.row["unit_id"] not in reject_only], group_of, pcfg,
                                   n_real=n_real)
     pairs = pl.DataFrame(dedup, schema=PAIR_SCHEMA) if dedup else pl.DataFrame(schema=PAIR_SCHEMA)
     pairs = pairs.unique(subset=["pair_id"], keep="first").sort("pair_id")

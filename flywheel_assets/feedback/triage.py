@@ -224,7 +224,7 @@ def triage(clusters: pl.DataFrame, curated: pl.DataFrame, cfg: FeedbackConfig | 
 
 
 def _intent_groups(df: pl.DataFrame, cfg: FeedbackConfig) -> dict[str, str]:
-    from flywheel_assets.feedback.pairs import intent_index
+    from flywheel_assets.feedback.intent_index import intent_index
 
     firsts = {r["unit_id"]: c.first_user(c.messages_of(r)) for r in df.select("unit_id", "messages").iter_rows(named=True)}
     idx = intent_index(list(firsts.values()), cfg.pairs.intent_threshold, cfg.pairs.intent_fuzzy_threshold,
