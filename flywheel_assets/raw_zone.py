@@ -191,8 +191,7 @@ def _prefix_sha(path: Path, n: int) -> str:
 
 def warehouse_has(wh, table: str) -> bool:
     """Whether the warehouse holds ``table`` (through the backend's own connect / table_exists)."""
-    with warehouse.connect(wh, read_only=True) as con:
-        return warehouse.table_exists(con, table)
+    return warehouse.read_with(wh, lambda con: warehouse.table_exists(con, table))
 
 
 def register_drop(wh, root, ctx: IngestContext, *, origin: str, overrides=None, index_path=None):

@@ -44,14 +44,17 @@ def warehouse_counts(path) -> dict:
     """Row counts of the main tables (absent tables are skipped)."""
     from flywheel_assets import warehouse
 
-    out = {}
-    with warehouse.connect(path, read_only=True) as con:
+    def work(con) -> dict:
+        out = {}
         for t in SUMMARY_TABLES:
             if warehouse.table_exists(con, t):
                 out[t] = con.sql(f"SELECT count(*) FROM {t}").fetchall()[0][0]
         # an empty drop leaves a placeholder curated_units table without the curation columns
         if warehouse.table_exists(con, "curated_units") and "kept" in con.sql("FROM curated_units LIMIT 0").columns:
             out["curated_kept"] = con.sql("SELECT count(*) FROM curated_units WHERE kept").fetchall()[0][0]
+        return out
+
+    out = warehouse.read_with(path, work)
     return out
 
 

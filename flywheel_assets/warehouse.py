@@ -185,25 +185,48 @@ def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(m in str(exc).lower() for m in _RETRYABLE)
 
 
+def _retries(path, retries: int = COMMIT_RETRIES) -> int:
+    """How often a call on this warehouse is retried: a DuckLake's catalog can be busy with another writer (SQLite
+    "database is locked", a Postgres serialisation failure) at any statement, opening the snapshot included; the
+    embedded file is used under its own lock, so never."""
+    return retries if parse(path or default_path()).is_lake else 0
+
+
 def _transaction(path, work, retries: int = COMMIT_RETRIES) -> None:
-    """Run ``work(con)`` in one transaction; on a write-write conflict with another writer (DuckLake), roll back
-    and run it again from the start, at most ``retries`` times, with jittered exponential backoff. (The embedded
-    file is written under its lock: no conflicts, no retries.)"""
-    if not parse(path or default_path()).is_lake:
-        retries = 0
+    """Run ``work(con)`` in one transaction; on a write-write conflict or a busy catalog (DuckLake), roll back and
+    run it again from the start - connecting and BEGIN included, as the catalog can be locked there too - at most
+    ``retries`` times, with jittered exponential backoff."""
+    retries = _retries(path, retries)
     for attempt in range(retries + 1):
-        with connect(path) as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                work(con)
-                con.execute("COMMIT")
-                return
-            except BaseException as exc:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                if attempt == retries or not _retryable(exc):
+        try:
+            with connect(path) as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    work(con)
+                    con.execute("COMMIT")
+                    return
+                except BaseException:
+                    with contextlib.suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
                     raise
-                log.info("warehouse: commit conflict, retry %d/%d: %s", attempt + 1, retries, str(exc)[:200])
+        except duckdb.Error as exc:
+            if attempt == retries or not _retryable(exc):
+                raise
+            log.info("warehouse: commit conflict, retry %d/%d: %s", attempt + 1, retries, str(exc)[:200])
+        _backoff(attempt)
+
+
+def read_with(path, work):
+    """``work(con)`` on a read-only connection, retried like a write when a DuckLake catalog is busy."""
+    retries = _retries(path)
+    for attempt in range(retries + 1):
+        try:
+            with connect(path, read_only=True) as con:
+                return work(con)
+        except duckdb.Error as exc:
+            if attempt == retries or not _retryable(exc):
+                raise
+            log.info("warehouse: catalog busy, retry %d/%d: %s", attempt + 1, retries, str(exc)[:200])
         _backoff(attempt)
 
 
@@ -293,7 +316,8 @@ def replace_table(path, table: str, df: pl.DataFrame) -> int:
 def read_table(path, table: str, where: str = "", params: list | None = None, order_by: str = "") -> pl.DataFrame:
     """Read a table (empty frame when it does not exist). ``where``/``order_by`` are SQL fragments."""
     table = _ident(table)
-    with connect(path, read_only=True) as con:
+
+    def work(con):
         if not table_exists(con, table):
             return pl.DataFrame()
         q = f"SELECT * FROM {table}"
@@ -304,21 +328,24 @@ def read_table(path, table: str, where: str = "", params: list | None = None, or
             q += f" ORDER BY {order_by}"  # (an empty placeholder table has no such column: nothing to order)
         return con.sql(q, params=params or []).pl()
 
+    return read_with(path, work)
+
 
 def read_partition(path, table: str, partition: date, column: str = "event_date", order_by: str = "") -> pl.DataFrame:
     return read_table(path, table, where=f"{_ident(column)} = ?", params=[partition], order_by=order_by)
 
 
 def query(path, sql: str, params: list | None = None) -> pl.DataFrame:
-    with connect(path, read_only=True) as con:
-        return con.sql(sql, params=params or []).pl()
+    return read_with(path, lambda con: con.sql(sql, params=params or []).pl())
 
 
 def partitions(path, table: str, column: str = "event_date") -> list[date]:
-    with connect(path, read_only=True) as con:
+    def work(con):
         if not table_exists(con, _ident(table)):
             return []
         return [r[0] for r in con.sql(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1").fetchall()]
+
+    return read_with(path, work)
 
 
 # ---- Row-level writes for the raw-zone ledger (flywheel_assets/raw_zone.py) ---------------------------------------
