@@ -115,6 +115,13 @@ class PrivacyConfig(BaseModel):
     residual_min_hits: int = Field(2, description="The residual check blocks only from this many second-detector hits "
                                                   "on: one stock-Presidio guess in a small partition (one name-like "
                                                   "word in 300 chars is a 1.5% rate) is reported, not blocking.")
+    residual_min_chars: int = Field(10_000, description="A partition is judged as if it had at least this many "
+                                                         "scanned chars: the blocking rate is suspected chars / "
+                                                         "max(chars scanned, residual_min_chars). A day of a few "
+                                                         "sessions cannot estimate a 0.5% rate (two stock-model guesses "
+                                                         "in 4,600 chars are 0.5%); it blocks from threshold x "
+                                                         "residual_min_chars suspected chars (50 by default) on. Days "
+                                                         "of at least this size are judged on their own rate.")
     residual_types: list[str] = Field(
         default_factory=lambda: ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
                                  "IP_ADDRESS", "PERSON"],

@@ -99,6 +99,10 @@ def check_policy(summary: dict, residual: dict | None, canary_hits: list | dict 
     rate = None if residual is None else float(residual.get("residual_rate", 0.0))
     hits = (residual or {}).get("hits_by_type")
     n_hits = None if hits is None else sum(hits.values())  # unknown count: the rate alone decides
+    scanned, suspect = (residual or {}).get("chars_scanned"), (residual or {}).get("suspect_chars")
+    # a small partition is judged as if it had residual_min_chars chars (the rate of a few sessions is noise)
+    judged_rate = rate if scanned is None or suspect is None else suspect / max(int(scanned), cfg.residual_min_chars, 1)
+    small = scanned is not None and int(scanned) < cfg.residual_min_chars
     return [
         {"name": "pii_zero_canaries_leaked", "passed": len(leaks) == 0, "severity": "ERROR",
          "description": "No seeded canary value survives redaction.",
@@ -106,14 +110,20 @@ def check_policy(summary: dict, residual: dict | None, canary_hits: list | dict 
                       "leak_rate_upper95": probe.get("leak_rate_upper95"),
                       "leaked_kinds": sorted({x["kind"] for x in leaks})}},
         {"name": "pii_residual_rate_under_threshold",
-         "passed": rate is not None and (rate <= cfg.residual_threshold
+         "passed": rate is not None and (judged_rate <= cfg.residual_threshold
                                          or (n_hits is not None and n_hits < cfg.residual_min_hits)),
          "severity": "ERROR",
          "description": "An independent detector finds at most residual_threshold suspected-PII chars / total "
-                        "(blocking from residual_min_hits hits on).",
-         "metadata": {"residual_rate": rate, "threshold": cfg.residual_threshold, "hits": n_hits,
-                      "min_hits": cfg.residual_min_hits, "hits_by_type": hits or {},
-                      "chars_scanned": (residual or {}).get("chars_scanned"),
+                        "(blocking from residual_min_hits hits on; a partition under residual_min_chars scanned "
+                        "chars is judged as if it had that many)." + (
+                            f" Small partition ({scanned} chars): own rate {rate:.3%}, judged on "
+                            f"{cfg.residual_min_chars} chars: {judged_rate:.3%}." if small and rate is not None
+                            and judged_rate is not None else ""),
+         "metadata": {"residual_rate": rate, "judged_rate": None if judged_rate is None else round(judged_rate, 6),
+                      "threshold": cfg.residual_threshold, "hits": n_hits,
+                      "min_hits": cfg.residual_min_hits, "min_chars": cfg.residual_min_chars,
+                      "hits_by_type": hits or {},
+                      "chars_scanned": scanned, "suspect_chars": suspect,
                       "examples": (residual or {}).get("examples_redacted_context", [])[:3]}},
         {"name": "pii_placeholder_consistency", "passed": len(viol) == 0, "severity": "ERROR",
          "description": "Placeholders are numbered per session in order of first appearance, without gaps.",

@@ -105,6 +105,45 @@ def test_blocking_checks_fail_on_planted_canary(pii_key):
     assert bad[2]["passed"] is False
 
 
+
+def test_residual_check_judges_small_partitions_on_min_chars(realdata):
+    """A partition of a few sessions cannot estimate a 0.5% rate: it is judged as if it had residual_min_chars
+    scanned chars. Real chat (Open Assistant) with invented leaked names: two names in a small partition are
+    reported with their own rate and do not block; many names do; a large partition keeps its own rate."""
+    from flywheel_assets.privacy.residual import residual_scan
+
+    from ._helpers import oasst_texts
+
+    cfg = PrivacyConfig()
+    texts = [t for t in oasst_texts(realdata, 400) if 200 <= len(t) <= 600]
+    small, used = [], 0
+    for t in texts:  # about 3,000 chars of real chat the second detector finds nothing in: a day of a few sessions
+        if used > 3000:
+            break
+        if residual_scan([t], cfg)["suspect_chars"] == 0:
+            small.append(t)
+            used += len(t)
+    assert residual_scan(small, cfg)["suspect_chars"] == 0
+    names = ["Margarethe Vollbrecht", "Desmond Okonkwo-Hale", "Priyanka Venkataraman", "Leopold Szczepanski",
+             "Anneliese Brandtmeier", "Thaddeus Whitcombe", "Oksana Hrytsenko", "Bartholomew Quayle"]
+    two = small + [f"Please forward this to {n} before Friday." for n in names[:2]]
+    many = small + [f"Please forward this to {n} before Friday." for n in names]
+    r_two, r_many = residual_scan(two, cfg), residual_scan(many, cfg)
+    assert r_two["chars_scanned"] < cfg.residual_min_chars and r_two["hits_by_type"].get("PERSON", 0) >= 2
+    assert r_two["residual_rate"] > cfg.residual_threshold  # on its own rate this small day would block
+    c_two = {c["name"]: c for c in check_policy({}, r_two, [], cfg)}["pii_residual_rate_under_threshold"]
+    assert c_two["passed"] is True and "Small partition" in c_two["description"]
+    assert c_two["metadata"]["judged_rate"] <= cfg.residual_threshold < c_two["metadata"]["residual_rate"]
+    c_many = {c["name"]: c for c in check_policy({}, r_many, [], cfg)}["pii_residual_rate_under_threshold"]
+    assert r_many["hits_by_type"].get("PERSON", 0) >= 4 and c_many["passed"] is False
+    # a partition of at least residual_min_chars is judged on its own rate, as before
+    big = {"residual_rate": 0.006, "suspect_chars": 120, "chars_scanned": 20_000, "hits_by_type": {"PERSON": 9}}
+    c_big = {c["name"]: c for c in check_policy({}, big, [], cfg)}["pii_residual_rate_under_threshold"]
+    assert c_big["passed"] is False and c_big["metadata"]["judged_rate"] == 0.006
+    strict = PrivacyConfig(residual_min_chars=0)  # the old rule: the small day's own rate decides
+    assert {c["name"]: c for c in check_policy({}, r_two, [], strict)}[
+        "pii_residual_rate_under_threshold"]["passed"] is False
+
 def test_residual_scan_on_redacted_vs_raw(pii_key):
     from flywheel_assets.privacy.residual import residual_scan
 
