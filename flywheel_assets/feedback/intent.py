@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.privacy.placeholders import PLACEHOLDER_RE
 
 # an identifier: a token with a digit and >= 4 chars (W2378156, HAT170, L1002) once placeholders are gone
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
@@ -57,7 +58,7 @@ class IntentFeatures:
 
 
 def _strip_placeholders(text: str) -> str:
-    return c.PLACEHOLDER_RE.sub(" ", text or "")
+    return PLACEHOLDER_RE.sub(" ", text or "")
 
 
 def _norm_turn(text: str) -> str:
