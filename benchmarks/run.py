@@ -455,6 +455,7 @@ def main(argv=None) -> int:
         r = json.loads(p.read_text())
         results.setdefault(int(r["size"]), r)
     if a.out and results:
+        sys.path.insert(0, str(REPO))  # run as a script, only benchmarks/ is on the path
         from benchmarks.doc_section import replace_section
 
         replace_section(a.out, SECTION, markdown(results, cmd), new_doc="# flywheel benchmarks\n")
