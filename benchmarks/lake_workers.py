@@ -25,8 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MARK_BEGIN = "<!-- BEGIN benchmarks/lake_workers.py{} -->"
-MARK_END = "<!-- END benchmarks/lake_workers.py{} -->"
+SECTION = "benchmarks/lake_workers.py"  # its sections' markers in --out (benchmarks/doc_section.py)
 
 
 def measure(logs: Path, work: Path, backend: str, workers: int) -> dict:
@@ -112,16 +111,10 @@ def main(argv=None) -> int:
     md = markdown(rows, cmd)
     print(md)
     if args.out:
-        p = Path(args.out)
-        text = p.read_text()
+        from benchmarks.doc_section import replace_section
+
         tag = "" if args.sessions == 120 else f" sessions={args.sessions}"  # one block per drop size
-        begin, end = MARK_BEGIN.format(tag), MARK_END.format(tag)
-        block = f"{begin}\n{md}{end}"
-        if begin in text:
-            text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
-        else:
-            text += "\n" + block + "\n"
-        p.write_text(text)
+        replace_section(args.out, SECTION + tag, md)
     return 0 if all(r["ok"] for r in rows) else 1
 
 

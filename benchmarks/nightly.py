@@ -55,8 +55,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MARK_BEGIN = "<!-- BEGIN benchmarks/nightly.py -->"
-MARK_END = "<!-- END benchmarks/nightly.py -->"
+SECTION = "benchmarks/nightly.py"  # the markers of this script's section in --out (benchmarks/doc_section.py)
 DEFAULT_WORKDIR = "/tmp/flywheel_nightly"
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 #: issue 19 targets, printed next to the measured figures
@@ -380,7 +379,7 @@ def render(recs: list[dict], commands: list[str]) -> str:
     m = any_rec.get("machine", {})
     dates = sorted({r.get("date", "") for r in recs})
     loads = [x for r in recs for x in r.get("load_avg", [])]
-    lines = [MARK_BEGIN, "## Nightly cost (issue 19)", "",
+    lines = ["## Nightly cost (issue 19)", "",
              "Commands: " + "; ".join(f"`{c}`" for c in commands) + "  ",
              f"Machine: {m.get('platform', '?')}, {m.get('cpus', '?')} CPUs visible, {m.get('mem', '?')} RAM, "
              f"shared with other engineers' jobs (1-min load average during the runs "
@@ -471,7 +470,6 @@ def render(recs: list[dict], commands: list[str]) -> str:
             lines.append(f"\nRSS method: {', '.join(methods)} (`sampled` = max VmRSS every 0.2 s).")
         lines.append("\nThe sum of steps is below the run's CPU: the rest is interpreter start, imports, Dagster "
                      "definitions and job setup, the raw-zone landing scan and the warehouse counts.")
-    lines.append(MARK_END)
     return "\n".join(lines) + "\n"
 
 
@@ -485,16 +483,6 @@ def derived_config(base: Path, work: Path, residual_threshold: float) -> Path:
     out = work / "flywheel_bench.yaml"
     out.write_text(yaml.safe_dump(cfg, sort_keys=True))
     return out
-
-
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        text = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def main(argv=None) -> int:
@@ -534,7 +522,9 @@ def main(argv=None) -> int:
     if a.out and recs:
         cmds = ([c.strip() for c in a.commands.split(";") if c.strip()] if a.commands
                 else sorted({r.get("command", "") for r in recs if r.get("command")}))
-        write_section(REPO / a.out if not Path(a.out).is_absolute() else Path(a.out), render(recs, cmds))
+        from benchmarks.doc_section import replace_section
+
+        replace_section(REPO / a.out if not Path(a.out).is_absolute() else Path(a.out), SECTION, render(recs, cmds))
         print(f"wrote the 'Nightly cost (issue 19)' section of {a.out} from {len(recs)} results")
     return 0 if all(r.get("rc") == 0 for r in recs) else 1
 

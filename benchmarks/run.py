@@ -46,8 +46,7 @@ STAGES = ["generate", "ingest", "segment", "redact", "complexity", "curate", "pa
 #: pick the session count for a target event count; the actual event count is measured and reported.
 EVENTS_PER_SESSION = 7.7
 DAYS = 3
-MARK_BEGIN = "<!-- BEGIN benchmarks/run.py -->"
-MARK_END = "<!-- END benchmarks/run.py -->"
+SECTION = "benchmarks/run.py"  # the markers of this script's section in --out (benchmarks/doc_section.py)
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -343,7 +342,7 @@ def projection_md(results: dict[int, dict], target: int = 1_000_000) -> list[str
 
 def markdown(results: dict[int, dict], cmd: str, extra_md: str = "") -> str:
     summ = summarize(results)
-    lines = [MARK_BEGIN, "## Stage throughput at scale (`benchmarks/run.py`)", "",
+    lines = ["## Stage throughput at scale (`benchmarks/run.py`)", "",
              "Commands: " + "; ".join(f"`{c}`" for c in sorted({c for s in summ["sizes"] for c in
                                                                 (results[s].get("commands") or {}).values()} or {cmd}))
              + "  ",
@@ -388,7 +387,6 @@ def markdown(results: dict[int, dict], cmd: str, extra_md: str = "") -> str:
                   "marks what is extrapolated."]
     if extra_md:
         lines += ["", extra_md]
-    lines.append(MARK_END)
     return "\n".join(lines) + "\n"
 
 
@@ -397,18 +395,6 @@ def _mem_gib() -> float:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
     except (ValueError, OSError):
         return 0.0
-
-
-def write_markdown(path: Path, section: str) -> None:
-    """Replace the section between the markers in path (append when absent)."""
-    text = path.read_text() if path.exists() else "# flywheel benchmarks\n\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def run_size(size: int, work_root: Path, stages: list[str], opts: dict, echo=print, cmd: str = "") -> dict:
@@ -469,7 +455,10 @@ def main(argv=None) -> int:
         r = json.loads(p.read_text())
         results.setdefault(int(r["size"]), r)
     if a.out and results:
-        write_markdown(Path(a.out), markdown(results, cmd))
+        sys.path.insert(0, str(REPO))  # run as a script, only benchmarks/ is on the path
+        from benchmarks.doc_section import replace_section
+
+        replace_section(a.out, SECTION, markdown(results, cmd), new_doc="# flywheel benchmarks\n")
         print(f"wrote {a.out}")
     print(json.dumps(summarize(results), indent=1, default=str))
     return 0

@@ -32,8 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MARK_BEGIN = "<!-- BEGIN benchmarks/scaleout.py -->"
-MARK_END = "<!-- END benchmarks/scaleout.py -->"
+SECTION = "benchmarks/scaleout.py"  # the markers of this script's section in --out (benchmarks/doc_section.py)
 
 
 def daily_job():
@@ -154,17 +153,12 @@ def main(argv=None) -> int:
         per = ["", "| partition | sequential run wall s | parallel run wall s |", "|---|---:|---:|"]
         for s_rec, p_rec in zip(seq["runs"], par["runs"]):
             per.append(f"| {s_rec['day']} | {s_rec.get('wall_s')} | {p_rec.get('wall_s')} |")
-        section = "\n".join([MARK_BEGIN, f"Command: `{cmd}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        section = "\n".join([f"Command: `{cmd}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
                              f"{os.cpu_count()} CPUs visible, shared)", "", *rows, *per, "",
-                             f"Speedup parallel vs sequential: **{speedup:.2f}x**.", MARK_END]) + "\n"
-        path = Path(a.out)
-        text = path.read_text() if path.exists() else ""
-        if MARK_BEGIN in text and MARK_END in text:
-            head, rest = text.split(MARK_BEGIN, 1)
-            text = head + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        path.write_text(text)
+                             f"Speedup parallel vs sequential: **{speedup:.2f}x**."]) + "\n"
+        from benchmarks.doc_section import replace_section
+
+        replace_section(a.out, SECTION, section)
     return 0 if seq["ok"] and par["ok"] else 1
 
 

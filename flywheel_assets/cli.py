@@ -113,7 +113,7 @@ def cmd_train(args) -> int:
 
 def cmd_eval(args) -> int:
     """Student vs teacher on the held-out SFT rows: the logged (teacher) final turn is the reference."""
-    from flywheel_assets.train._common import resolve_model
+    from flywheel_assets.train.runner_support import resolve_model
     from flywheel_assets.train.config import TrainConfig
     from flywheel_assets.train.evaluate import evaluate_student, generate_outputs
 

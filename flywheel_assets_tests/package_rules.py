@@ -1,5 +1,5 @@
 """Package rules of the project guide, read from the source with ``ast`` (shared by the packages' structure tests):
-no module imports a private (``_name``) name from another module or reaches one through a module alias, the
+no module imports a private (``_name``) name or module from another module or reaches one through a module alias, the
 imports form no cycle (module-level ones, and also all imports, function-level included, so a cycle cannot hide
 behind an import inside a function), and no module is over the size limit."""
 
@@ -46,8 +46,18 @@ class Package:
                     yield mod, self.absolute(node.module), node
 
     def private_imports(self) -> list[str]:
-        return [f"{mod} imports {n.name} from {t}" for mod, t, node in self.imports(False)
-                for n in node.names if n.name.startswith("_") and not n.name.startswith("__")]
+        """A private name imported from another module (``from .sft import _tool_index``, ``from . import _common``)
+        and any import from a private module (``from ._common import load``, ``import pkg._common``)."""
+        bad = [f"{mod} imports {n.name} from {t}" for mod, t, node in self.imports(False)
+               for n in node.names if is_private(n.name)]
+        bad += [f"{mod} imports from private module {t}" for mod, t, _ in self.imports(False)
+                if t != mod and any(is_private(p) for p in t.split("."))]
+        for mod, (tree, _) in self.mods.items():
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    bad += [f"{mod} imports private module {t}" for a in node.names
+                            if (t := self.absolute(a.name)) and any(is_private(p) for p in t.split("."))]
+        return bad
 
     def private_attributes(self) -> list[str]:
         """``gz._TABLE`` through a module alias is the same leak as ``from .gazetteer import _TABLE``."""
@@ -90,6 +100,11 @@ class Package:
 
     def oversized(self, limit: int = MAX_LINES) -> list[str]:
         return [f"{m}: {n} lines" for m, n in sorted(self.lines.items()) if n > limit]
+
+
+def is_private(name: str) -> bool:
+    """``_common`` / ``_tool_index`` (not a dunder such as ``__init__``)."""
+    return name.startswith("_") and not name.startswith("__")
 
 
 def target(mod: str, is_pkg: bool, node: ast.ImportFrom) -> str:

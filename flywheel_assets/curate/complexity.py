@@ -20,6 +20,7 @@ import math
 import polars as pl
 
 from flywheel_assets.curate.parsed import Call, ParsedUnit, parse_units
+from flywheel_assets.jsontext import json_leaves
 
 BUCKETS = ("simple", "moderate", "complex", "expert")
 DEFAULT_THRESHOLDS = (3.0, 7.0, 14.0)
@@ -45,22 +46,17 @@ TAG_COLUMNS = [c for c in TAG_SCHEMA if c != "unit_id"]
 
 def _values(obj, out: set[str]) -> None:
     """Scalar values of a JSON value worth tracking across calls (ids, codes, names: >= 3 chars, not booleans)."""
-    if isinstance(obj, dict):
-        for v in obj.values():
-            _values(v, out)
-    elif isinstance(obj, list):
-        for v in obj:
-            _values(v, out)
-    elif isinstance(obj, bool) or obj is None:
-        return
-    elif isinstance(obj, (int, float)):
-        s = str(obj)
-        if len(s) >= 3:
-            out.add(s)
-    else:
-        s = str(obj).strip()
-        if 3 <= len(s) <= 200:
-            out.add(s.lower())
+    for v in json_leaves(obj):
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (int, float)):
+            s = str(v)
+            if len(s) >= 3:
+                out.add(s)
+        else:
+            s = str(v).strip()
+            if 3 <= len(s) <= 200:
+                out.add(s.lower())
 
 
 def _arg_values(call: Call) -> set[str]:

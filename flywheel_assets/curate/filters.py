@@ -24,6 +24,7 @@ import numpy as np
 
 from flywheel_assets.curate.config import FilterConfig
 from flywheel_assets.curate.parsed import ParsedUnit, embedding_text
+from flywheel_assets.jsontext import json_leaves
 
 REASONS = ("invalid_messages", "empty_answer", "truncated_answer", "error_only", "invalid_tool_call", "invalid_json",
            "unexpected_refusal", "flagged_wrong", "off_topic", "duplicate", "near_duplicate")
@@ -150,21 +151,10 @@ def is_unexpected_refusal(pu: ParsedUnit, cfg: FilterConfig) -> bool:
     return not any(k.lower() in user for k in cfg.expected_refusal_keywords)
 
 
-def _strings(obj, out: list[str]) -> None:
-    if isinstance(obj, dict):
-        for v in obj.values():
-            _strings(v, out)
-    elif isinstance(obj, list):
-        for v in obj:
-            _strings(v, out)
-    elif isinstance(obj, str):
-        out.append(obj.lower())
-
-
 def is_flagged_wrong(pu: ParsedUnit, cfg: FilterConfig) -> bool:
     texts: list[str] = []
     for key in ("feedback", "feedback_comment", "feedback_tags", "feedback_labels"):
-        _strings(pu.attributes.get(key), texts)
+        texts.extend(v.lower() for v in json_leaves(pu.attributes.get(key)) if isinstance(v, str))
     blob = "\n".join(texts)
     return any(re.search(r"\b" + re.escape(k.lower()), blob) for k in cfg.wrong_feedback_keywords)
 

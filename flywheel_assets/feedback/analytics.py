@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.feedback import scores as sc
 from flywheel_assets.feedback.config import FeedbackConfig
 from flywheel_assets.report import Report, png_bytes
 
 
 def _base(curated: pl.DataFrame) -> pl.DataFrame:
-    df = c.prepare(curated)
+    df = sc.prepare(curated)
     tools = []
     for row in df.select("tools_used", "messages").iter_rows(named=True):
         t = row["tools_used"]

@@ -23,8 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.feedback import scores as sc
+from flywheel_assets.feedback import signals as ts
 from flywheel_assets.feedback.config import FeedbackConfig
+from flywheel_assets.privacy.placeholders import PLACEHOLDER_RE
 from flywheel_assets.report import Report
 from flywheel_assets.schema import stable_id, to_json
 
@@ -118,9 +121,9 @@ def unit_signals(row: dict, msgs: list[dict] | None = None) -> list[str]:
     prompt, cont = c.split_prompt(msgs)
     answer = c.final_answer(msgs)
     attrs = c.attrs_of(row)
-    asked_json = any(c.JSON_ASK_RE.search(c.content(m)) for m in msgs if m["role"] in ("system", "user")) or \
+    asked_json = any(ts.JSON_ASK_RE.search(c.content(m)) for m in msgs if m["role"] in ("system", "user")) or \
         "json" in str(attrs.get("response_format", "")).lower()
-    if asked_json and answer.strip() and not c.try_parse_json_answer(answer):
+    if asked_json and answer.strip() and not ts.try_parse_json_answer(answer):
         sig.add("json_format")
     # tools
     declared = _declared_tools(row)
@@ -137,35 +140,35 @@ def unit_signals(row: dict, msgs: list[dict] | None = None) -> list[str]:
                 req = declared[name].get("required") or []
                 # a required name that is itself a redaction placeholder (<PERSON_2>) says nothing about the call
                 if isinstance(req, list) and any(r not in args for r in req
-                                                 if isinstance(r, str) and not c.PLACEHOLDER_RE.fullmatch(r)):
+                                                 if isinstance(r, str) and not PLACEHOLDER_RE.fullmatch(r)):
                     sig.add("wrong_tool_or_args")
         if m["role"] == "tool":
             err = _tool_error_text(m)
             if err is not None:
-                sig.add("wrong_tool_or_args" if c.BAD_ARGS_RE.search(err) else "tool_error")
+                sig.add("wrong_tool_or_args" if ts.BAD_ARGS_RE.search(err) else "tool_error")
     errs = attrs.get("errors")
     if errs:
         etxt = to_json(errs)
-        sig.add("wrong_tool_or_args" if c.BAD_ARGS_RE.search(etxt) else "tool_error")
-    if answer and c.REFUSAL_RE.search(answer):
+        sig.add("wrong_tool_or_args" if ts.BAD_ARGS_RE.search(etxt) else "tool_error")
+    if answer and ts.REFUSAL_RE.search(answer):
         sig.add("refusal")
-    elif answer and c.FALLBACK_RE.search(answer):
+    elif answer and ts.FALLBACK_RE.search(answer):
         sig.add("unseen_topic")
     elif "give_up_and_restart" in to_json(cont[-1:]).lower():  # agent gave up (ToolBench-style Finish call)
         sig.add("unseen_topic")
     used_tools = any(m.get("tool_calls") for m in msgs)
-    for t in c.feedback_texts(row, msgs):
-        if c.OUTDATED_RE.search(t):
+    for t in ts.feedback_texts(row, msgs):
+        if ts.OUTDATED_RE.search(t):
             sig.add("outdated_knowledge")
-        elif c.WRONG_RE.search(t):  # "that's wrong" next to "that's outdated" is the stale fact, not a fabrication
+        elif ts.WRONG_RE.search(t):  # "that's wrong" next to "that's outdated" is the stale fact, not a fabrication
             sig.add("hallucination")
-        if c.VERBOSE_RE.search(t):
+        if ts.VERBOSE_RE.search(t):
             sig.add("verbosity")
-        if used_tools and c.ACTION_COMPLAINT_RE.search(t):  # the user objects to an action a tool call took
+        if used_tools and ts.ACTION_COMPLAINT_RE.search(t):  # the user objects to an action a tool call took
             sig.add("wrong_tool_or_args")
-    if answer and c.OUTDATED_RE.search(answer) and "knowledge" in answer.lower():
+    if answer and ts.OUTDATED_RE.search(answer) and "knowledge" in answer.lower():
         sig.add("outdated_knowledge")
-    if answer and len({mm.group(0).lower() for mm in c.SYCOPHANCY_RE.finditer(answer)}) >= 2:
+    if answer and len({mm.group(0).lower() for mm in ts.SYCOPHANCY_RE.finditer(answer)}) >= 2:
         sig.add("sycophancy")
     edited = row.get("edited_response")
     if isinstance(edited, str) and edited.strip() and answer.strip():
@@ -303,7 +306,7 @@ def _trend(dates: list) -> tuple[list, float]:
 def cluster_failures(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> ClusterResult:
     cfg = cfg or FeedbackConfig()
     cc = cfg.clustering
-    df = c.prepare(curated)
+    df = sc.prepare(curated)
     rows, sigs, texts = [], [], []
     for row in df.iter_rows(named=True):
         msgs = c.messages_of(row)

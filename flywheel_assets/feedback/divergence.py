@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.feedback import signals as ts
+from flywheel_assets.privacy.placeholders import PLACEHOLDER_RE
 
 
 @dataclass
@@ -57,18 +59,18 @@ def _keys(block: list[dict]) -> list[str]:
 
 
 def _user_same(a: dict, b: dict) -> bool:
-    return c.norm_light(c.PLACEHOLDER_RE.sub("<>", c.content(a))) == c.norm_light(
-        c.PLACEHOLDER_RE.sub("<>", c.content(b)))
+    return c.norm_light(PLACEHOLDER_RE.sub("<>", c.content(a))) == c.norm_light(
+        PLACEHOLDER_RE.sub("<>", c.content(b)))
 
 
 def _handoff(block: list[dict]) -> bool:
     for m in block:
-        if c.ESCALATION_RE.search(c.content(m)):
+        if ts.ESCALATION_RE.search(c.content(m)):
             return True
         for call in m.get("tool_calls") or []:
             if isinstance(call, dict):
                 name = str((call.get("function") or {}).get("name") or "")
-                if c.ESCALATION_RE.search(name.replace("_", " ")):
+                if ts.ESCALATION_RE.search(name.replace("_", " ")):
                     return True
     return False
 

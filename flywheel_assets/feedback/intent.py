@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.jsontext import json_leaves
+from flywheel_assets.privacy.placeholders import PLACEHOLDER_RE
 
 # an identifier: a token with a digit and >= 4 chars (W2378156, HAT170, L1002) once placeholders are gone
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
@@ -57,7 +59,7 @@ class IntentFeatures:
 
 
 def _strip_placeholders(text: str) -> str:
-    return c.PLACEHOLDER_RE.sub(" ", text or "")
+    return PLACEHOLDER_RE.sub(" ", text or "")
 
 
 def _norm_turn(text: str) -> str:
@@ -70,19 +72,6 @@ def _id_tokens(text: str) -> set[str]:
         if len(t) >= 4 and any(ch.isdigit() for ch in t) and not t.isdigit() or (t.isdigit() and len(t) >= 5):
             out.add(t.lower())
     return out
-
-
-def _walk_values(v, out: list[str]) -> None:
-    if isinstance(v, dict):
-        for x in v.values():
-            _walk_values(x, out)
-    elif isinstance(v, list):
-        for x in v:
-            _walk_values(x, out)
-    elif isinstance(v, str):
-        out.append(v)
-    elif isinstance(v, (int, float)) and not isinstance(v, bool):
-        out.append(str(v))
 
 
 def _calls(msgs: list[dict]):
@@ -121,10 +110,9 @@ def intent_features(sessions: list[list[dict]], boilerplate_df: float = 0.05, mi
                 continue
             acts.add("tool:" + name)
             acts.add("sig:" + name + "(" + ",".join(sorted(map(str, args))) + ")")
-            raw: list[str] = []
-            _walk_values(args, raw)
-            for v in raw:
-                vals |= _id_tokens(v)
+            for v in json_leaves(args):  # string and number leaves of the arguments
+                if isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+                    vals |= _id_tokens(str(v))
         for k in keep:
             vals |= _id_tokens(k)
         if digests is not None:

@@ -1,5 +1,5 @@
 """Intent groups of single-request units, from content only: the first user requests (normalised by
-``_common.intent_text``) are embedded and joined when their cosine reaches the threshold or their fuzzy ratio does;
+``messages.intent_text``) are embedded and joined when their cosine reaches the threshold or their fuzzy ratio does;
 ``dup_links`` adds equivalences such as a shared dedup cluster. Used by outcome pairing (``pairs``) and failure
 triage (``triage``)."""
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
 from flywheel_assets.schema import stable_id
 
 EMBED_CHARS = 300  # the gist of a request; long scaffolding would only slow the encoder down

@@ -18,7 +18,7 @@ import json
 import numpy as np
 import polars as pl
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
 from flywheel_assets.feedback.config import FeedbackConfig, LengthBalanceConfig
 from flywheel_assets.report import Report, png_bytes
 

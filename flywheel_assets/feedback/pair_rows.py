@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
 from flywheel_assets.schema import stable_id, to_json
 
 

@@ -25,7 +25,9 @@ from itertools import combinations
 
 import polars as pl
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.feedback import scores as sc
+from flywheel_assets.feedback import signals as ts
 from flywheel_assets.feedback.comparison import comparison_pairs
 from flywheel_assets.feedback.config import FeedbackConfig, PairsConfig
 from flywheel_assets.feedback.intent_index import IntentIndex, intent_index
@@ -118,7 +120,7 @@ def _units(df: pl.DataFrame, pcfg: PairsConfig) -> list[PairUnit]:
         out.append(PairUnit(
             row=row, msgs=msgs, prompt=prompt, cont=cont,
             pkey=c.prompt_key(prompt) if prompt else "",
-            first=c.first_user(msgs), score=c.feedback_score(row), rank=_rank_of(attrs),
+            first=c.first_user(msgs), score=sc.feedback_score(row), rank=_rank_of(attrs),
             success=_outcome_success(row), date=row.get("event_date"),
         ))
     return out
@@ -136,7 +138,7 @@ def _concise(chosen: list, rejected: list, pcfg: PairsConfig) -> bool:
 def _votes(a: PairUnit, b: PairUnit, pcfg: PairsConfig) -> list[tuple[str, int, float]]:
     """Each comparable signal between two answers on the same scale: (signal, +1 a better / -1 b better, strength)."""
     out = []
-    ta, tb = c.thumbs_value(a.row.get("feedback_thumbs")), c.thumbs_value(b.row.get("feedback_thumbs"))
+    ta, tb = sc.thumbs_value(a.row.get("feedback_thumbs")), sc.thumbs_value(b.row.get("feedback_thumbs"))
     if ta is not None and tb is not None and ta != tb:
         out.append(("thumbs", 1 if ta > tb else -1, abs(ta - tb)))
     ra, rb = a.row.get("_rating01"), b.row.get("_rating01")
@@ -224,7 +226,7 @@ def _complaint_pairs(units: list[PairUnit], group_of, pcfg: PairsConfig) -> list
         for k in range(1, len(users)):
             i_prev, i_comp = users[k - 1], users[k]
             comp = c.content(msgs[i_comp])
-            if len(comp) > c.COMPLAINT_MAX_CHARS or not c.VERBOSE_RE.search(comp):
+            if len(comp) > ts.COMPLAINT_MAX_CHARS or not ts.VERBOSE_RE.search(comp):
                 continue
             rejected = msgs[i_prev + 1: i_comp]
             nxt = users[k + 1] if k + 1 < len(users) else len(msgs)
@@ -365,7 +367,7 @@ def mine_pairs(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> Pair
 
     cfg = cfg or FeedbackConfig()
     pcfg = cfg.pairs
-    prepared = c.prepare(curated)
+    prepared = sc.prepare(curated)
     reject_only_reasons = list(pcfg.reject_only_reasons)
     df = prepared.filter(pl.col("kept").fill_null(True)
                          | pl.col("filter_reason").is_in(reject_only_reasons).fill_null(False))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.feedback import signals as ts
 from flywheel_assets.feedback.config import PairsConfig
 from flywheel_assets.feedback.pair_rows import PairUnit, pair_row, same_continuation
 from flywheel_assets.schema import stable_id, to_json
@@ -21,9 +22,9 @@ def synthetic_pairs(units: list[PairUnit], group_of, pcfg: PairsConfig, n_real: 
     for u in units:
         if not u.cont or not (u.success is True or (u.score is not None and u.score >= 0.75)):
             continue
-        asked_json = any(c.JSON_ASK_RE.search(c.content(m)) for m in u.prompt)
+        asked_json = any(ts.JSON_ASK_RE.search(c.content(m)) for m in u.prompt)
         ans = c.final_answer(u.cont)
-        if asked_json and c.try_parse_json_answer(ans):
+        if asked_json and ts.try_parse_json_answer(ans):
             s = ans.rstrip()
             broken = s[:-1] if len(s) > 1 else s + "{"
             last = max(i for i, m in enumerate(u.cont) if m["role"] == "assistant" and c.content(m).strip())

@@ -23,7 +23,9 @@ import math
 
 import polars as pl
 
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
+from flywheel_assets.feedback import scores as sc
+from flywheel_assets.feedback import signals as ts
 from flywheel_assets.feedback.config import FeedbackConfig
 from flywheel_assets.report import Report
 from flywheel_assets.schema import to_json
@@ -107,14 +109,14 @@ def cost_signals(row: dict) -> tuple[float, int]:
                     if k in args:
                         refund += _money(args[k])
                         break
-            if c.ESCALATION_RE.search(name.replace("_", " ")):
+            if ts.ESCALATION_RE.search(name.replace("_", " ")):
                 esc += 1
         if m["role"] in ("tool", "assistant"):
             text = c.content(m)
             if m["role"] == "tool":
-                for mm in c.MONEY_RE.finditer(text):
+                for mm in ts.MONEY_RE.finditer(text):
                     refund += _money(mm.group(1) or mm.group(2))
-            if c.ESCALATION_RE.search(text):
+            if ts.ESCALATION_RE.search(text):
                 esc += 1
     attrs = c.attrs_of(row)
     for k in ("refund_amount", "refund", "refunds"):
@@ -131,13 +133,13 @@ def triage(clusters: pl.DataFrame, curated: pl.DataFrame, cfg: FeedbackConfig | 
     tc = cfg.triage
     if clusters.height == 0:
         return pl.DataFrame(schema=TRIAGE_SCHEMA)
-    df = c.prepare(curated)
+    df = sc.prepare(curated)
     by_id = {r["unit_id"]: r for r in df.iter_rows(named=True)}
     intents = _intent_groups(df, cfg)
     # outcomes per intent group per model
     stats: dict[str, dict[str, list[int]]] = {}
     for uid, row in by_id.items():
-        ok = c.success_of(row)
+        ok = sc.success_of(row)
         if ok is None:
             continue
         g = intents.get(uid)

@@ -37,7 +37,8 @@ import json
 import re
 from typing import Iterator
 
-from flywheel_assets.ingest._common import (
+from flywheel_assets.ingest.context import IngestContext
+from flywheel_assets.ingest.record_parsing import (
     SESSION_KEYS,
     USER_KEYS,
     Emitter,
@@ -50,7 +51,6 @@ from flywheel_assets.ingest._common import (
     to_float,
     to_int,
 )
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile, decode, loads
 from flywheel_assets.schema import stable_id
 from flywheel_assets.timeutil import parse_timestamp

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from flywheel_assets.ingest._common import (
+from flywheel_assets.ingest.context import IngestContext
+from flywheel_assets.ingest.record_parsing import (
     consent_of,
     derived_call_id,
     derived_session,
@@ -45,7 +46,6 @@ from flywheel_assets.ingest._common import (
     to_int,
     USER_KEYS,
 )
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile
 from flywheel_assets.timeutil import parse_timestamp
 

@@ -30,14 +30,14 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from flywheel_assets.ingest._common import (
+from flywheel_assets.ingest.context import IngestContext
+from flywheel_assets.ingest.record_parsing import (
     Emitter,
     consent_of,
     first_json_objects,
     json_outcomes,
     text_of,
 )
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile
 from flywheel_assets.ingest.transcripts import parse_turns
 from flywheel_assets.schema import stable_id

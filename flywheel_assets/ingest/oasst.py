@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from flywheel_assets.ingest._common import (
+from flywheel_assets.ingest.context import IngestContext
+from flywheel_assets.ingest.record_parsing import (
     Emitter,
     first_json_objects,
     json_outcomes,
     to_int,
 )
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile
 
 FORMAT = "oasst"

@@ -289,7 +289,7 @@ def session_signals(span_attrs: list[tuple[bool, dict]]) -> dict:
 
     Returns only the keys found: ``thumbs, rating, edited, comment, outcome, reward, consent, purposes, intent_id,
     feedback_keys`` (the attribute names read, for lineage) and ``failed_root`` (a root span with ERROR status)."""
-    from flywheel_assets.ingest._common import consent_of, norm_outcome, norm_thumbs, to_float
+    from flywheel_assets.ingest.record_parsing import consent_of, norm_outcome, norm_thumbs, to_float
 
     out: dict = {}
     keys: list[str] = []

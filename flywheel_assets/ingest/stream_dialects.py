@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from flywheel_assets.ingest.stream_parts import (Reassembled, StreamToolCall, ToolCallParts, err_text, int_or_none,
-                                                 str_or_empty)
+from flywheel_assets.ingest.stream_parts import (Reassembled, StreamToolCall, ToolCallParts, counted_dicts, err_text,
+                                                 int_or_none, str_or_empty)
 
 
 def reassemble_openai_chat(chunks: Iterable[dict]) -> Reassembled:
@@ -16,10 +16,7 @@ def reassemble_openai_chat(chunks: Iterable[dict]) -> Reassembled:
     r = Reassembled(dialect="openai_chat")
     text: list[str] = []
     calls = ToolCallParts()
-    for o in chunks:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, chunks):
         if isinstance(o.get("model"), str) and o["model"]:
             r.model = o["model"]
         if "error" in o and o["error"]:
@@ -67,10 +64,7 @@ def reassemble_openai_chat(chunks: Iterable[dict]) -> Reassembled:
 def reassemble_openai_completion(chunks: Iterable[dict]) -> Reassembled:
     r = Reassembled(dialect="openai_completion")
     text: list[str] = []
-    for o in chunks:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, chunks):
         if isinstance(o.get("model"), str) and o["model"]:
             r.model = o["model"]
         usage = o.get("usage")
@@ -100,10 +94,7 @@ def reassemble_anthropic(events: Iterable[dict]) -> Reassembled:
             order.append(i)
         return blocks[i]
 
-    for o in events:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, events):
         t = o.get("type")
         if t == "message_start":
             m = o.get("message") or {}
@@ -164,10 +155,7 @@ def reassemble_responses(events: Iterable[dict]) -> Reassembled:
     text: list[str] = []
     calls = ToolCallParts()
     done_items: dict[Any, dict] = {}
-    for o in events:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, events):
         t = o.get("type") or ""
         if t in ("response.created", "response.in_progress", "response.completed", "response.incomplete",
                  "response.failed"):
@@ -219,10 +207,7 @@ def reassemble_cohere_v2(events: Iterable[dict]) -> Reassembled:
     text: list[str] = []
     plan: list[str] = []
     calls = ToolCallParts()
-    for o in events:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, events):
         t = o.get("type")
         d = o.get("delta") or {}
         m = d.get("message") if isinstance(d, dict) else None
@@ -270,10 +255,7 @@ def _cohere_usage(r: Reassembled, usage) -> None:
 def reassemble_cohere_v1(objs: Iterable[dict]) -> Reassembled:
     r = Reassembled(dialect="cohere_v1")
     text: list[str] = []
-    for o in objs:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, objs):
         t = o.get("event_type")
         if t == "text-generation":
             text.append(str_or_empty(o.get("text")))
@@ -299,10 +281,7 @@ def reassemble_cohere_v1(objs: Iterable[dict]) -> Reassembled:
 def reassemble_ollama(objs: Iterable[dict]) -> Reassembled:
     r = Reassembled(dialect="ollama")
     text: list[str] = []
-    for o in objs:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, objs):
         r.model = o.get("model") or r.model
         m = o.get("message")
         if isinstance(m, dict):
@@ -343,10 +322,7 @@ def reassemble_converse(events: Iterable[dict]) -> Reassembled:
     r = Reassembled(dialect="bedrock_converse")
     text: list[str] = []
     calls = ToolCallParts()
-    for o in events:
-        if not isinstance(o, dict):
-            continue
-        r.n_chunks += 1
+    for o in counted_dicts(r, events):
         if isinstance(o.get("contentBlockStart"), dict):
             st = o["contentBlockStart"]
             tu = (st.get("start") or {}).get("toolUse") if isinstance(st.get("start"), dict) else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 
 @dataclass
@@ -52,6 +52,15 @@ def int_or_none(v: Any) -> int | None:
 def str_or_empty(v: Any) -> str:
     """A text delta, or "" for anything that is not a string."""
     return v if isinstance(v, str) else ""
+
+
+def counted_dicts(r: Reassembled, chunks: Iterable[Any]) -> Iterator[dict]:
+    """The chunk objects of a stream that are JSON objects, each counted in ``r.n_chunks`` as it is handed out;
+    anything else (a list, a number, null) is skipped uncounted."""
+    for o in chunks:
+        if isinstance(o, dict):
+            r.n_chunks += 1
+            yield o
 
 
 class ToolCallParts:

@@ -29,7 +29,8 @@ import re
 from pathlib import PurePosixPath
 from typing import Any, Iterator
 
-from flywheel_assets.ingest._common import (
+from flywheel_assets.ingest.context import IngestContext
+from flywheel_assets.ingest.record_parsing import (
     derived_call_id,
     Emitter,
     guarded,
@@ -38,7 +39,6 @@ from flywheel_assets.ingest._common import (
     normalize_tools,
     read_document,
 )
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile, loads
 
 FORMAT = "toolbench"

@@ -26,7 +26,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from flywheel_assets.ingest._common import (
+from flywheel_assets.ingest.context import IngestContext
+from flywheel_assets.ingest.record_parsing import (
     derived_call_id,
     derived_session,
     Emitter,
@@ -35,7 +36,6 @@ from flywheel_assets.ingest._common import (
     is_error_result,
     json_outcomes,
 )
-from flywheel_assets.ingest.context import IngestContext
 from flywheel_assets.ingest.source import Outcome, Quarantine, SourceFile, decode
 from flywheel_assets.timeutil import parse_timestamp
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flywheel_assets.train._common import (common_args, load_rows, lora_config, metrics_from, offline_env,
-                                           resolve_model, to_dataset)
 from flywheel_assets.train.config import TrainConfig
+from flywheel_assets.train.runner_support import (common_args, load_rows, lora_config, metrics_from, offline_env,
+                                                  resolve_model, to_dataset)
 
 
 def train_dpo(data_dir: str | Path, model: str | Path | None = None, max_steps: int = 10,

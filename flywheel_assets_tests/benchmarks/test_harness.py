@@ -12,6 +12,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from benchmarks.doc_section import markers, replace_section
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -60,11 +62,13 @@ def test_markdown_section_is_replaced_not_duplicated(bench):
     run, work, out = bench
     text = out.read_text()
     assert text.startswith("# benchmarks\n\nkeep me")
-    assert text.count(run.MARK_BEGIN) == 1
+    begin, end = markers(run.SECTION)
+    assert text.count(begin) == 1 and text.count(end) == 1
     n_events = pl.read_parquet(work / "n200" / "events.parquet").height
     assert f"| {n_events:,} | ingest |" in text
-    run.write_markdown(out, run.markdown({200: json.loads((work / "n200" / "results.json").read_text())}, "cmd"))
-    assert out.read_text().count(run.MARK_BEGIN) == 1 and "keep me" in out.read_text()
+    replace_section(out, run.SECTION, run.markdown({200: json.loads((work / "n200" / "results.json").read_text())},
+                                                  "cmd"))
+    assert out.read_text().count(begin) == 1 and "keep me" in out.read_text()
 
 
 def test_fit_exponent_recovers_known_slopes():

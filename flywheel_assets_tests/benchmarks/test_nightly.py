@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.doc_section import markers, replace_section
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -129,10 +131,11 @@ def test_render_and_write_section(nightly, tmp_path):
     assert "| j : s | 1.0 | 2 |" in md
     doc = tmp_path / "bench.md"
     doc.write_text("# title\n\nkeep me\n")
-    nightly.write_section(doc, md)
-    nightly.write_section(doc, md.replace("**96.0**", "**97.0**"))  # replaced between the markers, not appended
+    replace_section(doc, nightly.SECTION, md)
+    replace_section(doc, nightly.SECTION, md.replace("**96.0**", "**97.0**"))  # replaced between the markers
     text = doc.read_text()
-    assert text.startswith("# title\n\nkeep me\n") and text.count(nightly.MARK_BEGIN) == 1 and "**97.0**" in text
+    assert text.startswith("# title\n\nkeep me\n") and text.count(markers(nightly.SECTION)[0]) == 1
+    assert "**97.0**" in text and "**96.0**" not in text
 
 
 def test_run_peak_takes_the_highest_of_run_and_steps(nightly):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flywheel_assets import embeddings as E
-from flywheel_assets.feedback import _common as c
+from flywheel_assets.feedback import messages as c
 from flywheel_assets.feedback.config import FeedbackConfig
 from flywheel_assets.feedback.pairs import mine_pairs
 from flywheel_assets.feedback.triage import _intent_groups

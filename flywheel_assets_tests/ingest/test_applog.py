@@ -7,7 +7,7 @@ import json
 import polars as pl
 
 from flywheel_assets.ingest import applog
-from flywheel_assets_tests.ingest._parser_helpers import FIXTURES, attrs, copy_fixture, gzip_copy, ingest, reasons
+from flywheel_assets_tests.ingest.parser_helpers import FIXTURES, attrs, copy_fixture, gzip_copy, ingest, reasons
 
 
 def _basic(tmp_path, ingest_ctx):

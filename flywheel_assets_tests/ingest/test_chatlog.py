@@ -8,7 +8,7 @@ import polars as pl
 
 from flywheel_assets.ingest import chatlog
 from flywheel_assets.ingest.source import SourceFile
-from flywheel_assets_tests.ingest._parser_helpers import (
+from flywheel_assets_tests.ingest.parser_helpers import (
     FIXTURES,
     assert_tool_links,
     attrs,

@@ -7,7 +7,7 @@ import json
 from flywheel_assets.ingest import comparisons
 from flywheel_assets.ingest.pipeline import detect_format
 from flywheel_assets.ingest.source import SourceFile
-from flywheel_assets_tests.ingest._parser_helpers import FIXTURES, copy_fixture, ingest, reasons
+from flywheel_assets_tests.ingest.parser_helpers import FIXTURES, copy_fixture, ingest, reasons
 
 FIX = "comparisons_ab.jsonl"
 

@@ -10,7 +10,7 @@ import pytest
 from flywheel_assets.ingest import applog, chatlog, oasst, toolbench, transcripts
 from flywheel_assets.ingest.pipeline import detect_format
 from flywheel_assets.ingest.source import SourceFile
-from flywheel_assets_tests.ingest._parser_helpers import FIXTURES, gzip_copy
+from flywheel_assets_tests.ingest.parser_helpers import FIXTURES, gzip_copy
 
 MINE = (chatlog, transcripts, applog, oasst, toolbench)
 FIXTURE_FORMATS = {

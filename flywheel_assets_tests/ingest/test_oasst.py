@@ -7,7 +7,7 @@ import json
 import polars as pl
 
 from flywheel_assets.ingest import oasst
-from flywheel_assets_tests.ingest._parser_helpers import attrs, gzip_copy, ingest, reasons
+from flywheel_assets_tests.ingest.parser_helpers import attrs, gzip_copy, ingest, reasons
 
 
 def _walk(msg, path, out):

@@ -7,7 +7,7 @@ import json
 import polars as pl
 
 from flywheel_assets.ingest import toolbench
-from flywheel_assets_tests.ingest._parser_helpers import assert_tool_links, attrs, gzip_copy, ingest
+from flywheel_assets_tests.ingest.parser_helpers import assert_tool_links, attrs, gzip_copy, ingest
 
 
 def _data_files(root):

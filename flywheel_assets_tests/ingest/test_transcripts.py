@@ -8,7 +8,7 @@ import re
 import polars as pl
 
 from flywheel_assets.ingest import transcripts
-from flywheel_assets_tests.ingest._parser_helpers import (
+from flywheel_assets_tests.ingest.parser_helpers import (
     FIXTURES,
     assert_tool_links,
     attrs,

@@ -40,7 +40,7 @@ def test_sft_dry_run_tiny_model(export_dir, tmp_path):
 
 @pytest.mark.slow
 def test_dpo_dry_run_tiny_model_and_local_checkpoint(export_dir, tmp_path):
-    from flywheel_assets.train._common import load_rows
+    from flywheel_assets.train.runner_support import load_rows
     from flywheel_assets.train.dpo_runner import train_dpo
     from flywheel_assets.train.tiny_model import tiny_model_for_rows
 

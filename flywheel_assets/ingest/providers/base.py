@@ -63,6 +63,12 @@ class Family(Protocol):
         """The model named in the URL, when the family puts it there."""
 
 
+def request_tools(req: Any) -> list[dict]:
+    """The object entries of a request body's ``tools`` list ([] when the body is not an object or has no list)."""
+    tools = req.get("tools") if isinstance(req, dict) else None
+    return [t for t in tools if isinstance(t, dict)] if isinstance(tools, list) else []
+
+
 def num(v: Any) -> int | None:
     """An int from a JSON number (bools and other types -> None)."""
     return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None

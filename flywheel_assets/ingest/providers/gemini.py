@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from flywheel_assets.ingest import sse
-from flywheel_assets.ingest.providers.base import Msg, Reply, num
+from flywheel_assets.ingest.providers.base import Msg, Reply, num, request_tools
 from flywheel_assets.schema import to_json, tool_definition
 
 API = "gemini"
@@ -179,13 +179,8 @@ def request_messages(req: Any) -> list[Msg]:
 
 
 def declared_tools(req: Any) -> list[dict]:
-    if not isinstance(req, dict):
-        return []
     out = []
-    tools = req.get("tools")
-    for t in tools if isinstance(tools, list) else []:
-        if not isinstance(t, dict):
-            continue
+    for t in request_tools(req):
         decls = t.get("functionDeclarations", t.get("function_declarations"))
         for f in decls if isinstance(decls, list) else []:
             if isinstance(f, dict) and f.get("name"):

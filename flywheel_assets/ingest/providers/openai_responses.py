@@ -22,7 +22,7 @@ import json
 from typing import Any
 
 from flywheel_assets.ingest import sse
-from flywheel_assets.ingest.providers.base import Msg, Reply, num, stream_reply
+from flywheel_assets.ingest.providers.base import Msg, Reply, num, request_tools, stream_reply
 from flywheel_assets.schema import to_json, tool_definition
 
 API = "responses"
@@ -130,13 +130,8 @@ def request_messages(req: Any) -> list[Msg]:
 
 
 def declared_tools(req: Any) -> list[dict]:
-    if not isinstance(req, dict):
-        return []
     out = []
-    tools = req.get("tools")
-    for t in tools if isinstance(tools, list) else []:
-        if not isinstance(t, dict):
-            continue
+    for t in request_tools(req):
         f = t.get("function") if isinstance(t.get("function"), dict) else t
         if f.get("name"):
             out.append(tool_definition(f.get("name"), f.get("description"), f.get("parameters") or {}))

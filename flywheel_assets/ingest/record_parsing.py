@@ -1,4 +1,6 @@
-"""Private helpers shared by the chatlog / transcript / applog / oasst / toolbench parsers.
+"""Per-record parsing shared by the JSON-record parsers (chatlog, transcripts, applog, oasst, toolbench, comparisons,
+spans): reading the records of a file, building the events of one record (:class:`Emitter`) and normalising field
+values (text, tools, thumbs, outcome, numbers, consent, derived ids).
 
 Nothing here raises on bad input except :class:`Quarantine` (which parsers turn into ``Outcome.bad``).
 """
