@@ -14,7 +14,8 @@ What is stored, per day, in the clean-zone table :data:`TABLE` (no raw text anyw
   ``review_per_type`` per type, which is all the day's sample can take from one session);
 * ``kind = "residual"``: ``item`` = sha1 of a sampled *redacted* text, payload = what the second detector found in
   it (hit types, suspect chars, redacted-context examples), so the day's residual check is re-aggregated over the
-  same sample a from-scratch run takes;
+  same sample a from-scratch run takes; these are looked up across days (a text's result depends on the text only,
+  so a system prompt or tool schema repeated every day is scanned once);
 * ``kind = "probe"``: ``item`` = keyed digest of the units the canary probe copies, payload = the probe result.
 
 Every row carries ``fingerprint`` (:func:`fingerprint`): the reuse format version, the privacy config, the bytes of
@@ -112,12 +113,16 @@ def session_digests(kept: pl.DataFrame, key: bytes, fp: str) -> dict[str, str]:
             for sid, rows in by_sid.items()}
 
 
-def load_state(state: pl.DataFrame | None, fp: str) -> dict[str, dict[str, dict]]:
-    """Stored rows under ``fp``: kind -> item -> payload."""
+def load_state(state: pl.DataFrame | None, fp: str, day=None) -> dict[str, dict[str, dict]]:
+    """Stored rows under ``fp``: kind -> item -> payload. With ``day``, sessions and probe come from that day's rows
+    only; residual results (a function of the text alone) from any day given."""
     out: dict[str, dict[str, dict]] = {"session": {}, "residual": {}, "probe": {}}
     if state is None or state.is_empty() or not set(STATE_SCHEMA) <= set(state.columns):
         return out
-    for kind, item, payload in state.filter(pl.col("fingerprint") == fp).select("kind", "item", "payload").iter_rows():
+    state = state.filter(pl.col("fingerprint") == fp)
+    if day is not None and "event_date" in state.columns:
+        state = state.filter((pl.col("event_date") == day) | (pl.col("kind") == "residual"))
+    for kind, item, payload in state.select("kind", "item", "payload").iter_rows():
         try:
             out.setdefault(kind, {})[item] = json.loads(payload)
         except (TypeError, ValueError):

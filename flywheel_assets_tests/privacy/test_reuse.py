@@ -112,3 +112,16 @@ def test_residual_scan_with_a_partial_cache_equals_a_cold_scan(real_units, pii_k
     half = reuse.UsedCache({k: v for i, (k, v) in enumerate(sorted(kept.items())) if i % 2})
     assert residual_scan(texts, cfg, cache=half) == cold
     assert set(half.kept_entries()) == set(kept)  # the misses were added, the sample is what is kept
+
+
+def test_state_of_a_day_takes_sessions_of_that_day_and_residual_results_of_any_day():
+    fp = "f" * 32
+    d1 = reuse.state_frame(date(2026, 11, 19), fp, {"s-a": {"units": ["u1"], "audit": {}, "review": []}},
+                           {"t1": {"hits": [], "suspect": 0, "examples": []}}, ("p1", {"leaks": []}))
+    d2 = reuse.state_frame(date(2026, 11, 20), fp, {"s-b": {"units": ["u2"], "audit": {}, "review": []}},
+                           {"t2": {"hits": ["PERSON"], "suspect": 4, "examples": []}}, None)
+    got = reuse.load_state(pl.concat([d1, d2]), fp, date(2026, 11, 20))
+    assert set(got["session"]) == {"s-b"} and not got["probe"]
+    assert set(got["residual"]) == {"t1", "t2"}
+    assert reuse.load_state(pl.concat([d1, d2]), "other", date(2026, 11, 20)) == {"session": {}, "residual": {},
+                                                                                   "probe": {}}

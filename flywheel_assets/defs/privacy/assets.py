@@ -57,10 +57,16 @@ def privacy_assets(context: dg.AssetExecutionContext, flywheel: FlywheelResource
     kept = policy.kept if policy else units
     # a re-run day (new events of an old date) redacts only the sessions that changed (privacy/reuse.py)
     fp = reuse.fingerprint(pcfg)
-    stored = reuse.load_state(warehouse.read_partition(wh, reuse.TABLE, day), fp)
+    # (residual-scan results are per text: a text any day already scanned, a repeated system prompt or tool schema,
+    # is not scanned again)
+    stored = reuse.load_state(warehouse.read_table(wh, reuse.TABLE, where="event_date = ? OR kind = 'residual'",
+                                                   params=[day]), fp, day)
     red = reuse.redact_day(kept, pcfg, key, stored, lambda ids: warehouse.read_partition(
         wh, "redacted_trajectories", day), fp) if kept.height else None
     redacted = red.units if red else kept
+    if red is not None and red.reused_sessions:
+        context.log.info(f"privacy {day}: {red.redacted_sessions} sessions redacted, {red.reused_sessions} unchanged "
+                         "sessions reused from the previous run")
     warehouse.replace_partition(wh, "redacted_trajectories", redacted, day)
     audit = (red.audit if red else pl.DataFrame()).with_columns(pl.lit(day).alias("event_date"))
     if policy is not None and policy.excluded.height:
