@@ -198,7 +198,8 @@ def redact_day(kept: pl.DataFrame, cfg: PrivacyConfig, key: bytes, stored: dict[
     prev = pl.DataFrame()
     if hit:
         prev = previous(sorted(u for p in hit.values() for u in p["units"]))
-        have = set(prev["unit_id"].to_list()) if prev.height else set()
+        cols = {*kept.columns, "n_pii", "pii_types", "pii_digests"}
+        have = set(prev["unit_id"].to_list()) if prev.height and cols <= set(prev.columns) else set()
         hit = {sid: p for sid, p in hit.items() if set(p["units"]) <= have}
     sid_col = pl.col("session_id").cast(pl.Utf8).fill_null("None")  # str(session_id), as redact_units groups
     redo = kept.filter(~sid_col.is_in(list(hit))) if hit else kept
