@@ -124,6 +124,39 @@ def compute_features(tagged_rows: list[dict], parsed: list[ParsedUnit], cfg: Cur
     return pl.DataFrame(out, schema=FEATURE_SCHEMA)
 
 
+DIGEST_COLUMN = "source_digest"  # stored beside FEATURE_SCHEMA by the daily asset: what the row was computed from
+
+
+def source_digests(tagged: pl.DataFrame) -> list[str]:
+    """Per row of ``tagged`` (a redacted unit with its complexity tags): sha256 of the whole row, the input its
+    features are a function of (with the config, which ``feature_key`` covers). Redacted rows only: clean zone."""
+    return [hashlib.sha256(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8",
+                                                                                                  "surrogatepass"))
+            .hexdigest()[:32] for r in tagged.iter_rows(named=True)]
+
+
+def reusable_per_unit(cfg: CurateConfig) -> bool:
+    """True when a unit's features do not depend on the other units of its day: everything but the off-topic test
+    on domain examples is per unit, and that test is per unit only on MiniLM vectors (TF-IDF fits the batch)."""
+    return not cfg.filters.domain_examples or cfg.filters.embedding_backend == "minilm"
+
+
+def stored_rows(stored: pl.DataFrame | None, tagged: pl.DataFrame, digests: list[str],
+                cfg: CurateConfig) -> pl.DataFrame | None:
+    """The stored feature rows (``FEATURE_SCHEMA`` + digest) still valid for units of ``tagged``: same unit id,
+    current feature key and same source digest (so the unit and its tags are unchanged); None when there are none."""
+    if stored is None or stored.is_empty() or DIGEST_COLUMN not in stored.columns or not reusable_per_unit(cfg):
+        return None
+    cols = [*FEATURE_SCHEMA, DIGEST_COLUMN]
+    if not set(cols) <= set(stored.columns):
+        return None
+    want = pl.DataFrame({"unit_id": tagged["unit_id"], DIGEST_COLUMN: digests},
+                        schema={"unit_id": pl.Utf8, DIGEST_COLUMN: pl.Utf8})
+    ok = (stored.select(cols).filter(pl.col("feature_key") == feature_key(cfg))
+          .join(want, on=["unit_id", DIGEST_COLUMN], how="semi").unique("unit_id", keep="first"))
+    return ok.cast({**FEATURE_SCHEMA, DIGEST_COLUMN: pl.Utf8}) if ok.height else None
+
+
 def usable(stored: pl.DataFrame | None, cfg: CurateConfig) -> pl.DataFrame | None:
     """The stored feature rows computed under the current feature key (one per unit), or None."""
     if stored is None or stored.is_empty() or not set(FEATURE_SCHEMA) <= set(stored.columns):

@@ -92,14 +92,27 @@ def _features_of(tagged: pl.DataFrame, stored: pl.DataFrame | None, cfg: CurateC
     return tagged.select("unit_id").join(feats, on="unit_id", how="left", maintain_order="left")
 
 
-def unit_features(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig | None = None) -> pl.DataFrame:
-    """Features (``curate.features.FEATURE_SCHEMA``) of a frame of units (one day's redacted units) with their
-    complexity tags (computed when absent), sorted by unit_id: what the daily ``unit_features`` asset stores."""
+def unit_features(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig | None = None,
+                  stored: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Features (``curate.features.FEATURE_SCHEMA`` + ``DIGEST_COLUMN``) of a frame of units (one day's redacted
+    units) with their complexity tags (computed when absent), sorted by unit_id: what the daily ``unit_features``
+    asset stores. ``stored``: the day's rows of a previous run; a unit whose row (and tags) and feature key are
+    unchanged keeps its stored features (a re-run day computes only its new or changed units)."""
     cfg = cfg or CurateConfig()
+    schema = {**unit_feats.FEATURE_SCHEMA, unit_feats.DIGEST_COLUMN: pl.Utf8}
     tagged, _ = prepare_units(units, tags, cfg)
     if tagged.is_empty():
-        return pl.DataFrame(schema=unit_feats.FEATURE_SCHEMA)
-    return unit_feats.compute_features(list(tagged.iter_rows(named=True)), parse_units(tagged), cfg)
+        return pl.DataFrame(schema=schema)
+    digests = unit_feats.source_digests(tagged)
+    tagged = tagged.with_columns(pl.Series(unit_feats.DIGEST_COLUMN, digests, dtype=pl.Utf8))
+    have = unit_feats.stored_rows(stored, tagged, digests, cfg)
+    todo = tagged.join(have.select("unit_id"), on="unit_id", how="anti") if have is not None else tagged
+    parts = [have] if have is not None else []
+    if todo.height:
+        rows = list(todo.drop(unit_feats.DIGEST_COLUMN).iter_rows(named=True))
+        parts.append(unit_feats.compute_features(rows, parse_units(todo.drop(unit_feats.DIGEST_COLUMN)), cfg)
+                     .with_columns(todo[unit_feats.DIGEST_COLUMN]))
+    return pl.concat(parts, how="vertical").select(list(schema)).sort("unit_id")
 
 
 def curate_units(units: pl.DataFrame, tags: pl.DataFrame | None, cfg: CurateConfig | None = None,

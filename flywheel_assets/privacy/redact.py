@@ -121,6 +121,9 @@ class RedactionResult:
     audit: pl.DataFrame
     review_sample: pl.DataFrame
     summary: dict
+    # every replaced span in redaction order (sessions sorted by id): entity_type, field, unit_id, detector, score;
+    # read through review_key / review_row (privacy/reuse.py keeps each session's share for the next run)
+    entities: list = field(default_factory=list)
 
 
 class _Holder:
@@ -432,25 +435,36 @@ def redact_units(units: pl.DataFrame, cfg: PrivacyConfig | None = None, key: byt
     summary["consistency_violations_list"] = viol[:20]
     if residual:
         summary["residual"] = residual_scan(out, cfg)
-    return RedactionResult(out, audit, review_df, summary)
+    return RedactionResult(out, audit, review_df, summary, review)
+
+
+REVIEW_SCHEMA = {"entity_type": pl.Utf8, "field": pl.Utf8, "unit_id": pl.Utf8, "detector": pl.Utf8,
+                 "score": pl.Float64, "placeholder_context": pl.Utf8}
 
 
 def _review_sample(review: list[dict], per_type: int) -> pl.DataFrame:
-    schema = {"entity_type": pl.Utf8, "field": pl.Utf8, "unit_id": pl.Utf8, "detector": pl.Utf8, "score": pl.Float64,
-              "placeholder_context": pl.Utf8}
+    schema = REVIEW_SCHEMA
     by_type: dict[str, list[dict]] = {}
     for r in review:
         by_type.setdefault(r["entity_type"], []).append(r)
     rows = []
     for et in sorted(by_type):
-        cands = sorted(by_type[et], key=lambda r: hashlib.sha1(
-            f"{r['unit_id']}|{r['field']}|{r['_j']}|{r['_seg'].out[:50]}".encode()).hexdigest())
-        for r in cands[:per_type]:
-            seg = r["_seg"]
-            start, end = seg.out_pos[r["_j"]]
-            rows.append({"entity_type": et, "field": r["field"], "unit_id": r["unit_id"], "detector": r["detector"],
-                         "score": r["score"], "placeholder_context": context_snippet(seg.out, start, end)})
+        cands = sorted(by_type[et], key=review_key)
+        rows.extend(review_row(r) for r in cands[:per_type])
     return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+
+
+def review_key(r: dict) -> str:
+    """Sort key of one redacted entity (a ``RedactionResult.entities`` item) for the review sample."""
+    return hashlib.sha1(f"{r['unit_id']}|{r['field']}|{r['_j']}|{r['_seg'].out[:50]}".encode()).hexdigest()
+
+
+def review_row(r: dict) -> dict:
+    """One review-sample row of a redacted entity: the placeholder in its redacted context."""
+    seg = r["_seg"]
+    start, end = seg.out_pos[r["_j"]]
+    return {"entity_type": r["entity_type"], "field": r["field"], "unit_id": r["unit_id"], "detector": r["detector"],
+            "score": r["score"], "placeholder_context": context_snippet(seg.out, start, end)}
 
 
 # ---------------------------------------------------------------------------------------------------------------------

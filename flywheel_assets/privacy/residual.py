@@ -58,11 +58,12 @@ def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig, nlp_artifacts=
     return list(allow.filter(text, cands))
 
 
-def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
+def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None, cache: dict | None = None) -> dict:
     """Independent second detector over redacted output: Presidio's stock AnalyzerEngine (its own recognizers and
     context logic), ignoring hits on our placeholders (``residual_hits``). Residual rate = suspected PII chars /
     total chars over a deterministic sample of at most ``cfg.residual_max_chars`` characters (texts ordered by
-    hash)."""
+    hash). ``cache`` (sha1 of a sampled text -> its ``{"hits", "suspect", "examples"}``, see privacy/reuse.py):
+    texts found there are not scanned again, the others are added; the result is the same either way."""
     from .detectors.dictionary import cached_allow_list
     from .detectors.presidio_ner import vanilla_analyzer
 
@@ -71,8 +72,6 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
     texts = sorted({t for t in texts if t and t.strip()}, key=lambda t: hashlib.sha1(t.encode("utf-8",
                                                                                                 "surrogatepass")).hexdigest())
     total_all = sum(len(t) for t in texts)
-    analyzer = vanilla_analyzer(cfg.spacy_model)
-    allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
     sample, used = [], 0
     for t in texts:
         if used >= cfg.residual_max_chars:
@@ -80,27 +79,39 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
         t = t[: max(0, cfg.residual_max_chars - used)] if used + len(t) > cfg.residual_max_chars else t
         sample.append(t)
         used += len(t)
+    keys = [hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest() for t in sample]
+    cache = {} if cache is None else cache
+    todo = [i for i, k in enumerate(keys) if k not in cache]
+    if todo:
+        analyzer = vanilla_analyzer(cfg.spacy_model)
+        allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
+        # the stock pipeline (all of its components, its own ops) over the whole sample in nlp.pipe batches, shortest
+        # first, instead of one spaCy call per text (per-call overhead was ~half of the scan's CPU on short log
+        # texts); each text's NlpArtifacts then go to the stock analyze(), which runs its recognizers as before
+        order = sorted(todo, key=lambda i: len(sample[i]))
+        for i, (_t, art) in zip(order, analyzer.nlp_engine.process_batch([sample[i] for i in order], language="en",
+                                                                          batch_size=_RESIDUAL_BATCH)):
+            t = sample[i]
+            mask = bytearray(len(t))
+            found, ex = [], []
+            for r in residual_hits(t, analyzer, allow, cfg, nlp_artifacts=art):
+                found.append(r.entity_type)
+                for j in range(r.start, r.end):
+                    mask[j] = 1
+                if len(ex) < 10:
+                    ex.append(f"{r.entity_type}: " + context_snippet(t[:r.start] + f"[{r.entity_type}?]" + t[r.end:],
+                                                                   r.start, r.start + len(r.entity_type) + 3, 30))
+            cache[keys[i]] = {"hits": found, "suspect": sum(1 for j, c in enumerate(t) if mask[j] and not c.isspace()),
+                              "examples": ex}
     hits: dict[str, int] = {}
     suspect = 0
     examples: list[str] = []
-    # the stock pipeline (all of its components, its own ops) over the whole sample in nlp.pipe batches, shortest
-    # first, instead of one spaCy call per text (per-call overhead was ~half of the scan's CPU on short log texts);
-    # each text's NlpArtifacts then go to the stock analyze(), which runs its recognizers as before
-    order = sorted(range(len(sample)), key=lambda i: len(sample[i]))
-    artifacts: list = [None] * len(sample)
-    for i, (_t, art) in zip(order, analyzer.nlp_engine.process_batch([sample[i] for i in order], language="en",
-                                                                      batch_size=_RESIDUAL_BATCH)):
-        artifacts[i] = art
-    for t, art in zip(sample, artifacts):
-        mask = bytearray(len(t))
-        for r in residual_hits(t, analyzer, allow, cfg, nlp_artifacts=art):
-            hits[r.entity_type] = hits.get(r.entity_type, 0) + 1
-            for j in range(r.start, r.end):
-                mask[j] = 1
-            if len(examples) < 10:
-                examples.append(f"{r.entity_type}: " + context_snippet(t[:r.start] + f"[{r.entity_type}?]" + t[r.end:],
-                                                                 r.start, r.start + len(r.entity_type) + 3, 30))
-        suspect += sum(1 for j, c in enumerate(t) if mask[j] and not c.isspace())
+    for k in keys:
+        one = cache[k]
+        for et in one["hits"]:
+            hits[et] = hits.get(et, 0) + 1
+        suspect += one["suspect"]
+        examples.extend(one["examples"][:max(0, 10 - len(examples))])
     nonspace = sum(sum(1 for c in t if not c.isspace()) for t in sample)
     rate = suspect / nonspace if nonspace else 0.0
     return {"residual_rate": round(rate, 6), "suspect_chars": suspect, "chars_scanned": nonspace,

@@ -7,7 +7,8 @@ import polars as pl
 
 from flywheel_assets.curate.complexity import complexity_tags
 from flywheel_assets.curate.config import CurateConfig
-from flywheel_assets.curate.features import FEATURE_SCHEMA, feature_key, usable
+from flywheel_assets.curate import features as feats_mod
+from flywheel_assets.curate.features import DIGEST_COLUMN, FEATURE_SCHEMA, feature_key, usable
 from flywheel_assets.curate.pipeline import curate_units, unit_features
 
 from .realdata_units import real_units
@@ -30,7 +31,7 @@ def test_stored_features_give_the_same_curation(realdata):
     a, b = units.head(10), units.slice(10)
     fa = unit_features(a, complexity_tags(a, cfg.complexity_thresholds), cfg)
     fb = unit_features(b, complexity_tags(b, cfg.complexity_thresholds), cfg)
-    assert fa.schema == pl.Schema(FEATURE_SCHEMA) and fa.height == 10 and fb.height == units.height - 10
+    assert fa.schema == pl.Schema({**FEATURE_SCHEMA, DIGEST_COLUMN: pl.Utf8}) and fa.height == 10 and fb.height == units.height - 10
     assert fa["embedding"].is_not_null().all() and set(fa["feature_key"]) == {feature_key(cfg)}
     stored = pl.concat([fa, fb])
     assert curate_units(units, tags, cfg, features=stored).equals(plain)
@@ -47,3 +48,34 @@ def test_stored_features_give_the_same_curation(realdata):
     assert feature_key(cfg2) != feature_key(cfg) and usable(stored, cfg2) is None
     out2 = curate_units(units, tags, cfg2, features=stored)
     assert set(out2["language"]) == {"und"}
+
+
+def test_a_rerun_day_computes_features_only_for_changed_units(realdata, monkeypatch):
+    units = real_units(realdata).sort("unit_id").head(16)
+    cfg = _cfg()
+    first = unit_features(units, complexity_tags(units, cfg.complexity_thresholds), cfg)
+
+    # the day again, with one unit changed and one new: only those two are computed
+    changed_id = units["unit_id"][3]
+    day2 = units.with_columns(pl.when(pl.col("unit_id") == changed_id).then(pl.lit("edited by the user"))
+                              .otherwise(pl.col("edited_response")).alias("edited_response"))
+    extra = real_units(realdata).sort("unit_id").slice(16, 1)
+    day2 = pl.concat([day2, extra.select(day2.columns)]).sort("unit_id")
+    tags2 = complexity_tags(day2, cfg.complexity_thresholds)
+    seen: list[str] = []
+    compute = feats_mod.compute_features
+
+    def counting(rows, parsed, c, **kw):
+        seen.extend(r["unit_id"] for r in rows)
+        return compute(rows, parsed, c, **kw)
+
+    monkeypatch.setattr(feats_mod, "compute_features", counting)
+    again = unit_features(day2, tags2, cfg, stored=first)
+    assert sorted(seen) == sorted([changed_id, extra["unit_id"][0]])
+    monkeypatch.setattr(feats_mod, "compute_features", compute)
+    assert again.equals(unit_features(day2, tags2, cfg))  # what a from-scratch day computes
+    # stored rows under another feature key are not reused
+    seen.clear()
+    monkeypatch.setattr(feats_mod, "compute_features", counting)
+    unit_features(day2, tags2, cfg, stored=first.with_columns(pl.lit("old-key").alias("feature_key")))
+    assert len(seen) == day2.height

@@ -36,12 +36,17 @@ def test_two_partitions_then_idempotent_rerun(tmp_path, landing, monkeypatch):
     q = warehouse.read_table(db, "quarantined_records")
     assert q["reason"].to_list() == ["invalid_json"] and q["source_line"].to_list() == [4]
     before = warehouse.read_table(db, "normalized_events", order_by="event_id")
-    # re-materialise one day: replaced, not duplicated
+    red_before = warehouse.read_table(db, "redacted_trajectories", order_by="unit_id")
+    audit_before = warehouse.read_table(db, "pii_audit", order_by="event_date, entity_type, field")
+    assert _count(db, "privacy_reuse", d2) > 0  # what a re-run of the day reuses (privacy/reuse.py)
+    # re-materialise one day: replaced, not duplicated; its unchanged sessions are reused, with the same rows
     run_pipeline(landing, warehouse=db, out_dir=out, partitions=["2026-11-19"], include_global=False, force=True,
                  echo=lambda *_: None)
     after = warehouse.read_table(db, "normalized_events", order_by="event_id")
     assert before.equals(after)
     assert _count(db, "training_units", d2) == 3
+    assert warehouse.read_table(db, "redacted_trajectories", order_by="unit_id").equals(red_before)
+    assert warehouse.read_table(db, "pii_audit", order_by="event_date, entity_type, field").equals(audit_before)
 
 
 def test_whole_graph_over_two_partitions(tmp_path, landing, monkeypatch):

@@ -9,7 +9,7 @@ from flywheel_assets import warehouse
 from flywheel_assets.curate.bias import bias_report
 from flywheel_assets.curate.complexity import complexity_tags as tag_units
 from flywheel_assets.curate.coverage import coverage_report as coverage
-from flywheel_assets.curate.features import FEATURE_SCHEMA
+from flywheel_assets.curate.features import DIGEST_COLUMN, FEATURE_SCHEMA
 from flywheel_assets.curate.pipeline import curate_units, unit_features as compute_unit_features
 from flywheel_assets.defs.metadata import report_metadata, table_md
 from flywheel_assets.defs.partitions import WAREHOUSE_POOL, daily_partitions
@@ -48,11 +48,15 @@ def unit_features(context: dg.AssetExecutionContext, flywheel: FlywheelResource)
     units = warehouse.read_partition(wh, "redacted_trajectories", day, order_by="unit_id")
     tags = warehouse.read_partition(wh, "complexity_tags", day, order_by="unit_id")
     tags = tags.drop("event_date", strict=False) if tags.height else None
-    feats = compute_unit_features(units, tags, flywheel.cfg().stage("curate")) if units.height else \
+    stored = warehouse.read_partition(wh, "unit_features", day)  # a re-run day keeps its unchanged units' rows
+    feats = compute_unit_features(units, tags, flywheel.cfg().stage("curate"), stored=stored) if units.height else \
         pl.DataFrame(schema=FEATURE_SCHEMA)
     warehouse.replace_partition(wh, "unit_features", feats.with_columns(pl.lit(day).alias("event_date")), day)
     with_vec = int(feats["embedding"].is_not_null().sum()) if feats.height else 0
-    return dg.MaterializeResult(metadata={"dagster/row_count": feats.height, "with_vectors": with_vec})
+    reused = stored.join(feats, on=["unit_id", "feature_key", DIGEST_COLUMN], how="semi").height \
+        if feats.height and DIGEST_COLUMN in stored.columns and DIGEST_COLUMN in feats.columns else 0
+    return dg.MaterializeResult(metadata={"dagster/row_count": feats.height, "with_vectors": with_vec,
+                                          "reused_rows": reused})
 
 
 def _pii_scan(cfg):

@@ -12,7 +12,8 @@ from flywheel_assets.defs.resources import FlywheelResource
 from flywheel_assets.privacy.canaries import canary_probe
 from flywheel_assets.privacy.policy import apply_policy, check_policy
 from flywheel_assets.privacy.pseudonymize import consistency_violations
-from flywheel_assets.privacy.redact import redact_units, unit_texts
+from flywheel_assets.privacy import reuse
+from flywheel_assets.privacy.redact import unit_texts
 from flywheel_assets.privacy.residual import residual_scan
 
 
@@ -50,27 +51,43 @@ def privacy_assets(context: dg.AssetExecutionContext, flywheel: FlywheelResource
     cfg = flywheel.cfg()
     pcfg = cfg.stage("privacy")
     key = flywheel.key()
-    units = warehouse.read_partition(flywheel.warehouse_path, "training_units", day, order_by="unit_id")
+    wh = flywheel.warehouse_path
+    units = warehouse.read_partition(wh, "training_units", day, order_by="unit_id")
     policy = apply_policy(units, pcfg, as_of=day) if units.height else None
     kept = policy.kept if policy else units
-    red = redact_units(kept, pcfg, key) if kept.height else None
+    # a re-run day (new events of an old date) redacts only the sessions that changed (privacy/reuse.py)
+    fp = reuse.fingerprint(pcfg)
+    # (residual-scan results are per text: a text any day already scanned, a repeated system prompt or tool schema,
+    # is not scanned again)
+    stored = reuse.load_state(warehouse.read_table(wh, reuse.TABLE, where="event_date = ? OR kind = 'residual'",
+                                                   params=[day]), fp, day)
+    red = reuse.redact_day(kept, pcfg, key, stored, lambda ids: warehouse.read_partition(
+        wh, "redacted_trajectories", day), fp) if kept.height else None
     redacted = red.units if red else kept
-    warehouse.replace_partition(flywheel.warehouse_path, "redacted_trajectories", redacted, day)
+    if red is not None and red.reused_sessions:
+        context.log.info(f"privacy {day}: {red.redacted_sessions} sessions redacted, {red.reused_sessions} unchanged "
+                         "sessions reused from the previous run")
+    warehouse.replace_partition(wh, "redacted_trajectories", redacted, day)
     audit = (red.audit if red else pl.DataFrame()).with_columns(pl.lit(day).alias("event_date"))
     if policy is not None and policy.excluded.height:
         excl = policy.excluded.group_by("policy_reason").len().rename({"policy_reason": "entity_type", "len": "count"})
         audit = pl.concat([audit, excl.with_columns(pl.lit("policy_excluded").alias("source_field"),
                                                     pl.lit(day).alias("event_date"))], how="diagonal_relaxed")
-    warehouse.replace_partition(flywheel.warehouse_path, "pii_audit", audit, day)
-    summary = red.summary if red else {}
+    warehouse.replace_partition(wh, "pii_audit", audit, day)
     texts = unit_texts(redacted) if redacted.height else []  # parsed once for both clean-zone checks
-    residual = residual_scan(texts, pcfg) if redacted.height else {"residual_rate": 0.0, "hits_by_type": {}}
-    probe = canary_probe(kept.head(cfg.checks.canary_probe_units), pcfg, key) if kept.height else {"leaks": []}
+    seen = reuse.UsedCache(stored["residual"])
+    residual = residual_scan(texts, pcfg, cache=seen) if redacted.height else {"residual_rate": 0.0,
+                                                                               "hits_by_type": {}}
+    probe_units = kept.head(cfg.checks.canary_probe_units)
+    probe_key = reuse.probe_digest(probe_units, key, fp, cfg.checks.canary_probe_units) if kept.height else ""
+    probe = stored["probe"].get(probe_key) or (canary_probe(probe_units, pcfg, key) if kept.height else {"leaks": []})
+    warehouse.replace_partition(wh, reuse.TABLE, reuse.state_frame(
+        day, fp, red.sessions if red else {}, seen.kept_entries(), (probe_key, probe) if kept.height else None), day)
     planted = planted_canary_hits(texts, cfg.planted_canaries()) if redacted.height else []
     leaks = list(probe.get("leaks", [])) + [{"kind": "planted", "tag": p} for p in planted]
-    checks = check_policy(summary, residual, {**probe, "leaks": leaks}, pcfg,
+    checks = check_policy({}, residual, {**probe, "leaks": leaks}, pcfg,
                           consistency=consistency_violations(redacted) if redacted.height else [])
-    by_type = summary.get("by_type", {})
+    by_type = red.by_type if red else {}
     yield dg.MaterializeResult(
         asset_key="redacted_trajectories",
         metadata={
@@ -80,6 +97,8 @@ def privacy_assets(context: dg.AssetExecutionContext, flywheel: FlywheelResource
             "entities_redacted": int(sum(by_type.values())) if by_type else 0,
             "entities_by_type": dg.MetadataValue.json(by_type),
             "residual_rate": float(residual.get("residual_rate", 0.0)),
+            "sessions_redacted": red.redacted_sessions if red else 0,
+            "sessions_reused": red.reused_sessions if red else 0,
         },
     )
     review = red.review_sample if red else pl.DataFrame()
