@@ -19,19 +19,51 @@ _NAME_LIKE = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
 _RESIDUAL_BATCH = 64  # texts per nlp.pipe batch of the residual scan
 
 
-def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig, nlp_artifacts=None) -> list[Span]:
+def lemma_only_pipes(nlp) -> tuple[str, ...]:
+    """The components of the stock pipeline whose output only the lemmas read: the attribute ruler (tag -> POS /
+    morph) and the lemmatizer. Presidio's recognizers read the entities; the lemmas feed only its context enhancer,
+    which changes the score of a hit already found. They run after the parser and NER in the stock order and set
+    TAG / POS / MORPH / DEP labels and LEMMA, none of which the NER reads (its features are NORM / PREFIX / SUFFIX /
+    SHAPE, its transitions the parser's sentence starts), so running them later, and only on a text that has a hit,
+    gives the same artifacts."""
+    return tuple(n for n in ("attribute_ruler", "lemmatizer") if n in nlp.pipe_names
+                 and not (getattr(nlp.get_pipe(n), "listening_components", None)))
+
+
+def add_lemmas(art, nlp, pipes: tuple[str, ...]):
+    """Run ``pipes`` (``lemma_only_pipes``) on the doc of NlpArtifacts ``art`` and refresh its lemmas and keywords in
+    place (what the stock pipeline's artifacts hold). Returns ``art``."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    doc = art.tokens
+    for name in pipes:
+        doc = nlp.get_pipe(name)(doc)
+    art.tokens = doc
+    art.lemmas = [tok.lemma_ for tok in doc]
+    art.keywords = NlpArtifacts.set_keywords(art.nlp_engine, art.lemmas, "en")
+    return art
+
+
+def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig, nlp_artifacts=None,
+                  add_lemmas=None) -> list[Span]:
     """The second detector's suspected raw PII in one redacted text: stock Presidio hits of ``cfg.residual_types``
     (score >= 0.5) off our placeholders and off allow-listed terms. A name-like guess (PERSON, LOCATION, NRP,
     ORGANIZATION) counts only when it looks like a name by the rules the redactor applies to its own model's guesses
     (``plausible_entity_extent``: no digits / underscores, not an everyday acronym or product word, not made of
     common or everyday words, not a lower-case word in capitalised text); with ``cfg.residual_name_rules`` False
-    only digits / underscores / common words are dropped. Rule-based hits (e-mail, phone, card...) always count."""
+    only digits / underscores / common words are dropped. Rule-based hits (e-mail, phone, card...) always count.
+
+    ``add_lemmas`` (with ``nlp_artifacts`` made without the lemma components): called to complete the artifacts when
+    analyze() finds anything, which is then redone; lemmas only raise the score of a hit found without them."""
     from .detectors.ner_plausibility import plausible_entity_extent, trim_common_words
     from .detectors.presidio_ner import informative_caps
 
     ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     kw = {} if nlp_artifacts is None else {"nlp_artifacts": nlp_artifacts}  # batched spaCy output (residual_scan)
     res = analyzer.analyze(text=text, language="en", entities=list(cfg.residual_types), **kw)
+    if res and add_lemmas is not None:
+        res = analyzer.analyze(text=text, language="en", entities=list(cfg.residual_types),
+                               nlp_artifacts=add_lemmas())
     has_caps = None
     cands = []
     for r in sorted(res, key=lambda r: (r.start, r.end, r.entity_type)):
@@ -56,6 +88,24 @@ def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig, nlp_artifacts=
     # terms the deployment declared public (allow-list) are not residual PII for the second detector either:
     # hits made only of allowed terms are dropped, allowed words are trimmed off the others
     return list(allow.filter(text, cands))
+
+
+def residual_hits_many(texts: list[str], analyzer, allow, cfg: PrivacyConfig) -> list[list[Span]]:
+    """``residual_hits`` of each text, the stock pipeline run over all of them in ``nlp.pipe`` batches (shortest
+    first) instead of one spaCy call per text (per-call overhead was ~half of the scan's CPU on short log texts);
+    each text's NlpArtifacts then go to the stock analyze(), which runs its recognizers as before. The lemma
+    components (``lemma_only_pipes``) run only on the texts where analyze() finds anything: same hits as one
+    ``residual_hits(text, analyzer, allow, cfg)`` call per text."""
+    nlp = analyzer.nlp_engine.nlp["en"]
+    late = lemma_only_pipes(nlp)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    artifacts: list = [None] * len(texts)
+    with nlp.select_pipes(disable=list(late)):
+        for i, (_t, art) in zip(order, analyzer.nlp_engine.process_batch([texts[i] for i in order], language="en",
+                                                                          batch_size=_RESIDUAL_BATCH)):
+            artifacts[i] = art
+    return [residual_hits(t, analyzer, allow, cfg, nlp_artifacts=art,
+                          add_lemmas=lambda a=art: add_lemmas(a, nlp, late)) for t, art in zip(texts, artifacts)]
 
 
 def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
@@ -83,17 +133,9 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
     hits: dict[str, int] = {}
     suspect = 0
     examples: list[str] = []
-    # the stock pipeline (all of its components, its own ops) over the whole sample in nlp.pipe batches, shortest
-    # first, instead of one spaCy call per text (per-call overhead was ~half of the scan's CPU on short log texts);
-    # each text's NlpArtifacts then go to the stock analyze(), which runs its recognizers as before
-    order = sorted(range(len(sample)), key=lambda i: len(sample[i]))
-    artifacts: list = [None] * len(sample)
-    for i, (_t, art) in zip(order, analyzer.nlp_engine.process_batch([sample[i] for i in order], language="en",
-                                                                      batch_size=_RESIDUAL_BATCH)):
-        artifacts[i] = art
-    for t, art in zip(sample, artifacts):
+    for t, found in zip(sample, residual_hits_many(sample, analyzer, allow, cfg)):
         mask = bytearray(len(t))
-        for r in residual_hits(t, analyzer, allow, cfg, nlp_artifacts=art):
+        for r in found:
             hits[r.entity_type] = hits.get(r.entity_type, 0) + 1
             for j in range(r.start, r.end):
                 mask[j] = 1
