@@ -6,6 +6,7 @@ placeholders and on allow-listed terms never count; name-like guesses are judged
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 import polars as pl
 
@@ -17,6 +18,10 @@ from .redact import context_snippet, unit_texts
 
 _NAME_LIKE = {"PERSON", "LOCATION", "NRP", "ORGANIZATION"}
 _RESIDUAL_BATCH = 64  # texts per nlp.pipe batch of the residual scan
+# a text's residual hits depend only on the text and the scan's settings: kept per process, so the texts every day
+# repeats (system prompts, tool schemas, template replies) are read once in a multi-day run; cleared when full
+_HITS_CACHE: dict[tuple, tuple[Span, ...]] = {}
+_HITS_CACHE_SIZE = 50_000
 
 
 def lemma_only_pipes(nlp) -> tuple[str, ...]:
@@ -44,6 +49,25 @@ def add_lemmas(art, nlp, pipes: tuple[str, ...]):
     return art
 
 
+def _reads_lemmas(results, analyzer) -> bool:
+    """Would Presidio's context enhancer read the lemmas for any of ``results``? Only for a hit whose recognizer has
+    context words (the stock enhancer skips the others; no stock recognizer overrides ``enhance_using_context``).
+    A hit whose recognizer is not found counts as reading them."""
+    by_id = {r.id: r for r in analyzer.registry.recognizers}
+    for r in results:
+        rec = by_id.get((r.recognition_metadata or {}).get("recognizer_identifier"))
+        if rec is None or rec.context or type(rec).enhance_using_context is not _base_enhance():
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _base_enhance():
+    from presidio_analyzer import EntityRecognizer
+
+    return EntityRecognizer.enhance_using_context
+
+
 def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig, nlp_artifacts=None,
                   add_lemmas=None) -> list[Span]:
     """The second detector's suspected raw PII in one redacted text: stock Presidio hits of ``cfg.residual_types``
@@ -54,14 +78,15 @@ def residual_hits(text: str, analyzer, allow, cfg: PrivacyConfig, nlp_artifacts=
     only digits / underscores / common words are dropped. Rule-based hits (e-mail, phone, card...) always count.
 
     ``add_lemmas`` (with ``nlp_artifacts`` made without the lemma components): called to complete the artifacts when
-    analyze() finds anything, which is then redone; lemmas only raise the score of a hit found without them."""
+    analyze() finds a hit whose recognizer reads context (``_reads_lemmas``), which is then redone; lemmas only
+    raise the score of such a hit found without them."""
     from .detectors.ner_plausibility import plausible_entity_extent, trim_common_words
     from .detectors.presidio_ner import informative_caps
 
     ph = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     kw = {} if nlp_artifacts is None else {"nlp_artifacts": nlp_artifacts}  # batched spaCy output (residual_scan)
     res = analyzer.analyze(text=text, language="en", entities=list(cfg.residual_types), **kw)
-    if res and add_lemmas is not None:
+    if res and add_lemmas is not None and _reads_lemmas(res, analyzer):
         res = analyzer.analyze(text=text, language="en", entities=list(cfg.residual_types),
                                nlp_artifacts=add_lemmas())
     has_caps = None
@@ -108,6 +133,25 @@ def residual_hits_many(texts: list[str], analyzer, allow, cfg: PrivacyConfig) ->
                           add_lemmas=lambda a=art: add_lemmas(a, nlp, late)) for t, art in zip(texts, artifacts)]
 
 
+def clear_residual_cache() -> None:
+    """Forget the cached residual hits (``_HITS_CACHE``): the next scan reads every text again."""
+    _HITS_CACHE.clear()
+
+
+def _cached_hits(texts: list[str], analyzer, allow, cfg: PrivacyConfig) -> list[tuple[Span, ...]]:
+    """``residual_hits_many`` through the per-process cache (``_HITS_CACHE``): only texts not seen with these settings
+    run."""
+    ck = (cfg.spacy_model, tuple(cfg.residual_types), cfg.residual_name_rules, tuple(cfg.allow_list),
+          cfg.use_default_allow_list)
+    todo = [t for t in dict.fromkeys(texts) if (ck, t) not in _HITS_CACHE]
+    if todo:
+        if len(_HITS_CACHE) + len(todo) > _HITS_CACHE_SIZE:
+            _HITS_CACHE.clear()
+        for t, found in zip(todo, residual_hits_many(todo, analyzer, allow, cfg)):
+            _HITS_CACHE[(ck, t)] = tuple(found)
+    return [_HITS_CACHE[(ck, t)] for t in texts]
+
+
 def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = None) -> dict:
     """Independent second detector over redacted output: Presidio's stock AnalyzerEngine (its own recognizers and
     context logic), ignoring hits on our placeholders (``residual_hits``). Residual rate = suspected PII chars /
@@ -133,7 +177,7 @@ def residual_scan(units: pl.DataFrame | list[str], cfg: PrivacyConfig | None = N
     hits: dict[str, int] = {}
     suspect = 0
     examples: list[str] = []
-    for t, found in zip(sample, residual_hits_many(sample, analyzer, allow, cfg)):
+    for t, found in zip(sample, _cached_hits(sample, analyzer, allow, cfg)):
         mask = bytearray(len(t))
         for r in found:
             hits[r.entity_type] = hits.get(r.entity_type, 0) + 1

@@ -125,7 +125,7 @@ def test_residual_scan_batched_equals_per_text_pipeline(realdata, monkeypatch):
     presidio-research texts, names, numbers and context-scored hits (phone, card, SSN) included."""
     from flywheel_assets.privacy.detectors.dictionary import cached_allow_list
     from flywheel_assets.privacy.detectors.presidio_ner import vanilla_analyzer
-    from flywheel_assets.privacy.residual import residual_hits, residual_hits_many, residual_scan
+    from flywheel_assets.privacy.residual import clear_residual_cache, residual_hits, residual_hits_many, residual_scan
 
     from ._helpers import oasst_texts
 
@@ -136,11 +136,15 @@ def test_residual_scan_batched_equals_per_text_pipeline(realdata, monkeypatch):
     allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
     many = residual_hits_many(texts, analyzer, allow, cfg)
     assert many == [residual_hits(t, analyzer, allow, cfg) for t in texts]
+    clear_residual_cache()
     batched = residual_scan(texts, cfg)
+    assert residual_scan(texts, cfg) == batched  # the second scan reads the per-process cache
+    clear_residual_cache()
     engine = analyzer.nlp_engine
     monkeypatch.setattr(engine, "process_batch", lambda xs, language, **_: ((t, engine.process_text(t, language))
                                                                               for t in xs))
     per_text = residual_scan(texts, cfg)
+    clear_residual_cache()
     assert batched == per_text
     types = {s.entity_type for hits in many for s in hits}
     assert {"PHONE_NUMBER", "CREDIT_CARD"} <= types
