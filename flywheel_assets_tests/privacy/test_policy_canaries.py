@@ -158,21 +158,33 @@ def test_residual_scan_on_redacted_vs_raw(pii_key):
 
 
 def test_residual_scan_batched_equals_per_text_pipeline(realdata, monkeypatch):
-    """The residual scan runs the stock spaCy pipeline over its sample in ``nlp.pipe`` batches and hands each text's
-    NlpArtifacts to the stock ``analyze()``: its result equals the per-text path (one ``nlp(text)`` per text) on real
-    chat (Open Assistant) and the presidio-research texts, names and numbers included."""
+    """The residual scan runs the stock spaCy pipeline over its sample in ``nlp.pipe`` batches, the lemma components
+    only on texts with a hit, and hands each text's NlpArtifacts to the stock ``analyze()``: its hits equal the
+    per-text stock path (one full ``nlp(text)`` per text inside ``analyze``) on real chat (Open Assistant) and the
+    presidio-research texts, names, numbers and context-scored hits (phone, card, SSN) included."""
+    from flywheel_assets.privacy.detectors.dictionary import cached_allow_list
     from flywheel_assets.privacy.detectors.presidio_ner import vanilla_analyzer
-    from flywheel_assets.privacy.residual import residual_scan
+    from flywheel_assets.privacy.residual import clear_residual_cache, residual_hits, residual_hits_many, residual_scan
 
     from ._helpers import oasst_texts
 
     data = json.loads((realdata / "presidio_dev" / "generated_large.json").read_text(encoding="utf-8"))
     texts = oasst_texts(realdata, 120) + [s["full_text"] for s in data[:150]]
     cfg = PrivacyConfig(residual_max_chars=10**9)
+    analyzer = vanilla_analyzer(cfg.spacy_model)
+    allow = cached_allow_list(tuple(cfg.allow_list), cfg.use_default_allow_list)
+    many = residual_hits_many(texts, analyzer, allow, cfg)
+    assert many == [residual_hits(t, analyzer, allow, cfg) for t in texts]
+    clear_residual_cache()
     batched = residual_scan(texts, cfg)
-    engine = vanilla_analyzer(cfg.spacy_model).nlp_engine
+    assert residual_scan(texts, cfg) == batched  # the second scan reads the per-process cache
+    clear_residual_cache()
+    engine = analyzer.nlp_engine
     monkeypatch.setattr(engine, "process_batch", lambda xs, language, **_: ((t, engine.process_text(t, language))
                                                                               for t in xs))
     per_text = residual_scan(texts, cfg)
+    clear_residual_cache()
     assert batched == per_text
+    types = {s.entity_type for hits in many for s in hits}
+    assert {"PHONE_NUMBER", "CREDIT_CARD"} <= types
     assert batched["hits_by_type"].get("PERSON", 0) >= 20 and batched["suspect_chars"] > 1000
