@@ -20,8 +20,9 @@ class ExportConfig(BaseModel):
     )
     stratify: bool = Field(
         True,
-        description="Stratify group assignment by (complexity bucket, tool mix) so eval sets mirror production. "
-        "False = pure hash threshold per group (a group's split never changes as data grows).",
+        description="Key each group's split hash by its stratum (the anchor unit's complexity bucket, tool mix, unit "
+        "type; 'dpo' for groups feeding pairs), so every stratum draws each split with the configured probability. "
+        "Either way the split is a hash threshold per group: it never changes as days are added.",
     )
     stratify_by: list[str] = Field(
         default_factory=lambda: ["complexity_bucket", "tool_mix", "unit_type"],

@@ -9,11 +9,14 @@ Policy (docs/exports.md "Splits"):
    so a duplicate cluster, an intent group or a conversation never straddles train/validation/test.
 2. **SFT vs DPO.** With ``sft_dpo_overlap="disjoint"`` (default) a group that feeds any pair is DPO-only: its units
    get ``sft_eligible=False``, so SFT and DPO prompts built from the same logs never overlap at group level.
-3. **Assignment.** Deterministic: ``u = sha256(seed, group_id)`` in [0, 1). With ``stratify=True`` groups are
-   stratified by ``cfg.stratify_by`` (dominant complexity bucket, tool mix, unit type): strata are walked in order, groups inside a stratum by
-   ``u``, and each group goes to the split with the largest row deficit (systematic stratified sampling), so eval
-   sets mirror production. With
-   ``stratify=False`` the split is a pure threshold on ``u`` (a group never moves as data grows).
+   The ``group_id`` names the component by its **anchor**, its earliest unit (``event_date``, then ``unit_id``):
+   a group that grows with a new day keeps its id (new units come later), whatever keys the new units bring.
+3. **Assignment.** A pure function of the group: ``u = sha256(seed, stratum, group_id)`` in [0, 1) against the
+   cumulative ``split_fractions`` (``split_for``). The stratum (``stratify=True``) is the anchor unit's value of
+   ``cfg.stratify_by`` (complexity bucket, tool mix, unit type), or ``dpo`` for a group feeding preference pairs;
+   every stratum thus gets each split with the configured probability, independently of the other groups, and
+   ``stratify=False`` hashes the group id alone. No group's split depends on any other group, so a group keeps
+   its split as days are added and a from-scratch run assigns exactly what an incremental warehouse does.
 4. Units with ``kept == False`` or ``consent_training == False`` get ``split="excluded"`` (kept, not exported).
 """
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 import polars as pl
 
@@ -82,6 +85,12 @@ def _fractions(cfg: ExportConfig) -> list[float]:
     return [x / tot for x in f]
 
 
+def split_for(u: float, cfg: ExportConfig) -> str:
+    """The split of a group whose keyed hash is ``u`` in [0, 1): cumulative thresholds of ``split_fractions``."""
+    fr = _fractions(cfg)
+    return SPLITS[0] if u < fr[0] else (SPLITS[1] if u < fr[0] + fr[1] else SPLITS[2])
+
+
 def assign_splits(
     curated: pl.DataFrame, pairs: pl.DataFrame | None, cfg: ExportConfig | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -116,11 +125,6 @@ def assign_splits(
             if v is not None and str(v) != "":
                 dsu.union(k, f"{prefix}:{v}")
         p_keys.append(k)
-    gid_of = lambda key: stable_id("group", dsu.find(key), length=16)  # noqa: E731
-    unit_gid = [gid_of(f"u:{u}") for u in uids]
-    pair_gid = [gid_of(k) for k in p_keys]
-    dpo_groups = set(pair_gid)
-
     kept = _vals(curated, "kept")
     consent = _vals(curated, "consent_training")
     excluded = [(k is False) or (c is False) for k, c in zip(kept, consent)]
@@ -129,53 +133,32 @@ def assign_splits(
                    for c in cfg.stratify_by]
     strata_keys = list(zip(*strata_cols)) if strata_cols else [()] * curated.height
 
-    # group sizes (rows) and strata from the eligible units
-    size: Counter = Counter()
-    strata_votes: dict[str, Counter] = defaultdict(Counter)
-    for g, ex, sk in zip(unit_gid, excluded, strata_keys):
-        if not ex:
-            size[g] += 1
-            strata_votes[g][sk] += 1
-    for g in pair_gid:
-        size[g] += 0  # pair-only groups still need a split
-        strata_votes.setdefault(g, Counter())
-    fr = _fractions(cfg)
+    # the group's anchor = its earliest unit (event date, then unit id): a group that grows with a new day keeps
+    # its anchor, hence its id, its stratum and its split (a new unit never becomes the anchor of an older group)
+    dates = ["9999-12-31" if d is None else str(d) for d in _vals(curated, "event_date")]  # undated: last
+    anchor: dict[str, int] = {}
+    for i, uid in enumerate(uids):
+        r = dsu.find(f"u:{uid}")
+        a = anchor.get(r)
+        if a is None or (dates[i], uid) < (dates[a], uids[a]):
+            anchor[r] = i
+
+    def gid_of(key: str) -> str:
+        r = dsu.find(key)
+        a = anchor.get(r)
+        return stable_id("group", f"u:{uids[a]}" if a is not None else r, length=16)
+
+    unit_gid = [gid_of(f"u:{u}") for u in uids]
+    pair_gid = [gid_of(k) for k in p_keys]
+    dpo_groups = set(pair_gid)
+    stratum_of = {unit_gid[a]: strata_keys[a] for a in anchor.values()}
+
     split_of: dict[str, str] = {}
-    if cfg.stratify:
-        strata: dict[tuple, list[str]] = defaultdict(list)
-        # groups that feed preference pairs are few and large (an intent's runs): give them their own pass,
-        # weighted by pairs, so the DPO splits follow the target fractions too
-        pair_weight = Counter(pair_gid)
-        dpo_given = [0.0, 0.0, 0.0]
-        dpo_seen = 0.0
-        for g in sorted(dpo_groups, key=lambda g: (_u(cfg.seed, g), g)):
-            dpo_seen += pair_weight[g]
-            deficit = [fr[j] * dpo_seen - dpo_given[j] for j in range(3)]
-            j = max(range(3), key=lambda j: (deficit[j], -j))
-            dpo_given[j] += pair_weight[g]
-            split_of[g] = SPLITS[j]
-        for g in sorted(size):
-            if g in dpo_groups:
-                continue
-            votes = strata_votes[g]
-            key = min(votes, key=lambda k: (-votes[k], k)) if votes else ("unknown",) * len(cfg.stratify_by)
-            strata[key].append(g)
-        # walk strata in order, groups inside a stratum by hash; each group goes to the split with the largest
-        # deficit (target share of rows seen so far minus rows given): a systematic, stratified sample
-        given = [0.0, 0.0, 0.0]
-        seen = 0.0
-        for key in sorted(strata):
-            for g in sorted(strata[key], key=lambda g: (_u(cfg.seed, g), g)):
-                w = max(size[g], 1)
-                seen += w
-                deficit = [fr[j] * seen - given[j] for j in range(3)]
-                j = max(range(3), key=lambda j: (deficit[j], -j))
-                given[j] += w
-                split_of[g] = SPLITS[j]
-    else:
-        for g in size:
-            u = _u(cfg.seed, g)
-            split_of[g] = SPLITS[0] if u < fr[0] else (SPLITS[1] if u < fr[0] + fr[1] else SPLITS[2])
+    for g in sorted(set(unit_gid) | dpo_groups):
+        # keyed hash threshold, per stratum when stratified: a pure function of the group, so a group's split
+        # never changes as days are added and a from-scratch run assigns exactly what an incremental one does
+        key = "\x1f".join(("dpo",) if g in dpo_groups else stratum_of.get(g, ())) if cfg.stratify else ""
+        split_of[g] = split_for(_u(cfg.seed, f"{key}\x1e{g}" if cfg.stratify else g), cfg)
 
     unit_split = ["excluded" if ex else split_of[g] for g, ex in zip(unit_gid, excluded)]
     eligible = [not (cfg.sft_dpo_overlap == "disjoint" and g in dpo_groups) for g in unit_gid]
