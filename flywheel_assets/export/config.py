@@ -21,8 +21,13 @@ class ExportConfig(BaseModel):
     stratify: bool = Field(
         True,
         description="Key each group's split hash by its stratum (the anchor unit's complexity bucket, tool mix, unit "
-        "type; 'dpo' for groups feeding pairs), so every stratum draws each split with the configured probability. "
+        "type), so every stratum draws each split with the configured probability. "
         "Either way the split is a hash threshold per group: it never changes as days are added.",
+    )
+    eval_max_group_size: int = Field(
+        50, description="A group with more rows than this (its kept units, or its preference pairs, whichever is "
+        "more) always goes to train: one intent's many runs would otherwise make up most of an eval split. A group "
+        "that grows past the cap moves from its eval split to train once (never back); 0 = no cap.",
     )
     stratify_by: list[str] = Field(
         default_factory=lambda: ["complexity_bucket", "tool_mix", "unit_type"],

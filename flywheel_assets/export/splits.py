@@ -13,10 +13,12 @@ Policy (docs/exports.md "Splits"):
    a group that grows with a new day keeps its id (new units come later), whatever keys the new units bring.
 3. **Assignment.** A pure function of the group: ``u = sha256(seed, stratum, group_id)`` in [0, 1) against the
    cumulative ``split_fractions`` (``split_for``). The stratum (``stratify=True``) is the anchor unit's value of
-   ``cfg.stratify_by`` (complexity bucket, tool mix, unit type), or ``dpo`` for a group feeding preference pairs;
+   ``cfg.stratify_by`` (complexity bucket, tool mix, unit type), for groups feeding preference pairs too;
    every stratum thus gets each split with the configured probability, independently of the other groups, and
    ``stratify=False`` hashes the group id alone. No group's split depends on any other group, so a group keeps
    its split as days are added and a from-scratch run assigns exactly what an incremental warehouse does.
+   A group with more than ``cfg.eval_max_group_size`` rows (kept units or pairs) goes to train: one intent's
+   many runs would otherwise be most of an eval split (it moves eval -> train once when it grows past the cap).
 4. Units with ``kept == False`` or ``consent_training == False`` get ``split="excluded"`` (kept, not exported).
 """
 
@@ -152,13 +154,19 @@ def assign_splits(
     pair_gid = [gid_of(k) for k in p_keys]
     dpo_groups = set(pair_gid)
     stratum_of = {unit_gid[a]: strata_keys[a] for a in anchor.values()}
+    size = Counter(g for g, ex in zip(unit_gid, excluded) if not ex)
+    n_pairs = Counter(pair_gid)
+    cap = int(cfg.eval_max_group_size or 0)
 
     split_of: dict[str, str] = {}
     for g in sorted(set(unit_gid) | dpo_groups):
         # keyed hash threshold, per stratum when stratified: a pure function of the group, so a group's split
         # never changes as days are added and a from-scratch run assigns exactly what an incremental one does
-        key = "\x1f".join(("dpo",) if g in dpo_groups else stratum_of.get(g, ())) if cfg.stratify else ""
+        # (the anchor's stratum for DPO groups too: a group that starts feeding pairs keeps its split)
+        key = "\x1f".join(stratum_of.get(g, ())) if cfg.stratify else ""
         split_of[g] = split_for(_u(cfg.seed, f"{key}\x1e{g}" if cfg.stratify else g), cfg)
+        if cap and max(size[g], n_pairs[g]) > cap:
+            split_of[g] = SPLITS[0]  # an oversized group (one intent's many runs) is never an eval set
 
     unit_split = ["excluded" if ex else split_of[g] for g, ex in zip(unit_gid, excluded)]
     eligible = [not (cfg.sft_dpo_overlap == "disjoint" and g in dpo_groups) for g in unit_gid]

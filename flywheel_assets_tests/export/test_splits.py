@@ -131,3 +131,18 @@ def test_split_shares_stay_near_the_configured_fractions():
         assert abs(share - p) < 3 * (p * (1 - p) / n) ** 0.5, (s, share)
         # rows: groups hold one or two units, so the row share stays close as well
         assert abs((live["split"] == s).sum() / live.height - p) < 0.05, s
+
+
+def test_an_oversized_group_goes_to_train_whatever_its_hash():
+    # the 45 agent units tied by one near-duplicate cluster: one group over a cap of 40 rows
+    cur = curated_frame(n_qa=90, n_agent=45).with_columns(
+        pl.when(pl.col("session_id").str.starts_with("agent")).then(pl.lit("dc-big")).otherwise(pl.col("dup_cluster_id"))
+        .alias("dup_cluster_id"))
+    big_ids = set(cur.filter(pl.col("dup_cluster_id") == "dc-big")["unit_id"])
+    for seed in range(8):
+        units, _ = assign_splits(cur, None, ExportConfig(seed=seed, eval_max_group_size=40))
+        assert set(units.filter(pl.col("unit_id").is_in(big_ids))["split"]) == {"train"}
+    # without the cap the same group lands in an eval split for some seed (a plain hash draw)
+    got = {tuple(set(assign_splits(cur, None, ExportConfig(seed=s, eval_max_group_size=0))[0]
+                     .filter(pl.col("unit_id").is_in(big_ids))["split"])) for s in range(40)}
+    assert ("validation",) in got or ("test",) in got
