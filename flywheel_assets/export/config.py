@@ -24,6 +24,12 @@ class ExportConfig(BaseModel):
         "type), so every stratum draws each split with the configured probability. "
         "Either way the split is a hash threshold per group: it never changes as days are added.",
     )
+    split_assignment: Literal["stable", "balanced"] = Field(
+        "stable", description="stable: each group's split is a keyed hash threshold (a pure function of the group: "
+        "it never changes as days are added, and incremental = from-scratch). balanced: systematic stratified "
+        "sample over all groups (exact shares, eval sets mirror production more closely, but groups move between "
+        "splits as data grows; for one-off exports).",
+    )
     eval_max_group_size: int = Field(
         50, description="A group with more rows than this (its kept units, or its preference pairs, whichever is "
         "more) always goes to train: one intent's many runs would otherwise make up most of an eval split. A group "

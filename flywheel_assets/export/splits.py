@@ -17,6 +17,8 @@ Policy (docs/exports.md "Splits"):
    every stratum thus gets each split with the configured probability, independently of the other groups, and
    ``stratify=False`` hashes the group id alone. No group's split depends on any other group, so a group keeps
    its split as days are added and a from-scratch run assigns exactly what an incremental warehouse does.
+   ``split_assignment="balanced"`` instead walks all groups by stratum with a row-deficit (systematic) sample:
+   exact shares, but a group's split then depends on every other group and moves as days are added.
    A group with more than ``cfg.eval_max_group_size`` rows (kept units or pairs) goes to train: one intent's
    many runs would otherwise be most of an eval split (it moves eval -> train once when it grows past the cap).
 4. Units with ``kept == False`` or ``consent_training == False`` get ``split="excluded"`` (kept, not exported).
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 
 import polars as pl
 
@@ -168,6 +170,9 @@ def assign_splits(
         if cap and max(size[g], n_pairs[g]) > cap:
             split_of[g] = SPLITS[0]  # an oversized group (one intent's many runs) is never an eval set
 
+    if cfg.split_assignment == "balanced":
+        split_of = _balanced(unit_gid, pair_gid, excluded, strata_keys, cfg)
+
     unit_split = ["excluded" if ex else split_of[g] for g, ex in zip(unit_gid, excluded)]
     eligible = [not (cfg.sft_dpo_overlap == "disjoint" and g in dpo_groups) for g in unit_gid]
     out_units = curated.with_columns(
@@ -181,6 +186,43 @@ def assign_splits(
         pl.Series("split", [split_of[g] for g in pair_gid], dtype=pl.Utf8),
     )
     return out_units, out_pairs
+
+
+def _balanced(unit_gid: list[str], pair_gid: list[str], excluded: list[bool], strata_keys: list[tuple],
+              cfg: ExportConfig) -> dict[str, str]:
+    """``split_assignment="balanced"``: systematic stratified sampling over all groups (exact shares, but a group's
+    split depends on the other groups, so it can change as days are added). Groups feeding pairs get their own
+    pass weighted by pairs; the others are walked stratum by stratum (the group's majority stratum), by hash,
+    each going to the split with the largest row deficit."""
+    size: Counter = Counter()
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for g, ex, sk in zip(unit_gid, excluded, strata_keys):
+        if not ex:
+            size[g] += 1
+            votes[g][sk] += 1
+    fr = _fractions(cfg)
+    split_of: dict[str, str] = {}
+
+    def walk(groups: list[str], weight) -> None:
+        given, seen = [0.0, 0.0, 0.0], 0.0
+        for g in groups:
+            w = weight(g)
+            seen += w
+            deficit = [fr[j] * seen - given[j] for j in range(3)]
+            j = max(range(3), key=lambda j: (deficit[j], -j))
+            given[j] += w
+            split_of[g] = SPLITS[j]
+
+    pair_weight = Counter(pair_gid)
+    walk(sorted(pair_weight, key=lambda g: (_u(cfg.seed, g), g)), lambda g: pair_weight[g])
+    strata: dict[tuple, list[str]] = defaultdict(list)
+    for g in sorted(set(unit_gid)):
+        if g not in pair_weight:
+            v = votes[g]
+            strata[min(v, key=lambda k: (-v[k], k)) if v and cfg.stratify else ()].append(g)
+    walk([g for key in sorted(strata) for g in sorted(strata[key], key=lambda g: (_u(cfg.seed, g), g))],
+         lambda g: max(size[g], 1))
+    return split_of
 
 
 def _tvd(p: Counter, q: Counter) -> float:
