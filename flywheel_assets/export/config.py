@@ -20,8 +20,20 @@ class ExportConfig(BaseModel):
     )
     stratify: bool = Field(
         True,
-        description="Stratify group assignment by (complexity bucket, tool mix) so eval sets mirror production. "
-        "False = pure hash threshold per group (a group's split never changes as data grows).",
+        description="Key each group's split hash by its stratum (the anchor unit's complexity bucket, tool mix, unit "
+        "type), so every stratum draws each split with the configured probability. "
+        "Either way the split is a hash threshold per group: it never changes as days are added.",
+    )
+    split_assignment: Literal["stable", "balanced"] = Field(
+        "stable", description="stable: each group's split is a keyed hash threshold (a pure function of the group: "
+        "it never changes as days are added, and incremental = from-scratch). balanced: systematic stratified "
+        "sample over all groups (exact shares, eval sets mirror production more closely, but groups move between "
+        "splits as data grows; for one-off exports).",
+    )
+    eval_max_group_size: int = Field(
+        50, description="A group with more rows than this (its kept units, or its preference pairs, whichever is "
+        "more) always goes to train: one intent's many runs would otherwise make up most of an eval split. A group "
+        "that grows past the cap moves from its eval split to train once (never back); 0 = no cap.",
     )
     stratify_by: list[str] = Field(
         default_factory=lambda: ["complexity_bucket", "tool_mix", "unit_type"],

@@ -9,11 +9,18 @@ Policy (docs/exports.md "Splits"):
    so a duplicate cluster, an intent group or a conversation never straddles train/validation/test.
 2. **SFT vs DPO.** With ``sft_dpo_overlap="disjoint"`` (default) a group that feeds any pair is DPO-only: its units
    get ``sft_eligible=False``, so SFT and DPO prompts built from the same logs never overlap at group level.
-3. **Assignment.** Deterministic: ``u = sha256(seed, group_id)`` in [0, 1). With ``stratify=True`` groups are
-   stratified by ``cfg.stratify_by`` (dominant complexity bucket, tool mix, unit type): strata are walked in order, groups inside a stratum by
-   ``u``, and each group goes to the split with the largest row deficit (systematic stratified sampling), so eval
-   sets mirror production. With
-   ``stratify=False`` the split is a pure threshold on ``u`` (a group never moves as data grows).
+   The ``group_id`` names the component by its **anchor**, its earliest unit (``event_date``, then ``unit_id``):
+   a group that grows with a new day keeps its id (new units come later), whatever keys the new units bring.
+3. **Assignment.** A pure function of the group: ``u = sha256(seed, stratum, group_id)`` in [0, 1) against the
+   cumulative ``split_fractions`` (``split_for``). The stratum (``stratify=True``) is the anchor unit's value of
+   ``cfg.stratify_by`` (complexity bucket, tool mix, unit type), for groups feeding preference pairs too;
+   every stratum thus gets each split with the configured probability, independently of the other groups, and
+   ``stratify=False`` hashes the group id alone. No group's split depends on any other group, so a group keeps
+   its split as days are added and a from-scratch run assigns exactly what an incremental warehouse does.
+   ``split_assignment="balanced"`` instead walks all groups by stratum with a row-deficit (systematic) sample:
+   exact shares, but a group's split then depends on every other group and moves as days are added.
+   A group with more than ``cfg.eval_max_group_size`` rows (kept units or pairs) goes to train: one intent's
+   many runs would otherwise be most of an eval split (it moves eval -> train once when it grows past the cap).
 4. Units with ``kept == False`` or ``consent_training == False`` get ``split="excluded"`` (kept, not exported).
 """
 
@@ -82,6 +89,12 @@ def _fractions(cfg: ExportConfig) -> list[float]:
     return [x / tot for x in f]
 
 
+def split_for(u: float, cfg: ExportConfig) -> str:
+    """The split of a group whose keyed hash is ``u`` in [0, 1): cumulative thresholds of ``split_fractions``."""
+    fr = _fractions(cfg)
+    return SPLITS[0] if u < fr[0] else (SPLITS[1] if u < fr[0] + fr[1] else SPLITS[2])
+
+
 def assign_splits(
     curated: pl.DataFrame, pairs: pl.DataFrame | None, cfg: ExportConfig | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -116,11 +129,6 @@ def assign_splits(
             if v is not None and str(v) != "":
                 dsu.union(k, f"{prefix}:{v}")
         p_keys.append(k)
-    gid_of = lambda key: stable_id("group", dsu.find(key), length=16)  # noqa: E731
-    unit_gid = [gid_of(f"u:{u}") for u in uids]
-    pair_gid = [gid_of(k) for k in p_keys]
-    dpo_groups = set(pair_gid)
-
     kept = _vals(curated, "kept")
     consent = _vals(curated, "consent_training")
     excluded = [(k is False) or (c is False) for k, c in zip(kept, consent)]
@@ -129,53 +137,41 @@ def assign_splits(
                    for c in cfg.stratify_by]
     strata_keys = list(zip(*strata_cols)) if strata_cols else [()] * curated.height
 
-    # group sizes (rows) and strata from the eligible units
-    size: Counter = Counter()
-    strata_votes: dict[str, Counter] = defaultdict(Counter)
-    for g, ex, sk in zip(unit_gid, excluded, strata_keys):
-        if not ex:
-            size[g] += 1
-            strata_votes[g][sk] += 1
-    for g in pair_gid:
-        size[g] += 0  # pair-only groups still need a split
-        strata_votes.setdefault(g, Counter())
-    fr = _fractions(cfg)
+    # the group's anchor = its earliest unit (event date, then unit id): a group that grows with a new day keeps
+    # its anchor, hence its id, its stratum and its split (a new unit never becomes the anchor of an older group)
+    dates = ["9999-12-31" if d is None else str(d) for d in _vals(curated, "event_date")]  # undated: last
+    anchor: dict[str, int] = {}
+    for i, uid in enumerate(uids):
+        r = dsu.find(f"u:{uid}")
+        a = anchor.get(r)
+        if a is None or (dates[i], uid) < (dates[a], uids[a]):
+            anchor[r] = i
+
+    def gid_of(key: str) -> str:
+        r = dsu.find(key)
+        a = anchor.get(r)
+        return stable_id("group", f"u:{uids[a]}" if a is not None else r, length=16)
+
+    unit_gid = [gid_of(f"u:{u}") for u in uids]
+    pair_gid = [gid_of(k) for k in p_keys]
+    dpo_groups = set(pair_gid)
+    stratum_of = {unit_gid[a]: strata_keys[a] for a in anchor.values()}
+    size = Counter(g for g, ex in zip(unit_gid, excluded) if not ex)
+    n_pairs = Counter(pair_gid)
+    cap = int(cfg.eval_max_group_size or 0)
+
     split_of: dict[str, str] = {}
-    if cfg.stratify:
-        strata: dict[tuple, list[str]] = defaultdict(list)
-        # groups that feed preference pairs are few and large (an intent's runs): give them their own pass,
-        # weighted by pairs, so the DPO splits follow the target fractions too
-        pair_weight = Counter(pair_gid)
-        dpo_given = [0.0, 0.0, 0.0]
-        dpo_seen = 0.0
-        for g in sorted(dpo_groups, key=lambda g: (_u(cfg.seed, g), g)):
-            dpo_seen += pair_weight[g]
-            deficit = [fr[j] * dpo_seen - dpo_given[j] for j in range(3)]
-            j = max(range(3), key=lambda j: (deficit[j], -j))
-            dpo_given[j] += pair_weight[g]
-            split_of[g] = SPLITS[j]
-        for g in sorted(size):
-            if g in dpo_groups:
-                continue
-            votes = strata_votes[g]
-            key = min(votes, key=lambda k: (-votes[k], k)) if votes else ("unknown",) * len(cfg.stratify_by)
-            strata[key].append(g)
-        # walk strata in order, groups inside a stratum by hash; each group goes to the split with the largest
-        # deficit (target share of rows seen so far minus rows given): a systematic, stratified sample
-        given = [0.0, 0.0, 0.0]
-        seen = 0.0
-        for key in sorted(strata):
-            for g in sorted(strata[key], key=lambda g: (_u(cfg.seed, g), g)):
-                w = max(size[g], 1)
-                seen += w
-                deficit = [fr[j] * seen - given[j] for j in range(3)]
-                j = max(range(3), key=lambda j: (deficit[j], -j))
-                given[j] += w
-                split_of[g] = SPLITS[j]
-    else:
-        for g in size:
-            u = _u(cfg.seed, g)
-            split_of[g] = SPLITS[0] if u < fr[0] else (SPLITS[1] if u < fr[0] + fr[1] else SPLITS[2])
+    for g in sorted(set(unit_gid) | dpo_groups):
+        # keyed hash threshold, per stratum when stratified: a pure function of the group, so a group's split
+        # never changes as days are added and a from-scratch run assigns exactly what an incremental one does
+        # (the anchor's stratum for DPO groups too: a group that starts feeding pairs keeps its split)
+        key = "\x1f".join(stratum_of.get(g, ())) if cfg.stratify else ""
+        split_of[g] = split_for(_u(cfg.seed, f"{key}\x1e{g}" if cfg.stratify else g), cfg)
+        if cap and max(size[g], n_pairs[g]) > cap:
+            split_of[g] = SPLITS[0]  # an oversized group (one intent's many runs) is never an eval set
+
+    if cfg.split_assignment == "balanced":
+        split_of = _balanced(unit_gid, pair_gid, excluded, strata_keys, cfg)
 
     unit_split = ["excluded" if ex else split_of[g] for g, ex in zip(unit_gid, excluded)]
     eligible = [not (cfg.sft_dpo_overlap == "disjoint" and g in dpo_groups) for g in unit_gid]
@@ -190,6 +186,43 @@ def assign_splits(
         pl.Series("split", [split_of[g] for g in pair_gid], dtype=pl.Utf8),
     )
     return out_units, out_pairs
+
+
+def _balanced(unit_gid: list[str], pair_gid: list[str], excluded: list[bool], strata_keys: list[tuple],
+              cfg: ExportConfig) -> dict[str, str]:
+    """``split_assignment="balanced"``: systematic stratified sampling over all groups (exact shares, but a group's
+    split depends on the other groups, so it can change as days are added). Groups feeding pairs get their own
+    pass weighted by pairs; the others are walked stratum by stratum (the group's majority stratum), by hash,
+    each going to the split with the largest row deficit."""
+    size: Counter = Counter()
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for g, ex, sk in zip(unit_gid, excluded, strata_keys):
+        if not ex:
+            size[g] += 1
+            votes[g][sk] += 1
+    fr = _fractions(cfg)
+    split_of: dict[str, str] = {}
+
+    def walk(groups: list[str], weight) -> None:
+        given, seen = [0.0, 0.0, 0.0], 0.0
+        for g in groups:
+            w = weight(g)
+            seen += w
+            deficit = [fr[j] * seen - given[j] for j in range(3)]
+            j = max(range(3), key=lambda j: (deficit[j], -j))
+            given[j] += w
+            split_of[g] = SPLITS[j]
+
+    pair_weight = Counter(pair_gid)
+    walk(sorted(pair_weight, key=lambda g: (_u(cfg.seed, g), g)), lambda g: pair_weight[g])
+    strata: dict[tuple, list[str]] = defaultdict(list)
+    for g in sorted(set(unit_gid)):
+        if g not in pair_weight:
+            v = votes[g]
+            strata[min(v, key=lambda k: (-v[k], k)) if v and cfg.stratify else ()].append(g)
+    walk([g for key in sorted(strata) for g in sorted(strata[key], key=lambda g: (_u(cfg.seed, g), g))],
+         lambda g: max(size[g], 1))
+    return split_of
 
 
 def _tvd(p: Counter, q: Counter) -> float:

@@ -54,6 +54,20 @@ def _phone_ok(value: str) -> bool:
 # card rule requires), so a 16-digit float or tracking number in a real tool result is not "raw PII"
 PII_VALIDATORS: dict[str, Callable[[str], bool]] = {"credit_card": luhn_ok, "phone": _phone_ok}
 _PII_RES = {k: re.compile(v) for k, v in PII_PATTERNS.items()}
+_DIGIT = re.compile(r"\d")  # the same (Unicode) digit class the patterns use
+_API_KEY_MARKS = ("sk-", "AKIA", "ghp_", "xox", "PRIVATE KEY-----")
+_NEEDS_DIGIT = {"phone", "credit_card", "us_ssn"}
+
+
+def _may_match(kind: str, text: str, has_digit: bool) -> bool:
+    """False only when ``kind``'s pattern cannot match ``text`` (every match of it contains these characters);
+    True for a kind not listed here."""
+    if kind == "email":
+        return "@" in text
+    if kind == "api_key":
+        return any(m in text for m in _API_KEY_MARKS)
+    return has_digit if kind in _NEEDS_DIGIT else True
+
 SPLIT_VALUES = ["train", "validation", "test"]
 log = logging.getLogger(__name__)
 
@@ -62,9 +76,13 @@ log = logging.getLogger(__name__)
 def raw_pii_kinds(text: str) -> list[str]:
     """The PII_PATTERNS kinds found in ``text`` (validated matches only), sorted; [] when clean."""
     out = []
+    text = text or ""
+    has_digit = _DIGIT.search(text) is not None
     for kind, rx in _PII_RES.items():
+        if not _may_match(kind, text, has_digit):
+            continue
         ok = PII_VALIDATORS.get(kind)
-        if any(ok is None or ok(m.group(0)) for m in rx.finditer(text or "")):
+        if any(ok is None or ok(m.group(0)) for m in rx.finditer(text)):
             out.append(kind)
     return sorted(out)
 

@@ -52,13 +52,15 @@ def _save_hf(task: str, frame: pl.DataFrame | None, target: Path) -> None:
         rows = _rows(frame, s, key)
         # round-trip through canonical JSON so dates/nested nulls look the same as in the JSONL files
         rows = [json.loads(to_json(r)) for r in rows]
-        if rows:
-            ds = datasets.Dataset.from_list(rows)
-        else:
-            ds = datasets.Dataset.from_dict({})
-        parts[s] = ds
+        parts[s] = datasets.Dataset.from_list(rows) if rows else None
+    # an empty split (a small drop: splits are a hash threshold per group) keeps the other splits' columns and is
+    # written as one empty shard: with no columns or no shard, load_from_disk fails on it
+    template = next((d for d in parts.values() if d is not None), None)
+    empty = [s for s, d in parts.items() if d is None]
+    for s in empty:
+        parts[s] = template.select([]) if template is not None else datasets.Dataset.from_dict({})
     dd = datasets.DatasetDict(parts)
-    dd.save_to_disk(str(target))
+    dd.save_to_disk(str(target), num_shards={s: 1 for s in empty} if template is not None and empty else None)
     # save_to_disk stores a fingerprint; make it a content hash so identical input gives identical bytes
     for s in SPLITS:
         state_p = target / s / "state.json"

@@ -6,7 +6,10 @@
    results, argument/tool-name errors (tool not declared, invalid arguments, missing required parameters, error texts),
    refusal phrases, user complaints ("that's outdated", "that's wrong", "too long"), edits (heavy rewrite ->
    hallucination, much shorter -> verbosity), fallback answers ("I don't have information ...") -> unseen_topic.
-3. Features: MiniLM embedding of request + answer + tool errors, concatenated with the scaled signal indicators.
+3. Features: a MiniLM vector per failed unit, concatenated with the scaled signal indicators. With ``vectors``
+   (unit id -> the unit's stored curation vector, MiniLM of first request + final answer, computed once in the
+   unit's day by ``unit_features``) covering every failed unit, those are used and nothing is encoded here;
+   otherwise MiniLM of request + answer + tool errors is computed for the failed units.
 4. Signal-first (default, ``clustering.signal_first``): units are partitioned by their *primary* signal (the most
    specific one, PRIORITY order), and each partition is split further by seeded k-means when the silhouette shows
    sub-groups (k <= size / ``min_cluster_size``, silhouette >= ``split_min_silhouette``). On the demo drop, global
@@ -303,7 +306,21 @@ def _trend(dates: list) -> tuple[list, float]:
     return [[str(d), counts[d]] for d in days], round(slope, 6)
 
 
-def cluster_failures(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -> ClusterResult:
+def _unit_vectors(rows: list[dict], texts: list[str], vectors, backend: str) -> np.ndarray:
+    """The stored vectors of the failed units when every one has one (and the backend is MiniLM), else MiniLM /
+    TF-IDF of their failure texts: all units of one clustering are embedded the same way."""
+    if vectors is not None and backend in ("auto", "minilm"):
+        got = [vectors.get(r["unit_id"]) for r in rows]
+        if all(v is not None and len(v) for v in got):
+            return np.asarray([np.asarray(v, dtype=np.float32) for v in got], dtype=np.float32)
+    from flywheel_assets.embeddings import embed
+
+    return embed(texts, backend=backend)
+
+
+def cluster_failures(curated: pl.DataFrame, cfg: FeedbackConfig | None = None,
+                     vectors: dict[str, list[float]] | None = None) -> ClusterResult:
+    """Cluster the failed / down-voted units of ``curated``; ``vectors``: stored per-unit vectors (see step 3)."""
     cfg = cfg or FeedbackConfig()
     cc = cfg.clustering
     df = sc.prepare(curated)
@@ -320,9 +337,7 @@ def cluster_failures(curated: pl.DataFrame, cfg: FeedbackConfig | None = None) -
         empty = pl.DataFrame(schema=CLUSTER_SCHEMA)
         return ClusterResult(empty, pl.DataFrame(schema=ASSIGNMENT_SCHEMA),
                              Report("failure_clusters", {"n_failed": 0, "k": 0}, "# Failure clusters\n\nNo failures.\n"))
-    from flywheel_assets.embeddings import embed
-
-    emb = embed(texts, backend=cfg.embedding_backend)
+    emb = _unit_vectors(rows, texts, vectors, cfg.embedding_backend)
     sig_names = list(PRIORITY)
     onehot = np.zeros((n, len(sig_names)), dtype=np.float32)
     for i, s in enumerate(sigs):

@@ -44,7 +44,7 @@ def test_incremental_warehouse_exports_equal_from_scratch(tmp_path, monkeypatch,
     landing = tmp_path / "landing"
     inc_db = tmp_path / "inc" / "w.duckdb"
     caplog.set_level(logging.INFO, logger="flywheel_assets.curate.pipeline")
-    runs = []
+    runs, splits = [], []
     for d in day_dirs:
         shutil.copytree(d, landing / d.name)
         caplog.clear()
@@ -53,6 +53,7 @@ def test_incremental_warehouse_exports_equal_from_scratch(tmp_path, monkeypatch,
         assert not runs[-1].failed, runs[-1].failed
         # the global step found every unit's features stored (none recomputed there)
         assert "not stored under the current feature key" not in caplog.text
+        splits.append(warehouse.read_table(inc_db, "eval_splits").select("unit_id", "group_id", "split"))
     assert runs[-1].skipped, "the last run re-ran every day: nothing incremental was measured"
 
     monkeypatch.setenv("FLYWHEEL_EMBEDDING_CACHE", str(tmp_path / "fresh_cache"))
@@ -60,6 +61,18 @@ def test_incremental_warehouse_exports_equal_from_scratch(tmp_path, monkeypatch,
     fresh = run_pipeline(logs, warehouse=fresh_db, out_dir=tmp_path / "fresh_out", config_path=cfg, echo=quiet)
     assert not fresh.failed, fresh.failed
     assert fresh.counts == runs[-1].counts and fresh.counts["sft_dataset"] > 0 and fresh.counts["dpo_dataset"] > 0
+
+    # stable splits: a unit whose group only gained new units (no two earlier groups merged) keeps its group id
+    # and split when a day is added
+    for old, new in zip(splits, splits[1:]):
+        before = dict(zip(old["unit_id"], zip(old["group_id"], old["split"])))
+        after = dict(zip(new["unit_id"], zip(new["group_id"], new["split"])))
+        old_members = {g: set(m) for g, m in old.group_by("group_id").agg("unit_id").iter_rows()}
+        new_members = {g: set(m) for g, m in new.group_by("group_id").agg("unit_id").iter_rows()}
+        unchanged = [u for u, (g, _) in before.items()
+                     if u in after and new_members[after[u][0]] & set(before) == old_members[g]]
+        assert len(unchanged) > 0.8 * len(before)
+        assert [u for u in unchanged if after[u] != before[u]] == []
 
     inc, scratch = _digests(tmp_path / "inc_out"), _digests(tmp_path / "fresh_out")
     assert any(k.startswith("sft/") for k in scratch) and any(k.startswith("dpo/") for k in scratch)

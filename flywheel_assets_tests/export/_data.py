@@ -68,7 +68,7 @@ def curated_frame(n_qa: int = 24, n_agent: int = 12) -> pl.DataFrame:
                             bucket=("simple" if i % 3 else "moderate")))
     for i in range(n_agent):
         rows.append(agent_unit(i, bucket="complex" if i % 2 else "moderate", with_refund=bool(i % 3 == 0)))
-    bad = qa_unit(99)
+    bad = qa_unit(max(99, n_qa))  # never one of the kept units above
     bad["kept"] = False
     rows.append(bad)
     return pl.DataFrame(rows, infer_schema_length=None)

@@ -125,3 +125,25 @@ def test_raw_pii_net_needs_a_valid_card_number():
     # a phone is 7-15 digits on one line; a price list is not one
     assert raw_pii_kinds("call (415) 555-0137 now") == ["phone"]
     assert raw_pii_kinds("Blue mug - $12.40\n3. Green mug - $18.25\n41. Red mug") == []
+
+
+@pytest.mark.realdata
+def test_raw_pii_prefilter_finds_what_the_full_scan_finds_on_real_texts(realdata):
+    """raw_pii_kinds skips a pattern only when the text lacks a character every match needs ('@', a digit, a key
+    prefix): on real PII texts the result equals running every pattern."""
+    from flywheel_assets.export import validation as V
+
+    texts = []
+    for d in ("presidio_dev", "pii_real_dev", "oasst_feedback"):
+        for p in sorted((realdata / d).rglob("*")):
+            if p.suffix in (".jsonl", ".json", ".txt") and p.stat().st_size < 30_000_000:
+                texts += p.read_text(errors="replace").splitlines()[:2000]
+
+    def full(text):
+        return sorted(k for k, rx in V._PII_RES.items()
+                      if any(V.PII_VALIDATORS.get(k) is None or V.PII_VALIDATORS[k](m.group(0)) for m in rx.finditer(text)))
+
+    got = [V.raw_pii_kinds(t) for t in texts]
+    assert sum(bool(g) for g in got) >= 50  # the texts do carry raw PII of several kinds
+    assert len({k for g in got for k in g}) >= 3
+    assert got == [full(t) for t in texts]

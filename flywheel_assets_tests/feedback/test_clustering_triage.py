@@ -140,3 +140,30 @@ def test_trend_slope_sign():
     assert trend == [["2026-11-01", 1], ["2026-11-02", 2], ["2026-11-03", 4]] and slope > 0
     assert _trend(list(reversed(growing)))[1] == slope  # order of input does not matter
     assert _trend([date(2026, 11, 1)] * 4 + [date(2026, 11, 3)])[1] < 0
+
+
+def test_stored_unit_vectors_are_used_without_encoding_and_keep_the_labels(monkeypatch):
+    """The global step clusters on the vectors stored with each unit in its day (unit_features): nothing is
+    encoded, and the planted error types are labelled as with the failure texts' own embeddings."""
+    from flywheel_assets import embeddings as E
+    from flywheel_assets.curate.parsed import embedding_text, parse_units
+
+    four = frame([f(i) for f in (planted_json, planted_refusal, planted_outdated, planted_bad_args) for i in range(6)])
+    # the curation text and its vector, as unit_features stores them
+    vecs = E.embed([embedding_text(pu) for pu in parse_units(four)])
+    stored = dict(zip(four["unit_id"].to_list(), (v.tolist() for v in vecs)))
+
+    def no_encoding(*a, **k):
+        raise AssertionError("encoded although every failed unit has a stored vector")
+
+    base = cluster_failures(four)
+    monkeypatch.setattr(E, "embed", no_encoding)
+    got = cluster_failures(four, vectors=stored)
+    label = lambda res: dict(zip(assignments(res.clusters)["unit_id"], assignments(res.clusters)["cluster_id"]))  # noqa: E731
+    et = lambda res: dict(zip(res.clusters["cluster_id"], res.clusters["error_type"]))  # noqa: E731
+    assert {u: et(got)[c] for u, c in label(got).items()} == {u: et(base)[c] for u, c in label(base).items()}
+    assert cluster_failures(four, vectors=stored).clusters.equals(got.clusters)  # deterministic
+    # one failed unit without a stored vector: all are embedded from their failure texts (one way per clustering)
+    partial = dict(list(stored.items())[1:])
+    monkeypatch.undo()
+    assert cluster_failures(four, vectors=partial).clusters.equals(base.clusters)

@@ -19,6 +19,18 @@ def _curated(flywheel: FlywheelResource) -> pl.DataFrame:
     return warehouse.read_table(flywheel.warehouse_path, "curated_units", order_by="unit_id")
 
 
+def _stored_vectors(flywheel: FlywheelResource) -> dict[str, list[float]]:
+    """unit id -> the MiniLM vector stored by the daily ``unit_features`` asset under the current feature key."""
+    from flywheel_assets.curate.features import usable
+
+    feats = usable(warehouse.read_table(flywheel.warehouse_path, "unit_features", order_by="unit_id"),
+                   flywheel.cfg().stage("curate"))
+    if feats is None:
+        return {}
+    feats = feats.filter(pl.col("embedding").is_not_null())
+    return dict(zip(feats["unit_id"].to_list(), feats["embedding"].to_list()))
+
+
 def _jsonable(df: pl.DataFrame) -> pl.DataFrame:
     """List/struct columns -> JSON text, so report tables store and render anywhere."""
     import json
@@ -60,7 +72,8 @@ def feedback_report(context: dg.AssetExecutionContext, flywheel: FlywheelResourc
 def failure_assets(context: dg.AssetExecutionContext, flywheel: FlywheelResource):
     cfg = flywheel.cfg().stage("feedback")
     curated = _curated(flywheel)
-    res = cluster_failures(curated, cfg)
+    # clustering on the vectors stored with each unit in its day: no model work here for them
+    res = cluster_failures(curated, cfg, vectors=_stored_vectors(flywheel))
     wh = flywheel.warehouse_path
     warehouse.replace_table(wh, "failure_clusters", _jsonable(res.clusters))
     warehouse.replace_table(wh, "failure_assignments", _jsonable(res.assignments))
