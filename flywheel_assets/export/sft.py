@@ -205,7 +205,9 @@ def role_order_problem(messages: list[dict], *, need_final_assistant: bool = Tru
     return None
 
 
-def _tool_index(tools: Any) -> tuple[dict[str, dict] | None, str]:
+def tool_index(tools: Any) -> tuple[dict[str, dict] | None, str]:
+    """A row's ``tools`` (JSON text or list) as {tool name: definition}, and "" or the reason it cannot be read (the
+    SFT builder and the export validation both judge tool calls against it)."""
     if isinstance(tools, str):
         try:
             tools = json.loads(tools)
@@ -245,7 +247,7 @@ def _schema_ok(args: dict, schema_json: str) -> bool:
 
 def tool_call_problem(messages: list[dict], tools: Any) -> str:
     """'' when every tool call has JSON-object arguments that match the declared schema, else a reason code."""
-    idx, err = _tool_index(tools)
+    idx, err = tool_index(tools)
     if err:
         return err
     for m in messages:

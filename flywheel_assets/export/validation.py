@@ -27,7 +27,7 @@ import polars as pl
 
 from flywheel_assets.export.dpo import DPO_SCHEMA
 from flywheel_assets.export.sft import (  # noqa: F401  (tool_call_problem is part of this API)
-    SFT_SCHEMA, _tool_index, message_keys_problem, message_texts, role_order_problem, tool_call_problem)
+    SFT_SCHEMA, tool_index, message_keys_problem, message_texts, role_order_problem, tool_call_problem)
 from flywheel_assets.privacy.detectors.rules import luhn_ok
 from flywheel_assets.privacy.placeholders import MALFORMED_PLACEHOLDER  # noqa: F401  (re-exported)
 
@@ -106,7 +106,7 @@ def _flatten(kind: str, rows: list[dict]) -> "Any":
         text = "\n".join(t for c in convs for t in message_texts(c) if not (t in seen or seen.add(t)))
         recs.append({"row_id": str(rid), "split": r.get("split"), "text": text,
                      "raw_pii": ",".join(raw_pii_kinds(text)), "role_problem": role,
-                     "tool_problem": tool, "message_keys_ok": keys_ok, "tools_json_ok": _tool_index(r.get("tools"))[1] == ""})
+                     "tool_problem": tool, "message_keys_ok": keys_ok, "tools_json_ok": tool_index(r.get("tools"))[1] == ""})
     cols = ["row_id", "split", "text", "raw_pii", "role_problem", "tool_problem", "message_keys_ok", "tools_json_ok"]
     return pd.DataFrame(recs, columns=cols)
 
