@@ -123,13 +123,8 @@ def _open_lake_files(spec: WarehouseSpec) -> duckdb.DuckDBPyConnection:
         private_dir(Path(spec.data_path))
     old = os.umask(0o077)
     try:
-        for attempt in range(COMMIT_RETRIES + 1):  # processes creating a new catalog at once: one wins, others retry
-            try:
-                return open_lake(spec)
-            except duckdb.Error as exc:
-                if attempt == COMMIT_RETRIES or not _retryable(exc):
-                    raise
-            _backoff(attempt)
+        # processes creating a new catalog at once: one wins, others retry
+        return _retry(lambda: open_lake(spec), COMMIT_RETRIES, "catalog being created")
     finally:
         os.umask(old)
 
@@ -192,42 +187,44 @@ def _retries(path, retries: int = COMMIT_RETRIES) -> int:
     return retries if parse(path or default_path()).is_lake else 0
 
 
+def _retry(once, retries: int, what: str):
+    """``once()``, run again after a retryable DuckDB error (``_retryable``) at most ``retries`` times, with jittered
+    exponential backoff; its result, or the last error."""
+    for attempt in range(retries + 1):
+        try:
+            return once()
+        except duckdb.Error as exc:
+            if attempt == retries or not _retryable(exc):
+                raise
+            log.info("warehouse: %s, retry %d/%d: %s", what, attempt + 1, retries, str(exc)[:200])
+        _backoff(attempt)
+
+
 def _transaction(path, work, retries: int = COMMIT_RETRIES) -> None:
     """Run ``work(con)`` in one transaction; on a write-write conflict or a busy catalog (DuckLake), roll back and
     run it again from the start - connecting and BEGIN included, as the catalog can be locked there too - at most
     ``retries`` times, with jittered exponential backoff."""
-    retries = _retries(path, retries)
-    for attempt in range(retries + 1):
-        try:
-            with connect(path) as con:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    work(con)
-                    con.execute("COMMIT")
-                    return
-                except BaseException:
-                    with contextlib.suppress(duckdb.Error):
-                        con.execute("ROLLBACK")
-                    raise
-        except duckdb.Error as exc:
-            if attempt == retries or not _retryable(exc):
+    def once() -> None:
+        with connect(path) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                work(con)
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
                 raise
-            log.info("warehouse: commit conflict, retry %d/%d: %s", attempt + 1, retries, str(exc)[:200])
-        _backoff(attempt)
+
+    _retry(once, _retries(path, retries), "commit conflict")
 
 
 def read_with(path, work):
     """``work(con)`` on a read-only connection, retried like a write when a DuckLake catalog is busy."""
-    retries = _retries(path)
-    for attempt in range(retries + 1):
-        try:
-            with connect(path, read_only=True) as con:
-                return work(con)
-        except duckdb.Error as exc:
-            if attempt == retries or not _retryable(exc):
-                raise
-            log.info("warehouse: catalog busy, retry %d/%d: %s", attempt + 1, retries, str(exc)[:200])
-        _backoff(attempt)
+    def once():
+        with connect(path, read_only=True) as con:
+            return work(con)
+
+    return _retry(once, _retries(path), "catalog busy")
 
 
 def _backoff(attempt: int) -> None:
